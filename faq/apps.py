@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FaqConfig(AppConfig):
+    name = "faq"
+    verbose_name = _("Help centre")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,5 @@
+"""WebSocket URL routes of the live chat."""
+
+from django.urls import URLPattern
+
+websocket_urlpatterns: list[URLPattern] = []

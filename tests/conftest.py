@@ -1,0 +1,83 @@
+"""Shared fixtures: real-service requirements, per-worker service isolation, users."""
+
+import os
+import socket
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings as django_settings
+
+
+def service_unavailable(reason: str) -> None:
+    """Skip on a laptop; fail in CI, where every service must be there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+def redis_reachable(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
+            return True
+    except OSError:
+        return False
+
+
+def worker_redis_url(url: str, worker_id: str) -> str:
+    """The same Redis server, but a database of this xdist worker's own (1 for the main process)."""
+    index = 1 if worker_id == "master" else 2 + int(worker_id.removeprefix("gw"))
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{index}", parts.query, parts.fragment))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_services(settings, worker_id):
+    """Give each test worker its own Redis database, and serve static files without a manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    if django_settings.REDIS_URL:
+        url = worker_redis_url(django_settings.REDIS_URL, worker_id)
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+        layer = settings.CHANNEL_LAYERS["default"]
+        hosts = [{**layer["CONFIG"]["hosts"][0], "address": url}]
+        settings.CHANNEL_LAYERS = {
+            "default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": hosts}}
+        }
+
+
+@pytest.fixture
+def postgres(db):
+    """The test needs PostgreSQL (DATABASE_URL=postgres://...)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_unavailable("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    return connection
+
+
+@pytest.fixture
+def redis_url(worker_id):
+    """A reachable Redis server for this worker (REDIS_URL=redis://...)."""
+    url = django_settings.REDIS_URL
+    if not url:
+        service_unavailable("needs Redis: set REDIS_URL=redis://...")
+    if not redis_reachable(url):
+        service_unavailable(f"needs Redis, but nothing answers at {urlsplit(url).netloc}")
+    return worker_redis_url(url, worker_id)
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user(
+        username="agent-fixture", password="a-long-test-password", is_staff=True
+    )
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser(
+        username="admin-fixture", email="admin@example.com", password="a-long-test-password"
+    )

@@ -1,0 +1,100 @@
+"""The one settings module picks its services from the environment."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "db_engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "broker": settings.CELERY_BROKER_URL,
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "allowed_hosts": settings.ALLOWED_HOSTS,
+    "csrf_origins": settings.CSRF_TRUSTED_ORIGINS,
+}))
+"""
+
+
+def run_settings(env: dict[str, str], code: str = PRINT_SETTINGS) -> subprocess.CompletedProcess:
+    clean_env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    clean_env.update(env, DJANGO_SETTINGS_MODULE="wallet_support.settings")
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup()\n{code}"],
+        cwd=PROJECT_ROOT,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def settings_for(env: dict[str, str]) -> dict:
+    result = run_settings(env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_settings_embedded_default_without_service_urls():
+    chosen = settings_for({})
+
+    assert chosen["debug"] is True
+    assert chosen["db_engine"] == "django.db.backends.sqlite3"
+    assert chosen["db_name"].endswith("db.sqlite3")
+    assert chosen["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert chosen["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert chosen["broker"] == "memory://"
+    assert chosen["eager"] is True
+
+
+def test_settings_real_services_from_urls():
+    chosen = settings_for(
+        {
+            "DATABASE_URL": "postgres://support:pw@db.internal:5432/wallet_support",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "support.wallet.example, www.support.wallet.example",
+            "CSRF_TRUSTED_ORIGINS": "https://support.wallet.example",
+        }
+    )
+
+    assert chosen["debug"] is False
+    assert chosen["db_engine"] == "django.db.backends.postgresql"
+    assert chosen["db_name"] == "wallet_support"
+    assert chosen["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert chosen["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert chosen["broker"] == "redis://cache.internal:6379/0"
+    assert chosen["eager"] is False
+    assert chosen["allowed_hosts"] == ["support.wallet.example", "www.support.wallet.example"]
+    assert chosen["csrf_origins"] == ["https://support.wallet.example"]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DATABASE_URL": "postgres://u@127.0.0.1/db"},
+        {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+        {"DEBUG": "0"},
+    ],
+    ids=["database-url", "redis-url", "debug-off"],
+)
+def test_settings_missing_secret_key_stops_with_one_line(env):
+    result = run_settings(env)
+
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "SECRET_KEY" in lines[0]

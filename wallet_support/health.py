@@ -1,0 +1,79 @@
+"""Health checks of the services the site depends on, each answering ok or the failure."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import uuid4
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.cache import caches
+from django.db import connection
+
+from wallet_support.celery import app as celery_app
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str
+
+
+def check_database() -> CheckResult:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return CheckResult(ok=True, detail=connection.vendor)
+
+
+def check_cache() -> CheckResult:
+    cache = caches["default"]
+    key = f"healthz:{uuid4().hex}"
+    cache.set(key, "1", timeout=10)
+    value = cache.get(key)
+    cache.delete(key)
+    if value != "1":
+        return CheckResult(ok=False, detail="value written was not read back")
+    return CheckResult(ok=True, detail=type(cache).__name__)
+
+
+def check_channel_layer() -> CheckResult:
+    layer = get_channel_layer()
+    if layer is None:
+        return CheckResult(ok=False, detail="no channel layer configured")
+
+    async def round_trip() -> bool:
+        channel = await layer.new_channel("healthz.")
+        await layer.send(channel, {"type": "healthz.ping"})
+        message = await layer.receive(channel)
+        return message.get("type") == "healthz.ping"
+
+    if not async_to_sync(round_trip)():
+        return CheckResult(ok=False, detail="message sent was not received")
+    return CheckResult(ok=True, detail=type(layer).__name__)
+
+
+def check_celery_broker() -> CheckResult:
+    if celery_app.conf.task_always_eager:
+        return CheckResult(ok=True, detail="eager (tasks run in the web process)")
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=celery_app.conf.broker_connection_timeout)
+    return CheckResult(ok=True, detail=conn.transport_cls)
+
+
+CHECKS: dict[str, Callable[[], CheckResult]] = {
+    "database": check_database,
+    "cache": check_cache,
+    "channel_layer": check_channel_layer,
+    "celery_broker": check_celery_broker,
+}
+
+
+def run_checks() -> dict[str, CheckResult]:
+    """Run every check; a check that raises is reported failing with the error's class name."""
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as error:  # any failure means the service is down
+            results[name] = CheckResult(ok=False, detail=type(error).__name__)
+    return results
