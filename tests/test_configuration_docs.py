@@ -1,0 +1,24 @@
+"""Every environment variable the settings read is documented."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def variables_read_by_settings() -> set[str]:
+    source = (ROOT / "wallet_support" / "settings.py").read_text()
+    return set(re.findall(r'env_(?:str|bool|list|int)\(\s*"([A-Z_]+)"', source))
+
+
+def test_settings_variables_listed_in_env_example_and_readme():
+    variables = variables_read_by_settings()
+    env_example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+
+    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"} <= variables
+    for name in variables:
+        assert re.search(rf"^#?\s*{name}=", env_example, re.MULTILINE), f"{name} not in .env.example"
+        assert f"`{name}`" in readme, f"{name} not in README.md"
