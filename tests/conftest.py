@@ -31,6 +31,12 @@ def worker_redis_url(url: str, worker_id: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{index}", parts.query, parts.fragment))
 
 
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    """The xdist worker's id (gw0, gw1...), or "master" when the tests run in one process."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "master")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_services(settings, worker_id):
     """Give each test worker its own Redis database, and serve static files without a manifest."""

@@ -20,5 +20,6 @@ def test_settings_variables_listed_in_env_example_and_readme():
 
     assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"} <= variables
     for name in variables:
-        assert re.search(rf"^#?\s*{name}=", env_example, re.MULTILINE), f"{name} not in .env.example"
+        documented = re.search(rf"^#?\s*{name}=", env_example, re.MULTILINE)
+        assert documented, f"{name} not in .env.example"
         assert f"`{name}`" in readme, f"{name} not in README.md"

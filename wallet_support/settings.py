@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "channels",
     "faq",
     "tickets",
@@ -231,6 +232,8 @@ X_FRAME_OPTIONS = "DENY"
 # The desk's public identity, shown in the header notice and on the security page.
 SUPPORT_SITE_NAME = env_str("SUPPORT_SITE_NAME", "Wallet Support")
 SUPPORT_OFFICIAL_DOMAINS = env_list("SUPPORT_OFFICIAL_DOMAINS", ["support.wallet.example"])
+# Official social media accounts listed on /security/, e.g. "Weibo: @WalletSupport,X: @WalletHelp".
+SUPPORT_SOCIAL_ACCOUNTS = env_list("SUPPORT_SOCIAL_ACCOUNTS")
 
 LOGGING = {
     "version": 1,

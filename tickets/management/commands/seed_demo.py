@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "Refusing to create demo accounts with known passwords while DEBUG is off."
             )
+        call_command("load_help_centre", stdout=self.stdout)
         with transaction.atomic():
             for account in DEMO_ACCOUNTS:
                 self.ensure_account(account)

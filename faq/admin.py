@@ -1,0 +1,104 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from faq.models import Article, Category
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("title_en", "title_zh_hans", "slug", "order", "is_published")
+    list_editable = ("order", "is_published")
+    search_fields = ("title_en", "title_zh_hans", "slug")
+    prepopulated_fields = {"slug": ("title_en",)}
+    fieldsets = (
+        (None, {"fields": ("slug", "order", "icon", "is_published")}),
+        (_("English"), {"fields": ("title_en", "description_en")}),
+        (_("Chinese"), {"fields": ("title_zh_hans", "description_zh_hans")}),
+    )
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = (
+        "title_en",
+        "title_zh_hans",
+        "category",
+        "status",
+        "order",
+        "updated_at",
+        "view_count",
+        "helpful_count",
+        "not_helpful_count",
+        "preview_link",
+    )
+    list_filter = ("status", "category")
+    list_select_related = ("category",)
+    search_fields = ("title_en", "title_zh_hans", "slug", "keywords_en", "keywords_zh_hans")
+    prepopulated_fields = {"slug": ("title_en",)}
+    readonly_fields = (
+        "created_at",
+        "updated_at",
+        "view_count",
+        "helpful_count",
+        "not_helpful_count",
+        "preview_link",
+    )
+    actions = ("publish", "unpublish")
+    fieldsets = (
+        (None, {"fields": ("category", "slug", "order", "status", "preview_link")}),
+        (_("English"), {"fields": ("title_en", "summary_en", "body_en", "keywords_en")}),
+        (
+            _("Chinese"),
+            {"fields": ("title_zh_hans", "summary_zh_hans", "body_zh_hans", "keywords_zh_hans")},
+        ),
+        (
+            _("Statistics"),
+            {
+                "fields": (
+                    "created_at",
+                    "updated_at",
+                    "view_count",
+                    "helpful_count",
+                    "not_helpful_count",
+                )
+            },
+        ),
+    )
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("<int:article_id>/preview/", preview, name="faq_article_preview"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, article: Article) -> str:
+        if not article.pk:
+            return "-"
+        url = reverse("admin:faq_article_preview", args=[article.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Preview"))
+
+    def preview_view(self, request, article_id: int):
+        """The article as visitors will see it, drafts included, in the admin's language."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        article = get_object_or_404(Article.objects.select_related("category"), pk=article_id)
+        context = {"article": article, "category": article.category, "related": [], "preview": True}
+        return render(request, "faq/article.html", context)
+
+    @admin.action(description=_("Publish the selected articles"))
+    def publish(self, request, queryset):
+        count = queryset.update(status=Article.Status.PUBLISHED)
+        self.message_user(request, _("%(count)d articles published.") % {"count": count})
+
+    @admin.action(description=_("Unpublish (back to draft)"))
+    def unpublish(self, request, queryset):
+        count = queryset.update(status=Article.Status.DRAFT)
+        self.message_user(
+            request, _("%(count)d articles moved to draft.") % {"count": count}, messages.WARNING
+        )

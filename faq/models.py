@@ -1,0 +1,212 @@
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import connections, models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from faq import text as faq_text
+
+LANGUAGE_SUFFIXES = {"zh-hans": "zh_hans", "en": "en"}
+
+
+def language_suffix(language: str | None = None) -> str:
+    """The field suffix (`en`, `zh_hans`) for a language code; English when unknown."""
+    code = (language or get_language() or "en").lower()
+    if code.startswith("zh"):
+        return "zh_hans"
+    return LANGUAGE_SUFFIXES.get(code, "en")
+
+
+class Translated:
+    """Read `title`, `summary`... in the active language, falling back to the other one."""
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        suffix = language_suffix(language)
+        value = getattr(self, f"{field}_{suffix}")
+        if value:
+            return value
+        fallback = "en" if suffix == "zh_hans" else "zh_hans"
+        return getattr(self, f"{field}_{fallback}")
+
+
+class Category(Translated, models.Model):
+    class Icon(models.TextChoices):
+        CHAT = "chat", _("Chat")
+        SHIELD = "shield", _("Shield")
+        SWAP = "swap", _("Swap")
+        WALLET = "wallet", _("Wallet")
+        LOCK = "lock", _("Lock")
+        CLOCK = "clock", _("Clock")
+        ALERT = "alert", _("Alert")
+        INFO = "info", _("Information")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    icon = models.CharField(_("icon"), max_length=20, choices=Icon.choices, default=Icon.INFO)
+    title_en = models.CharField(_("title (English)"), max_length=120)
+    title_zh_hans = models.CharField(_("title (Chinese)"), max_length=120)
+    description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
+    description_zh_hans = models.CharField(_("description (Chinese)"), max_length=300, blank=True)
+    is_published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("faq:category", args=[self.slug])
+
+    @property
+    def title(self) -> str:
+        return self.localized("title")
+
+    @property
+    def description(self) -> str:
+        return self.localized("description")
+
+
+class PublishedArticleQuerySet(models.QuerySet):
+    def published(self) -> "PublishedArticleQuerySet":
+        return self.filter(status=Article.Status.PUBLISHED, category__is_published=True)
+
+
+class Article(Translated, models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="articles", verbose_name=_("category")
+    )
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_zh_hans = models.CharField(_("title (Chinese)"), max_length=200)
+    summary_en = models.CharField(_("summary (English)"), max_length=400)
+    summary_zh_hans = models.CharField(_("summary (Chinese)"), max_length=400)
+    body_en = models.TextField(_("body (English, Markdown)"))
+    body_zh_hans = models.TextField(_("body (Chinese, Markdown)"))
+    keywords_en = models.CharField(_("extra search words (English)"), max_length=300, blank=True)
+    keywords_zh_hans = models.CharField(
+        _("extra search words (Chinese)"), max_length=300, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+    view_count = models.PositiveIntegerField(_("views"), default=0, editable=False)
+    helpful_count = models.PositiveIntegerField(_("helpful votes"), default=0, editable=False)
+    not_helpful_count = models.PositiveIntegerField(
+        _("not helpful votes"), default=0, editable=False
+    )
+    # Derived search documents (see faq/text.py): lower-cased words and CJK bigrams of every
+    # language, so one index serves Chinese and English queries alike.
+    search_words = models.TextField(editable=False, default="")
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = PublishedArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category__order", "order", "id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [models.Index(fields=["category", "status", "order"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        texts = self.weighted_texts()
+        self.search_words = faq_text.search_words(texts)
+        if connections[kwargs.get("using") or "default"].vendor == "postgresql":
+            self.search_vector = search_vector_expression(texts)
+        super().save(*args, **kwargs)
+        # The expression was written by the database; drop it so the instance stays plain.
+        self.search_vector = None
+        SearchTerm.remember(self.search_words)
+
+    def get_absolute_url(self) -> str:
+        return reverse("faq:article", args=[self.category.slug, self.slug])
+
+    @property
+    def title(self) -> str:
+        return self.localized("title")
+
+    @property
+    def summary(self) -> str:
+        return self.localized("summary")
+
+    @property
+    def body(self) -> str:
+        return self.localized("body")
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def weighted_texts(self) -> dict[str, str]:
+        """Searchable text by weight: A titles, B keywords, C summaries, D bodies."""
+        return {
+            "A": f"{self.title_en}\n{self.title_zh_hans}",
+            "B": f"{self.keywords_en}\n{self.keywords_zh_hans}",
+            "C": f"{self.summary_en}\n{self.summary_zh_hans}",
+            "D": faq_text.markdown_to_text(f"{self.body_en}\n{self.body_zh_hans}"),
+        }
+
+
+def search_vector_expression(weighted_texts: dict[str, str]) -> SearchVector:
+    """English words through the English stemmer, CJK text as bigrams, weighted by field."""
+    parts = []
+    for weight, text in weighted_texts.items():
+        english = models.Value(faq_text.without_cjk(text))
+        cjk = models.Value(faq_text.cjk_document(text))
+        parts.append(SearchVector(english, config="english", weight=weight))
+        parts.append(SearchVector(cjk, config="simple", weight=weight))
+    vector = parts[0]
+    for part in parts[1:]:
+        vector = vector + part
+    return vector
+
+
+class SearchTerm(models.Model):
+    """The help centre's English vocabulary, for correcting typos in queries (`withdrawl`)."""
+
+    MIN_LENGTH = 4
+
+    word = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+    @classmethod
+    def remember(cls, words: str) -> None:
+        cls.objects.bulk_create(
+            [
+                cls(word=word)
+                for word in set(words.split())
+                if cls.MIN_LENGTH <= len(word) <= 64 and not word.isdigit()
+            ],
+            ignore_conflicts=True,
+        )
+
+
+class ArticleVote(models.Model):
+    """One "Was this helpful?" answer per visitor per article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
+    visitor = models.CharField(max_length=64)
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "visitor"], name="faq_one_vote_per_visitor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {'+' if self.helpful else '-'}"

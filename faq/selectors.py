@@ -1,0 +1,179 @@
+"""Reads of the help centre. Every function runs a fixed number of SQL queries."""
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import add, or_
+
+from django.contrib.postgres.search import SearchQuery as PgSearchQuery
+from django.contrib.postgres.search import SearchRank
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, When
+from django.shortcuts import get_object_or_404
+
+from faq import text as faq_text
+from faq.models import Article, ArticleVote, Category
+
+SEARCH_RESULT_LIMIT = 20
+SUGGEST_LIMIT = 5
+RELATED_LIMIT = 4
+# PostgreSQL's default ts_rank weights for D, C, B, A, mirrored by the SQLite fallback.
+FIELD_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    article: Article
+    snippet: str
+
+
+def category_list() -> list[Category]:
+    """Published categories, each with its published articles (two queries)."""
+    articles = Article.objects.published().order_by("order", "id")
+    return list(
+        Category.objects.filter(is_published=True).prefetch_related(
+            Prefetch("articles", queryset=articles, to_attr="published_articles")
+        )
+    )
+
+
+def category_get(*, slug: str) -> Category:
+    return get_object_or_404(Category, slug=slug, is_published=True)
+
+
+def category_articles(*, category: Category) -> list[Article]:
+    return list(Article.objects.published().filter(category=category).order_by("order", "id"))
+
+
+def article_get(*, slug: str) -> Article:
+    return get_object_or_404(Article.objects.published().select_related("category"), slug=slug)
+
+
+def article_related(*, article: Article) -> list[Article]:
+    """Other articles of the same category, in their order."""
+    return list(
+        Article.objects.published()
+        .filter(category_id=article.category_id)
+        .exclude(pk=article.pk)
+        .select_related("category")
+        .order_by("order", "id")[:RELATED_LIMIT]
+    )
+
+
+def article_vote_of(*, article: Article, visitor: str | None) -> ArticleVote | None:
+    if not visitor:
+        return None
+    return ArticleVote.objects.filter(article=article, visitor=visitor).first()
+
+
+def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[SearchResult]:
+    """Published articles matching a query in either language, best first, with snippets."""
+    parsed = faq_text.parse_query(query)
+    if parsed.is_empty:
+        return []
+    if connection.vendor == "postgresql":
+        articles = _search_postgres(parsed, limit)
+    else:
+        articles = _search_portable(parsed, limit)
+    return [SearchResult(article, _snippet(article, parsed)) for article in articles]
+
+
+class TypoTolerantQuery(PgSearchQuery):
+    """An English word as a prefix query, OR-ed with the closest words of the vocabulary.
+
+    The correction is a subquery over the small, trigram-indexed vocabulary, so the article
+    search stays one statement answered by the GIN index of the articles.
+    """
+
+    def __init__(self, term: str) -> None:
+        super().__init__(term, config="english", search_type="raw")
+        self.term = term
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql = (
+            "(to_tsquery('english', %s) || to_tsquery('english', coalesce(("
+            "SELECT string_agg(close.word, ' | ') FROM ("
+            "SELECT word FROM faq_searchterm WHERE word %% %s "
+            "ORDER BY similarity(word, %s) DESC LIMIT 3) AS close), '')))"
+        )
+        return sql, [f"{self.term}:*", self.term, self.term]
+
+
+def _search_postgres(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
+    """One statement over the GIN index: English stems (typos corrected) and CJK bigrams."""
+    unit_queries = [TypoTolerantQuery(term) for term in parsed.english_terms]
+    unit_queries += [
+        PgSearchQuery(unit, config="simple", search_type="plain") for unit in parsed.cjk_terms
+    ]
+    any_unit = reduce(or_, unit_queries)
+    matched = reduce(
+        add,
+        [
+            Case(When(Q(search_vector=query), then=1), default=0, output_field=IntegerField())
+            for query in unit_queries
+        ],
+    )
+    return list(
+        Article.objects.published()
+        .filter(search_vector=any_unit)
+        .select_related("category")
+        .annotate(matched=matched, rank=SearchRank(F("search_vector"), any_unit))
+        .filter(matched__gte=parsed.minimum_match)
+        .order_by("-matched", "-rank", "order", "id")[:limit]
+    )
+
+
+def _search_portable(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
+    """The same rules in Python, for the SQLite default: one query, ranked in memory."""
+    scored = []
+    for article in Article.objects.published().select_related("category"):
+        fields = {weight: text.lower() for weight, text in article.weighted_texts().items()}
+        words = {weight: faq_text.LATIN_WORD.findall(text) for weight, text in fields.items()}
+        matched = 0
+        score = 0.0
+        for unit in parsed.cjk_terms:
+            weights = [FIELD_WEIGHTS[w] for w, text in fields.items() if unit in text]
+            if weights:
+                matched += 1
+                score += max(weights)
+        for term in parsed.english_terms:
+            weight = _english_term_weight(term, words)
+            if weight:
+                matched += 1
+                score += weight
+        if matched and matched >= parsed.minimum_match:
+            scored.append((-matched, -score, article.order, article.pk, article))
+    scored.sort(key=lambda row: row[:4])
+    return [row[-1] for row in scored[:limit]]
+
+
+def _english_term_weight(term: str, words: dict[str, list[str]]) -> float:
+    stem = faq_text.english_stem(term)
+    best = 0.0
+    for weight, field_words in words.items():
+        if any(word.startswith(stem) for word in field_words):
+            best = max(best, FIELD_WEIGHTS[weight])
+    if best:
+        return best
+    for weight, field_words in words.items():
+        if any(faq_text.is_close_word(term, word) for word in set(field_words)):
+            best = max(best, FIELD_WEIGHTS[weight] * 0.5)
+    return best
+
+
+def _snippet(article: Article, parsed: faq_text.SearchQuery) -> str:
+    """A highlighted excerpt in the visitor's language, else in the language that matched."""
+    own = f"{article.summary} {faq_text.markdown_to_text(article.body)}"
+    if faq_text.match_spans(own.lower(), parsed):
+        return faq_text.highlight_snippet(own, parsed)
+    for suffix in ("en", "zh_hans"):
+        other = (
+            f"{getattr(article, f'summary_{suffix}')} "
+            f"{faq_text.markdown_to_text(getattr(article, f'body_{suffix}'))}"
+        )
+        if faq_text.match_spans(other.lower(), parsed):
+            return faq_text.highlight_snippet(other, parsed)
+    return faq_text.highlight_snippet(own, parsed)
+
+
+def articles_for_listing() -> QuerySet[Article]:
+    return Article.objects.published().select_related("category")

@@ -1,0 +1,120 @@
+"""Writes of the help centre."""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from faq.models import Article, ArticleVote, Category
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+CATEGORY_FIELDS = (
+    "order",
+    "icon",
+    "title_en",
+    "title_zh_hans",
+    "description_en",
+    "description_zh_hans",
+)
+ARTICLE_FIELDS = (
+    "order",
+    "title_en",
+    "title_zh_hans",
+    "summary_en",
+    "summary_zh_hans",
+    "body_en",
+    "body_zh_hans",
+    "keywords_en",
+    "keywords_zh_hans",
+)
+
+
+class HelpCentreContentError(Exception):
+    """The shipped content files are malformed."""
+
+
+@dataclass
+class LoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    recorded: bool
+    helpful: bool
+
+
+def help_centre_load(*, directory: Path = CONTENT_DIR, update: bool = False) -> LoadReport:
+    """Load the shipped help centre; rerunning creates nothing twice.
+
+    Rows that exist are left as editors made them unless `update` is set.
+    """
+    report = LoadReport()
+    with transaction.atomic():
+        for data in _read(directory / "categories.toml", "category"):
+            category = _upsert(Category, data, CATEGORY_FIELDS, update, report)
+            for article_data in _read(directory / f"{category.slug}.toml", "article"):
+                _upsert(
+                    Article,
+                    article_data,
+                    ARTICLE_FIELDS,
+                    update,
+                    report,
+                    category=category,
+                    status=Article.Status.PUBLISHED,
+                )
+    return report
+
+
+def _read(path: Path, table: str) -> list[dict]:
+    try:
+        with path.open("rb") as content:
+            return tomllib.load(content)[table]
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as error:
+        raise HelpCentreContentError(f"{path.name}: {error}") from error
+
+
+def _upsert(model, data: dict, fields: tuple[str, ...], update: bool, report: LoadReport, **extra):
+    try:
+        values = {field: data[field] for field in fields if field in data}
+        slug = data["slug"]
+    except KeyError as error:
+        raise HelpCentreContentError(f"missing {error} in {data.get('slug', data)}") from error
+    values.update(extra)
+    instance = model.objects.filter(slug=slug).first()
+    if instance is None:
+        instance = model(slug=slug, **values)
+        instance.full_clean()
+        instance.save()
+        report.created += 1
+    elif update and any(getattr(instance, key) != value for key, value in values.items()):
+        for key, value in values.items():
+            setattr(instance, key, value)
+        instance.full_clean()
+        instance.save()
+        report.updated += 1
+    else:
+        report.unchanged += 1
+    return instance
+
+
+def article_record_view(*, article: Article) -> None:
+    """Count a view without reading the row first (no lost updates under concurrency)."""
+    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+
+
+def article_vote(*, article: Article, visitor: str, helpful: bool) -> VoteOutcome:
+    """Record a visitor's "Was this helpful?" answer; a second answer changes nothing."""
+    try:
+        with transaction.atomic():
+            ArticleVote.objects.create(article=article, visitor=visitor, helpful=helpful)
+            counter = "helpful_count" if helpful else "not_helpful_count"
+            Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+    except IntegrityError:
+        existing = ArticleVote.objects.get(article=article, visitor=visitor)
+        return VoteOutcome(recorded=False, helpful=existing.helpful)
+    return VoteOutcome(recorded=True, helpful=helpful)

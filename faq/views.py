@@ -1,0 +1,135 @@
+from uuid import uuid4
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from faq import selectors, services
+from faq.channels import channel_guide
+from faq.forms import SearchForm, VoteForm
+
+VISITOR_SESSION_KEY = "faq_visitor"
+
+
+def visitor_of(request: HttpRequest, *, create: bool = False) -> str | None:
+    """A random id kept in the visitor's session: one vote per visitor, no account needed."""
+    visitor = request.session.get(VISITOR_SESSION_KEY)
+    if visitor is None and create:
+        visitor = uuid4().hex
+        request.session[VISITOR_SESSION_KEY] = visitor
+    return visitor
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"channels": channel_guide(), "search_form": SearchForm()})
+
+
+@require_GET
+def security(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "faq/security.html", {"social_accounts": settings.SUPPORT_SOCIAL_ACCOUNTS}
+    )
+
+
+@require_GET
+def faq_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "faq/index.html",
+        {"categories": selectors.category_list(), "search_form": SearchForm()},
+    )
+
+
+@require_GET
+def category_detail(request: HttpRequest, category: str) -> HttpResponse:
+    category_obj = selectors.category_get(slug=category)
+    articles = selectors.category_articles(category=category_obj)
+    return render(
+        request,
+        "faq/category.html",
+        {"category": category_obj, "articles": articles, "search_form": SearchForm()},
+    )
+
+
+@require_GET
+def article_detail(request: HttpRequest, category: str, article: str) -> HttpResponse:
+    article_obj = selectors.article_get(slug=article)
+    if article_obj.category.slug != category:
+        return redirect(article_obj, permanent=True)
+    services.article_record_view(article=article_obj)
+    context = {
+        "article": article_obj,
+        "category": article_obj.category,
+        "related": selectors.article_related(article=article_obj),
+        "vote": selectors.article_vote_of(article=article_obj, visitor=visitor_of(request)),
+        "search_form": SearchForm(),
+    }
+    return render(request, "faq/article.html", context)
+
+
+@require_POST
+def article_vote(request: HttpRequest, category: str, article: str) -> HttpResponse:
+    article_obj = selectors.article_get(slug=article)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        error = form.errors["helpful"][0]
+        if wants_json(request):
+            return JsonResponse({"error": {"code": "invalid", "message": error}}, status=400)
+        messages.error(request, error)
+        return redirect(f"{article_obj.get_absolute_url()}#helpful")
+    outcome = services.article_vote(
+        article=article_obj,
+        visitor=visitor_of(request, create=True),
+        helpful=form.cleaned_data["helpful"],
+    )
+    message = (
+        _("Thank you for your feedback.")
+        if outcome.recorded
+        else _("You have already answered for this article. Thank you.")
+    )
+    if wants_json(request):
+        return JsonResponse(
+            {"recorded": outcome.recorded, "helpful": outcome.helpful, "message": message}
+        )
+    messages.success(request, message)
+    return redirect(f"{article_obj.get_absolute_url()}#helpful")
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET) if "q" in request.GET else SearchForm()
+    results = None
+    if form.is_bound and form.is_valid():
+        results = selectors.article_search(query=form.cleaned_data["q"])
+    return render(request, "faq/search.html", {"search_form": form, "results": results})
+
+
+@require_GET
+def suggest(request: HttpRequest) -> JsonResponse:
+    """The five best articles for type-ahead and for suggestions while writing a ticket."""
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"query": "", "results": []})
+    query = form.cleaned_data["q"]
+    results = selectors.article_search(query=query, limit=selectors.SUGGEST_LIMIT)
+    return JsonResponse(
+        {
+            "query": query,
+            "results": [
+                {
+                    "title": result.article.title,
+                    "url": result.article.get_absolute_url(),
+                    "snippet": result.snippet,
+                }
+                for result in results
+            ],
+        }
+    )
