@@ -1,0 +1,320 @@
+"""Validation of what customers send us: transaction hashes, wallet account IDs, attachments.
+
+Used by the contact form, customer replies, the e-mail channel and the API. Every check raises
+`django.core.exceptions.ValidationError` with a translatable message and a stable `code`:
+
+* `invalid_hash`, `invalid_network`: transaction hashes (`validate_transaction_hash`).
+* `invalid_account_id`: wallet account IDs (`validate_wallet_account_id`).
+* `too_large`, `empty`, `unsupported_type`, `corrupt`, `too_many`: attachments
+  (`check_attachment`, `check_attachments`).
+
+Attachment types are sniffed from the content; the file name and the browser's content type are
+never trusted. The name is cleaned for display only (`safe_filename`); files should be stored
+under a name of our own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from PIL import Image
+
+
+class Network(models.TextChoices):
+    """Networks a customer can say a transaction was sent on."""
+
+    BITCOIN = "bitcoin", _("Bitcoin")
+    ETHEREUM = "ethereum", _("Ethereum (ERC-20)")
+    BSC = "bsc", _("BNB Smart Chain (BEP-20)")
+    POLYGON = "polygon", _("Polygon")
+    ARBITRUM = "arbitrum", _("Arbitrum One")
+    TRON = "tron", _("TRON (TRC-20)")
+    SOLANA = "solana", _("Solana")
+    OTHER = "other", _("Other network")
+
+
+EVM_NETWORKS = frozenset({Network.ETHEREUM, Network.BSC, Network.POLYGON, Network.ARBITRUM})
+
+DEFAULT_EXPLORER_URLS: dict[str, str] = {
+    Network.BITCOIN: "https://mempool.space/tx/{hash}",
+    Network.ETHEREUM: "https://etherscan.io/tx/{hash}",
+    Network.BSC: "https://bscscan.com/tx/{hash}",
+    Network.POLYGON: "https://polygonscan.com/tx/{hash}",
+    Network.ARBITRUM: "https://arbiscan.io/tx/{hash}",
+    Network.TRON: "https://tronscan.org/#/transaction/{hash}",
+    Network.SOLANA: "https://solscan.io/tx/{hash}",
+}
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_PREFIXED_HEX64 = re.compile(r"(?:0x)?([0-9a-f]{64})")
+_SOLANA_SIGNATURE = re.compile(r"[1-9A-HJ-NP-Za-km-z]{86,88}")
+_OTHER_HASH = re.compile(r"[A-Za-z0-9:_-]{8,128}")
+_WALLET_ACCOUNT_ID = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
+
+_HASH_MESSAGES = {
+    Network.BITCOIN: _(
+        "Enter a Bitcoin transaction ID: 64 characters, digits 0-9 and letters a-f, "
+        "without “0x” in front."
+    ),
+    Network.TRON: _("Enter a TRON transaction ID: 64 characters, digits 0-9 and letters a-f."),
+    Network.SOLANA: _(
+        "Enter a Solana transaction signature: 86 to 88 letters and digits "
+        "(base58, so never 0, O, I or l)."
+    ),
+    Network.OTHER: _(
+        "Enter a transaction ID of 8 to 128 characters: letters, digits, “:”, “_” or “-”, "
+        "with no spaces."
+    ),
+}
+_EVM_HASH_MESSAGE = _(
+    "Enter a %(network)s transaction hash: “0x” followed by 64 characters, "
+    "digits 0-9 and letters a-f."
+)
+
+
+def validate_transaction_hash(value: str, network: str) -> str:
+    """Return the normalised transaction hash for `network`, or raise ValidationError."""
+    if network not in Network.values:
+        raise ValidationError(
+            _("Choose the network the transaction was sent on."), code="invalid_network"
+        )
+    text = value.strip() if isinstance(value, str) else ""
+    network = Network(network)
+    if network in EVM_NETWORKS:
+        match = _PREFIXED_HEX64.fullmatch(text.lower())
+        if match:
+            return "0x" + match[1]
+        raise ValidationError(
+            _EVM_HASH_MESSAGE, code="invalid_hash", params={"network": network.label}
+        )
+    if network == Network.BITCOIN:
+        normalised = text.lower() if _HEX64.fullmatch(text.lower()) else None
+    elif network == Network.TRON:
+        match = _PREFIXED_HEX64.fullmatch(text.lower())
+        normalised = match[1] if match else None
+    elif network == Network.SOLANA:
+        normalised = text if _SOLANA_SIGNATURE.fullmatch(text) else None
+    else:
+        normalised = text if _OTHER_HASH.fullmatch(text) else None
+    if normalised is None:
+        raise ValidationError(_HASH_MESSAGES[network], code="invalid_hash")
+    return normalised
+
+
+def explorer_url(transaction_hash: str, network: str) -> str | None:
+    """Return the block-explorer link for a valid hash on `network`, or None if there is none."""
+    patterns = getattr(settings, "BLOCK_EXPLORER_URLS", DEFAULT_EXPLORER_URLS)
+    pattern = patterns.get(str(network)) if network in Network.values else None
+    if not pattern or "{hash}" not in pattern:
+        return None
+    try:
+        normalised = validate_transaction_hash(transaction_hash, network)
+    except ValidationError:
+        return None
+    # str.replace, not str.format: a pattern may contain other braces.
+    return pattern.replace("{hash}", quote(normalised, safe=""))
+
+
+def validate_wallet_account_id(value: str | None) -> str:
+    """Return the stripped wallet account ID ("" when left empty), or raise ValidationError."""
+    text = (value or "").strip()
+    if text and not _WALLET_ACCOUNT_ID.fullmatch(text):
+        raise ValidationError(
+            _(
+                "Enter your wallet account ID as 3 to 64 characters: letters, digits, "
+                "“.”, “_”, “-” or “@”, with no spaces."
+            ),
+            code="invalid_account_id",
+        )
+    return text
+
+
+MAX_ATTACHMENTS = 3
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_NAME_LENGTH = 80
+_MAX_EXTENSION_LENGTH = 10
+_CHUNK_BYTES = 64 * 1024
+# Acrobat accepts a PDF whose %%EOF lies within the last 1024 bytes; so do we.
+_PDF_TAIL_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class _Kind:
+    content_type: str
+    extension: str
+    magic: bytes
+    pillow_format: str | None
+
+
+_KINDS = (
+    _Kind("image/png", ".png", b"\x89PNG\r\n\x1a\n", "PNG"),
+    _Kind("image/jpeg", ".jpg", b"\xff\xd8\xff", "JPEG"),
+    _Kind("application/pdf", ".pdf", b"%PDF-", None),
+)
+_MAGIC_BYTES = max(len(kind.magic) for kind in _KINDS)
+_LIMITS = {
+    "max_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+    "max_megapixels": MAX_IMAGE_PIXELS // 1_000_000,
+}
+
+# Each message is one whole string so that translators see full sentences.
+_ATTACHMENT_MESSAGES = {
+    "too_large": _(
+        "This file is larger than %(max_mb)s MB. "
+        "Attach PNG, JPEG or PDF files of at most %(max_mb)s MB."
+    ),
+    "empty": _("This file is empty. Attach PNG, JPEG or PDF files of at most %(max_mb)s MB."),
+    "unsupported_type": _(
+        "This type of file cannot be attached. "
+        "Attach PNG, JPEG or PDF files of at most %(max_mb)s MB."
+    ),
+    "corrupt": _(
+        "This file is damaged or incomplete, so it cannot be opened. "
+        "Attach PNG, JPEG or PDF files of at most %(max_mb)s MB."
+    ),
+    "too_many_pixels": _(
+        "This image is larger than %(max_megapixels)s megapixels. Attach a smaller screenshot."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CheckedAttachment:
+    """An attachment whose type was sniffed from its content and verified."""
+
+    content_type: str
+    extension: str
+    size: int
+    sha256: str
+    safe_name: str
+
+
+def _refuse(problem: str) -> ValidationError:
+    code = "too_large" if problem == "too_many_pixels" else problem
+    return ValidationError(_ATTACHMENT_MESSAGES[problem], code=code, params=_LIMITS)
+
+
+def safe_filename(name: str | None, extension: str | None = None) -> str:
+    """Return a display-only version of an uploaded file's name, with `extension` if given."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    kept = []
+    for char in name:
+        category = unicodedata.category(char)
+        if category.startswith(("L", "Nd")) or char in "._-":
+            kept.append(char)
+        elif category == "Zs":
+            kept.append(" ")
+    name = re.sub(r"\.{2,}", ".", re.sub(r" {2,}", " ", "".join(kept))).strip(" ")
+    stem, dot, original_extension = name.rpartition(".")
+    if not dot or len(original_extension) > _MAX_EXTENSION_LENGTH:
+        stem, original_extension = name, ""
+    if extension is None:
+        extension = "." + original_extension.strip(" ") if original_extension.strip(" ") else ""
+    stem = stem.strip(" .")[: MAX_NAME_LENGTH - len(extension)].rstrip(" .")
+    return f"{stem or 'attachment'}{extension}"
+
+
+def _read(uploaded: UploadedFile) -> tuple[int, bytes, bytes, str]:
+    """Read the file in chunks: size, first bytes, last bytes and SHA-256; refuse if too large."""
+    if uploaded.size is not None and uploaded.size > MAX_ATTACHMENT_BYTES:
+        raise _refuse("too_large")
+    uploaded.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    head = tail = b""
+    # Never read past one byte over the limit, whatever `uploaded.size` claims.
+    while chunk := uploaded.read(min(_CHUNK_BYTES, MAX_ATTACHMENT_BYTES + 1 - size)):
+        size += len(chunk)
+        if size > MAX_ATTACHMENT_BYTES:
+            raise _refuse("too_large")
+        digest.update(chunk)
+        if len(head) < _MAGIC_BYTES:
+            head = (head + chunk)[:_MAGIC_BYTES]
+        tail = (tail + chunk)[-_PDF_TAIL_BYTES:]
+    return size, head, tail, digest.hexdigest()
+
+
+def _verify_image(uploaded: UploadedFile, pillow_format: str) -> None:
+    """Open the image with Pillow and refuse it unless it decodes and is of a sane size."""
+    try:
+        uploaded.seek(0)
+        with Image.open(uploaded, formats=[pillow_format]) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _refuse("too_many_pixels")
+            image.verify()
+        if pillow_format == "JPEG":
+            # verify() does not look at JPEG data; decode at 1/8 scale to find truncation cheaply.
+            uploaded.seek(0)
+            with Image.open(uploaded, formats=[pillow_format]) as image:
+                image.draft(None, (max(1, width // 8), max(1, height // 8)))
+                image.load()
+    except Image.DecompressionBombError as error:
+        raise _refuse("too_many_pixels") from error
+    except ValidationError:
+        raise
+    except Exception as error:
+        # Pillow raises many exception types on hostile input (as Django's ImageField knows).
+        raise _refuse("corrupt") from error
+
+
+def check_attachment(uploaded: UploadedFile) -> CheckedAttachment:
+    """Sniff and verify one uploaded file; raise ValidationError unless it is a PNG, JPEG or PDF."""
+    size, head, tail, sha256 = _read(uploaded)
+    if size == 0:
+        raise _refuse("empty")
+    kind = next((kind for kind in _KINDS if head.startswith(kind.magic)), None)
+    if kind is None:
+        raise _refuse("unsupported_type")
+    if kind.pillow_format:
+        _verify_image(uploaded, kind.pillow_format)
+    elif b"%%EOF" not in tail:
+        raise _refuse("corrupt")
+    uploaded.seek(0)
+    return CheckedAttachment(
+        content_type=kind.content_type,
+        extension=kind.extension,
+        size=size,
+        sha256=sha256,
+        safe_name=safe_filename(uploaded.name, kind.extension),
+    )
+
+
+def check_attachments(files: list[UploadedFile]) -> list[CheckedAttachment]:
+    """Check every uploaded file; raise one ValidationError listing each file's problem."""
+    files = list(files or [])
+    if len(files) > MAX_ATTACHMENTS:
+        raise ValidationError(
+            ngettext_lazy("Attach at most %(max)d file.", "Attach at most %(max)d files.", "max"),
+            code="too_many",
+            params={"max": MAX_ATTACHMENTS},
+        )
+    checked, errors = [], []
+    for uploaded in files:
+        try:
+            checked.append(check_attachment(uploaded))
+        except ValidationError as error:
+            for problem in error.error_list:
+                message = problem.message % problem.params if problem.params else problem.message
+                errors.append(
+                    ValidationError(
+                        _("“%(name)s”: %(problem)s"),
+                        code=problem.code,
+                        params={"name": safe_filename(uploaded.name), "problem": message},
+                    )
+                )
+    if errors:
+        raise ValidationError(errors)
+    return checked
