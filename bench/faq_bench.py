@@ -36,6 +36,10 @@ for number in range(existing, wanted):
         body_en="Network fees and confirmation times vary with congestion. " * 20,
         body_zh_hans="网络拥堵时手续费和确认时间会变化。" * 20,
     ).save()
+from django.db import connection
+if connection.vendor == "postgresql":
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE faq_article")
 print(Article.objects.count(), "articles")
 """
 

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from faq.models import Article, Category
+from faq.text import render_markdown
 
 
 @admin.register(Category)
@@ -88,7 +89,13 @@ class ArticleAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         article = get_object_or_404(Article.objects.select_related("category"), pk=article_id)
-        context = {"article": article, "category": article.category, "related": [], "preview": True}
+        context = {
+            "article": article,
+            "body_html": render_markdown(article.body),
+            "category": article.category,
+            "related": [],
+            "preview": True,
+        }
         return render(request, "faq/article.html", context)
 
     @admin.action(description=_("Publish the selected articles"))

@@ -6,16 +6,19 @@ from operator import add, or_
 
 from django.contrib.postgres.search import SearchQuery as PgSearchQuery
 from django.contrib.postgres.search import SearchRank
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 
 from faq import text as faq_text
-from faq.models import Article, ArticleVote, Category
+from faq.models import Article, ArticleVote, Category, language_suffix
 
 SEARCH_RESULT_LIMIT = 20
 SUGGEST_LIMIT = 5
 RELATED_LIMIT = 4
+SNIPPET_SOURCE_CHARACTERS = 2000
+BODY_CACHE_SECONDS = 24 * 60 * 60
 # PostgreSQL's default ts_rank weights for D, C, B, A, mirrored by the SQLite fallback.
 FIELD_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
 
@@ -28,7 +31,7 @@ class SearchResult:
 
 def category_list() -> list[Category]:
     """Published categories, each with its published articles (two queries)."""
-    articles = Article.objects.published().order_by("order", "id")
+    articles = Article.objects.published().defer(*SEARCH_COLUMNS).order_by("order", "id")
     return list(
         Category.objects.filter(is_published=True).prefetch_related(
             Prefetch("articles", queryset=articles, to_attr="published_articles")
@@ -41,11 +44,28 @@ def category_get(*, slug: str) -> Category:
 
 
 def category_articles(*, category: Category) -> list[Article]:
-    return list(Article.objects.published().filter(category=category).order_by("order", "id"))
+    return list(
+        Article.objects.published()
+        .filter(category=category)
+        .defer(*SEARCH_COLUMNS)
+        .order_by("order", "id")
+    )
 
 
 def article_get(*, slug: str) -> Article:
-    return get_object_or_404(Article.objects.published().select_related("category"), slug=slug)
+    articles = Article.objects.published().select_related("category").defer(*SEARCH_COLUMNS)
+    return get_object_or_404(articles, slug=slug)
+
+
+def article_body_html(*, article: Article) -> str:
+    """The article's body as safe HTML in the active language, cached until it is edited."""
+    suffix = language_suffix()
+    key = f"faq:body:{article.pk}:{article.updated_at.timestamp()}:{suffix}"
+    html = cache.get(key)
+    if html is None:
+        html = faq_text.render_markdown(article.body)
+        cache.set(key, html, BODY_CACHE_SECONDS)
+    return html
 
 
 def article_related(*, article: Article) -> list[Article]:
@@ -55,6 +75,7 @@ def article_related(*, article: Article) -> list[Article]:
         .filter(category_id=article.category_id)
         .exclude(pk=article.pk)
         .select_related("category")
+        .only("slug", "title_en", "title_zh_hans", "category__slug")
         .order_by("order", "id")[:RELATED_LIMIT]
     )
 
@@ -63,6 +84,9 @@ def article_vote_of(*, article: Article, visitor: str | None) -> ArticleVote | N
     if not visitor:
         return None
     return ArticleVote.objects.filter(article=article, visitor=visitor).first()
+
+
+SEARCH_COLUMNS = ("search_vector", "search_words")
 
 
 def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[SearchResult]:
@@ -116,6 +140,7 @@ def _search_postgres(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
         Article.objects.published()
         .filter(search_vector=any_unit)
         .select_related("category")
+        .defer(*SEARCH_COLUMNS)
         .annotate(matched=matched, rank=SearchRank(F("search_vector"), any_unit))
         .filter(matched__gte=parsed.minimum_match)
         .order_by("-matched", "-rank", "order", "id")[:limit]
@@ -162,17 +187,15 @@ def _english_term_weight(term: str, words: dict[str, list[str]]) -> float:
 
 def _snippet(article: Article, parsed: faq_text.SearchQuery) -> str:
     """A highlighted excerpt in the visitor's language, else in the language that matched."""
-    own = f"{article.summary} {faq_text.markdown_to_text(article.body)}"
-    if faq_text.match_spans(own.lower(), parsed):
-        return faq_text.highlight_snippet(own, parsed)
-    for suffix in ("en", "zh_hans"):
-        other = (
-            f"{getattr(article, f'summary_{suffix}')} "
-            f"{faq_text.markdown_to_text(getattr(article, f'body_{suffix}'))}"
-        )
-        if faq_text.match_spans(other.lower(), parsed):
-            return faq_text.highlight_snippet(other, parsed)
-    return faq_text.highlight_snippet(own, parsed)
+    own = language_suffix()
+    for suffix in (own, "zh_hans" if own == "en" else "en"):
+        # The first match is what the excerpt shows; long bodies need not be scanned whole.
+        body = getattr(article, f"body_{suffix}")[:SNIPPET_SOURCE_CHARACTERS]
+        text = f"{getattr(article, f'summary_{suffix}')} {faq_text.markdown_to_text(body)}"
+        snippet = faq_text.highlight_snippet(text, parsed)
+        if "<mark>" in snippet:
+            return snippet
+    return faq_text.highlight_snippet(f"{article.summary}", parsed)
 
 
 def articles_for_listing() -> QuerySet[Article]:

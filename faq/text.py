@@ -13,6 +13,8 @@ through prefix matching here.
 import html
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -181,20 +183,19 @@ def english_stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
 def is_close_word(term: str, word: str) -> bool:
-    """A one-edit typo of a word of five letters or more (`withdrawl` for `withdrawal`)."""
-    if len(term) < 5 or abs(len(term) - len(word)) > 2:
+    """A small typo of a word of five letters or more (`withdrawl` for `withdrawal`)."""
+    if len(term) < 5 or abs(len(term) - len(word)) > 2 or term[0] != word[0]:
         return False
-    from difflib import SequenceMatcher
-
-    return SequenceMatcher(None, term, word).ratio() >= 0.85
+    matcher = SequenceMatcher(None, term, word)
+    return matcher.real_quick_ratio() >= 0.85 and matcher.ratio() >= 0.85
 
 
 def highlight_snippet(text: str, query: SearchQuery, *, width: int = 160) -> str:
     """An escaped excerpt around the first match, with every matched word wrapped in <mark>."""
     plain = re.sub(r"\s+", " ", text).strip()
-    lowered = plain.lower()
-    spans = match_spans(lowered, query)
+    spans = match_spans(plain.lower(), query)
     if not spans:
         excerpt = plain[:width]
         return html.escape(excerpt) + ("…" if len(plain) > width else "")
@@ -225,12 +226,12 @@ def match_spans(lowered: str, query: SearchQuery) -> list[tuple[int, int]]:
         spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(phrase), lowered))
     for unit in query.cjk_terms:
         spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(unit), lowered))
-    for match in LATIN_WORD.finditer(lowered):
-        word = match.group()
-        for term in query.english_terms:
-            if word.startswith(english_stem(term)) or is_close_word(term, word):
+    stems = [(term, english_stem(term)) for term in query.english_terms]
+    if stems:
+        for match in LATIN_WORD.finditer(lowered):
+            word = match.group()
+            if any(word.startswith(stem) or is_close_word(term, word) for term, stem in stems):
                 spans.append((match.start(), match.end()))
-                break
     spans.sort(key=lambda span: (span[0], -span[1]))
     merged: list[tuple[int, int]] = []
     for span in spans:

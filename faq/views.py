@@ -67,6 +67,7 @@ def article_detail(request: HttpRequest, category: str, article: str) -> HttpRes
     services.article_record_view(article=article_obj)
     context = {
         "article": article_obj,
+        "body_html": selectors.article_body_html(article=article_obj),
         "category": article_obj.category,
         "related": selectors.article_related(article=article_obj),
         "vote": selectors.article_vote_of(article=article_obj, visitor=visitor_of(request)),

@@ -106,10 +106,15 @@ TEMPLATES = [
 ]
 
 # Databases: a SQLite file by default, PostgreSQL (or anything dj-database-url reads) from env.
+# Under ASGI each request runs its sync code in a thread of its own, so a persistent connection
+# would outlive its thread and pile up until PostgreSQL refuses clients: connections close at
+# the end of each request unless DATABASE_CONN_MAX_AGE says otherwise (pool with PgBouncer).
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+            DATABASE_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+            conn_health_checks=True,
         )
     }
 else:
