@@ -122,6 +122,26 @@ class TypoTolerantQuery(PgSearchQuery):
         return sql, [f"{self.term}:*", self.term, self.term]
 
 
+def with_article_first(results: list[SearchResult], *, slug: str) -> list[SearchResult]:
+    """The results with one article moved (or added) to the top, keeping the length."""
+    rest = [result for result in results if result.article.slug != slug]
+    first = next((result for result in results if result.article.slug == slug), None)
+    if first is None:
+        article = (
+            Article.objects.published()
+            .select_related("category")
+            .defer(*SEARCH_COLUMNS)
+            .filter(slug=slug)
+            .first()
+        )
+        if article is None:
+            return results
+        first = SearchResult(
+            article, faq_text.highlight_snippet(article.summary, faq_text.parse_query(""))
+        )
+    return [first, *rest][: max(len(results), 1)]
+
+
 def _search_postgres(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
     """One statement over the GIN index: English stems (typos corrected) and CJK bigrams."""
     unit_queries = [TypoTolerantQuery(term) for term in parsed.english_terms]

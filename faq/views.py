@@ -7,9 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from faq import selectors, services
+from faq import scams, selectors, services
 from faq.channels import channel_guide
 from faq.forms import SearchForm, VoteForm
+from faq.scams import looks_like_fake_support
 
 VISITOR_SESSION_KEY = "faq_visitor"
 
@@ -121,9 +122,14 @@ def suggest(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"query": "", "results": []})
     query = form.cleaned_data["q"]
     results = selectors.article_search(query=query, limit=selectors.SUGGEST_LIMIT)
+    warning = None
+    if looks_like_fake_support(query):
+        warning = str(scams.WARNING)
+        results = selectors.with_article_first(results, slug=scams.FAKE_SUPPORT_ARTICLE_SLUG)
     return JsonResponse(
         {
             "query": query,
+            "warning": warning,
             "results": [
                 {
                     "title": result.article.title,

@@ -54,6 +54,16 @@ def _isolated_services(settings, worker_id):
         }
 
 
+@pytest.fixture(autouse=True)
+def _private_files_and_eager_tasks(settings, tmp_path, monkeypatch):
+    """Uploads go to a temporary folder; Celery tasks run in the test unless a test starts a
+    real worker (it sets task_always_eager back to False itself)."""
+    from wallet_support.celery import app as celery_app
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+
+
 @pytest.fixture
 def postgres(db):
     """The test needs PostgreSQL (DATABASE_URL=postgres://...)."""

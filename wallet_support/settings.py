@@ -210,6 +210,9 @@ STORAGES = {
     },
 }
 
+# Customer uploads: private, never under a public URL (served through permission checks only).
+FILE_UPLOAD_PERMISSIONS = 0o600
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -237,6 +240,12 @@ X_FRAME_OPTIONS = "DENY"
 # The desk's public identity, shown in the header notice and on the security page.
 SUPPORT_SITE_NAME = env_str("SUPPORT_SITE_NAME", "Wallet Support")
 SUPPORT_OFFICIAL_DOMAINS = env_list("SUPPORT_OFFICIAL_DOMAINS", ["support.wallet.example"])
+# The public address of the site, for links in emails (private ticket links).
+SUPPORT_SITE_URL = env_str("SUPPORT_SITE_URL", "http://127.0.0.1:8000")
+# Where customer replies are announced to the support team.
+SUPPORT_INBOX_EMAIL = env_str("SUPPORT_INBOX_EMAIL", "support@wallet.example")
+# How long a private ticket link stays valid; every email carries a fresh one.
+TICKET_LINK_MAX_AGE_DAYS = env_int("TICKET_LINK_MAX_AGE_DAYS", 90)
 # Official social media accounts listed on /security/, e.g. "Weibo: @WalletSupport,X: @WalletHelp".
 SUPPORT_SOCIAL_ACCOUNTS = env_list("SUPPORT_SOCIAL_ACCOUNTS")
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", faq_views.home, name="home"),
     path("security/", faq_views.security, name="security"),
     path("faq/", include("faq.urls")),
+    path("", include("tickets.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

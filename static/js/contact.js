@@ -1,0 +1,52 @@
+/* Contact form: suggest help-centre articles while the customer writes, and warn first when the
+   text describes a fake-support scam. The form works the same without this file. */
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-contact-form]");
+  if (!form || !window.fetch) { return; }
+  var url = form.getAttribute("data-suggest-url");
+  var subject = form.querySelector("[name=subject]");
+  var description = form.querySelector("[name=description]");
+  var box = form.querySelector("[data-suggestions]");
+  var list = form.querySelector("[data-suggestions-list]");
+  var warning = form.querySelector("[data-suggestions-warning]");
+  var timer = null;
+  var lastQuery = "";
+
+  function render(data) {
+    list.textContent = "";
+    (data.results || []).forEach(function (result) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = result.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = result.title;
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    warning.hidden = !data.warning;
+    warning.textContent = data.warning || "";
+    box.hidden = !(data.results && data.results.length) && !data.warning;
+  }
+
+  function refresh() {
+    var query = ((subject && subject.value) || "") + " " + ((description && description.value) || "");
+    query = query.trim().slice(0, 500);
+    if (query === lastQuery) { return; }
+    lastQuery = query;
+    if (query.length < 2) { box.hidden = true; return; }
+    fetch(url + "?context=ticket&q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+      .then(function (data) { if (query === lastQuery) { render(data); } })
+      .catch(function () { box.hidden = true; });
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 300);
+  }
+  [subject, description].forEach(function (field) {
+    if (field) { field.addEventListener("input", schedule); }
+  });
+})();

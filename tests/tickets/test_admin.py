@@ -1,0 +1,58 @@
+"""Agents open tickets for phone calls and social-media messages from the admin."""
+
+import pytest
+from django.urls import reverse
+
+from tickets.models import Ticket
+
+
+@pytest.mark.django_db
+def test_agent_opens_a_phone_ticket_from_the_admin(
+    client, superuser, django_capture_on_commit_callbacks
+):
+    client.force_login(superuser)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:tickets_ticket_add"),
+            {
+                "channel": "phone",
+                "problem_type": "account_security",
+                "subject": "Caller reports a stolen account",
+                "customer_email": "caller@example.com",
+                "customer_name": "Caller",
+                "wallet_account_id": "",
+                "language": "zh-hans",
+                "description": "The customer called: unknown log-in from another city an hour ago.",
+            },
+        )
+
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.channel == "phone"
+    assert ticket.priority == "urgent"
+    assert ticket.messages.get().author == superuser
+    assert client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_recovery_phrase_typed_by_an_agent(client, superuser):
+    from tests.tickets import guard_corpus as corpus
+
+    client.force_login(superuser)
+    phrase = " ".join(corpus.phrase_words("english", 12, 3))
+
+    response = client.post(
+        reverse("admin:tickets_ticket_add"),
+        {
+            "channel": "social",
+            "problem_type": "other",
+            "subject": "DM",
+            "customer_email": "dm@example.com",
+            "language": "en",
+            "description": phrase,
+        },
+    )
+
+    assert response.status_code == 200
+    assert Ticket.objects.count() == 0

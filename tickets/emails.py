@@ -1,0 +1,83 @@
+"""The ticket desk's outgoing mail: in the customer's language, plain text and HTML, threaded."""
+
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from tickets import selectors
+from tickets.links import ticket_absolute_url
+from tickets.models import Message, Ticket
+
+
+def _thread_id(ticket: Ticket) -> str:
+    """A stable Message-ID for the ticket's thread, so replies group in mail clients."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "wallet.example"
+    return f"<ticket.{ticket.reference.lower()}@{domain}>"
+
+
+def _send(ticket: Ticket, *, to: str, template: str, context: dict, language: str) -> None:
+    with translation.override(language):
+        context = {
+            "ticket": ticket,
+            "site_name": settings.SUPPORT_SITE_NAME,
+            "ticket_url": ticket_absolute_url(ticket),
+            **context,
+        }
+        subject = render_to_string(f"tickets/email/{template}_subject.txt", context)
+        text = render_to_string(f"tickets/email/{template}.txt", context)
+        html = render_to_string(f"tickets/email/{template}.html", context)
+    domain = _thread_id(ticket).split("@", 1)[1].rstrip(">")
+    thread = _thread_id(ticket)
+    mail = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[settings.SUPPORT_INBOX_EMAIL],
+        headers={
+            "Message-ID": make_msgid(idstring=ticket.reference.lower(), domain=domain),
+            "In-Reply-To": thread,
+            "References": thread,
+            "X-Ticket-Reference": ticket.reference,
+        },
+    )
+    mail.attach_alternative(html, "text/html")
+    mail.send()
+
+
+def send_confirmation(ticket: Ticket) -> None:
+    """The customer's receipt: reference, expected first response, private link."""
+    with translation.override(ticket.language):
+        expected = selectors.expected_first_response_text(problem_type=ticket.problem_type)
+    _send(
+        ticket,
+        to=ticket.customer_email,
+        template="confirmation",
+        context={"expected": expected},
+        language=ticket.language,
+    )
+
+
+def send_agent_reply(message: Message) -> None:
+    """The agent's answer, to the customer."""
+    _send(
+        message.ticket,
+        to=message.ticket.customer_email,
+        template="agent_reply",
+        context={"message": message},
+        language=message.ticket.language,
+    )
+
+
+def send_customer_reply_notice(message: Message) -> None:
+    """Tell the support inbox that the customer wrote; the reference matches it to the ticket."""
+    _send(
+        message.ticket,
+        to=settings.SUPPORT_INBOX_EMAIL,
+        template="customer_reply",
+        context={"message": message},
+        language=settings.LANGUAGE_CODE,
+    )

@@ -1,0 +1,333 @@
+"""The contact form, the customer's reply and rating forms.
+
+The contact form asks for the facts each problem type needs: `EVIDENCE_FIELDS` lists them, and
+the form adds the fields of the chosen type to the ones every ticket has.
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import ProblemType
+from tickets.protection import Refusal, refuse_secrets
+from tickets.services import NewAttachment
+from tickets.validators import (
+    MAX_ATTACHMENTS,
+    Network,
+    check_attachments,
+    validate_transaction_hash,
+    validate_wallet_account_id,
+)
+
+DESCRIPTION_MIN_LENGTH = 30
+DESCRIPTION_MAX_LENGTH = 10_000
+TEXT_MAX_LENGTH = 500
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Up to MAX_ATTACHMENTS files in one input, checked by their content."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".png,.jpg,.jpeg,.pdf"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list[NewAttachment]:
+        files = [upload for upload in (data or []) if upload]
+        if not files:
+            return []
+        checked = check_attachments(files)
+        return [NewAttachment(upload, info) for upload, info in zip(files, checked, strict=True)]
+
+
+def past_datetime(value: datetime | None) -> None:
+    if value and value > timezone.now() + timedelta(minutes=5):
+        raise ValidationError(_("This time is in the future."), code="future")
+
+
+def past_date(value: date | None) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(_("This date is in the future."), code="future")
+
+
+def positive_amount(value: Decimal | None) -> None:
+    if value is not None and value <= 0:
+        raise ValidationError(_("Enter an amount greater than zero."), code="not_positive")
+
+
+def _datetime_field(label, **kwargs) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        validators=[past_datetime],
+        **kwargs,
+    )
+
+
+def _amount_field(label) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, max_digits=24, decimal_places=8, validators=[positive_amount]
+    )
+
+
+def _text(label, *, required: bool = True, help_text="", max_length=TEXT_MAX_LENGTH):
+    return forms.CharField(
+        label=label, required=required, help_text=help_text, max_length=max_length
+    )
+
+
+def evidence_fields(problem_type: str) -> dict[str, forms.Field]:
+    """The facts support needs for this problem type, as fresh form fields."""
+    if problem_type == ProblemType.ACCOUNT_SECURITY:
+        return {
+            "security_issue": forms.ChoiceField(
+                label=_("What happened?"),
+                widget=forms.RadioSelect,
+                choices=[
+                    ("cannot_log_in", _("I cannot log in")),
+                    ("unrecognised_activity", _("I see a log-in or activity I don't recognise")),
+                    ("lost_2fa", _("I lost my two-factor authentication (2FA) device")),
+                    ("password_reset", _("Resetting my password does not work")),
+                ],
+            ),
+            "noticed_at": _datetime_field(_("When did you notice it?")),
+            "funds_moved": forms.ChoiceField(
+                label=_("Did any funds leave your account?"),
+                widget=forms.RadioSelect,
+                choices=[("yes", _("Yes")), ("no", _("No")), ("unsure", _("I don't know"))],
+            ),
+        }
+    if problem_type == ProblemType.ABNORMAL_TRANSACTION:
+        return {
+            "transaction_at": _datetime_field(_("Date and time of the transaction")),
+            "amount": _amount_field(_("Amount")),
+            "asset": _text(_("Asset or currency"), help_text=_("For example USDT, BTC, CNY.")),
+            "network": forms.ChoiceField(label=_("Network"), choices=Network.choices),
+            "counterparty": _text(
+                _("Counterparty address or account"),
+                help_text=_("The address or account the funds were sent to or came from."),
+            ),
+            "transaction_hash": _text(
+                _("Transaction ID or hash"),
+                help_text=_("Copy it from the transaction details in the app."),
+                max_length=128,
+            ),
+            "status_shown": forms.ChoiceField(
+                label=_("Status shown in the app"),
+                choices=[
+                    ("pending", _("Pending")),
+                    ("failed", _("Failed")),
+                    ("completed_not_received", _("Completed, but not received")),
+                    ("unknown_transaction", _("A transaction I did not make")),
+                    ("wrong_amount", _("Wrong amount")),
+                ],
+            ),
+        }
+    if problem_type == ProblemType.TOPUP_WITHDRAWAL:
+        return {
+            "direction": forms.ChoiceField(
+                label=_("Top-up or withdrawal?"),
+                widget=forms.RadioSelect,
+                choices=[("top_up", _("Top-up (deposit)")), ("withdrawal", _("Withdrawal"))],
+            ),
+            "method": forms.ChoiceField(
+                label=_("Method"),
+                choices=[
+                    ("bank_card", _("Bank card")),
+                    ("crypto_network", _("Crypto network")),
+                    ("third_party", _("Third-party payment")),
+                ],
+            ),
+            "amount": _amount_field(_("Amount")),
+            "occurred_at": _datetime_field(_("When did you try?")),
+            "error_message": _text(
+                _("Error message shown"),
+                required=False,
+                help_text=_("Copy the exact words, for example “Daily limit exceeded”."),
+            ),
+        }
+    if problem_type == ProblemType.ACCOUNT_FROZEN:
+        return {
+            "notice_text": forms.CharField(
+                label=_("The notice you received"),
+                widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=2000,
+                help_text=_("Copy the message shown in the app or the email you received."),
+            ),
+            "notice_date": forms.DateField(
+                label=_("Date of the notice"),
+                widget=forms.DateInput(attrs={"type": "date"}),
+                validators=[past_date],
+            ),
+        }
+    return {}
+
+
+class ContactForm(forms.Form):
+    """A ticket from the website: common fields, then the evidence of the chosen type."""
+
+    problem_type = forms.ChoiceField(choices=ProblemType.choices, widget=forms.HiddenInput)
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    wallet_account_id = forms.CharField(
+        label=_("Wallet account ID"),
+        max_length=64,
+        required=False,
+        help_text=_("Shown under Me → Account. Never your password or recovery phrase."),
+        validators=[validate_wallet_account_id],
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Describe the problem"),
+        min_length=DESCRIPTION_MIN_LENGTH,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Say what you did, what you expected and what happened instead. Good: “I cannot "
+            "log in; it says the password is wrong.” Not enough: “My account has a problem.”"
+        ),
+    )
+    attachments = MultipleFileField(
+        label=_("Screenshots or documents"),
+        help_text=_("Up to %(count)d PNG, JPEG or PDF files, 5 MB each.")
+        % {"count": MAX_ATTACHMENTS},
+    )
+
+    def __init__(self, *args, problem_type: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.chosen_type = problem_type
+        self.fields["problem_type"].initial = problem_type
+        self.fields["submission_key"].initial = uuid4()
+        self.evidence_names = list(evidence_fields(problem_type))
+        for name, field in evidence_fields(problem_type).items():
+            self.fields[name] = field
+        self.refusals: list[Refusal] = []
+
+    @property
+    def problem_label(self) -> str:
+        return ProblemType(self.chosen_type).label
+
+    def clean_problem_type(self) -> str:
+        if self.cleaned_data["problem_type"] != self.chosen_type:
+            raise ValidationError(_("The problem type changed; check the form again."))
+        return self.cleaned_data["problem_type"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "transaction_hash" in cleaned and "network" in cleaned:
+            try:
+                cleaned["transaction_hash"] = validate_transaction_hash(
+                    cleaned["transaction_hash"], cleaned["network"]
+                )
+            except ValidationError as error:
+                self.add_error("transaction_hash", error)
+        self.refusals = refuse_secrets(self._typed_text(), hash_fields={"transaction_hash"})
+        for refusal in self.refusals:
+            if refusal.field in self.fields:
+                self.add_error(refusal.field, refusal.message)
+        return cleaned
+
+    def _typed_text(self) -> dict[str, str]:
+        """Everything the customer typed, valid or not: a secret is refused wherever it is."""
+        return {
+            name: self.data.get(self.add_prefix(name), "")
+            for name, field in self.fields.items()
+            if not isinstance(field, forms.FileField | forms.ChoiceField | forms.UUIDField)
+        }
+
+    def without_refused_text(self) -> "ContactForm":
+        """Blank the fields that held a secret, so the page never sends the secret back."""
+        if self.refusals:
+            data = self.data.copy()
+            for refusal in self.refusals:
+                data[self.add_prefix(refusal.field)] = ""
+            self.data = data
+        return self
+
+    @property
+    def evidence(self) -> dict[str, str]:
+        """The structured facts, JSON-ready, in the order the form asked for them."""
+        facts = {}
+        for name in self.evidence_names:
+            value = self.cleaned_data.get(name)
+            if isinstance(value, datetime | date):
+                value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = format(value.normalize(), "f")
+            facts[name] = value
+        return facts
+
+    @property
+    def evidence_field_list(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.evidence_names]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    attachments = MultipleFileField(
+        label=_("Screenshots or documents"),
+        help_text=_("Up to %(count)d PNG, JPEG or PDF files, 5 MB each.")
+        % {"count": MAX_ATTACHMENTS},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.refusals: list[Refusal] = []
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.refusals = refuse_secrets({"body": self.data.get("body", "")})
+        for refusal in self.refusals:
+            self.add_error("body", refusal.message)
+        return cleaned
+
+    def without_refused_text(self) -> "ReplyForm":
+        if self.refusals:
+            data = self.data.copy()
+            data["body"] = ""
+            self.data = data
+        return self
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How did we do?"),
+        coerce=int,
+        choices=[(number, str(number)) for number in range(1, 6)],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything to add? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_comment(self) -> str:
+        comment = self.cleaned_data["comment"]
+        refusals = refuse_secrets({"comment": comment})
+        if refusals:
+            raise ValidationError(refusals[0].message)
+        return comment
+
+
+class NewLinkForm(forms.Form):
+    """Ask for a fresh private link: reference and email must match, the answer never says."""
+
+    reference = forms.CharField(label=_("Ticket reference"), max_length=16)
+    email = forms.EmailField(label=_("Email"))

@@ -1,0 +1,273 @@
+import secrets
+from pathlib import Path
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tickets.guard import SecretKind
+from tickets.validators import validate_transaction_hash
+
+# Crockford's base32 without 0/O and 1/I/L: references read aloud over the phone without mistakes.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 8
+
+
+class ProblemType(models.TextChoices):
+    ACCOUNT_SECURITY = "account_security", _("Account security")
+    ABNORMAL_TRANSACTION = "abnormal_transaction", _("Abnormal transaction")
+    TOPUP_WITHDRAWAL = "topup_withdrawal", _("Top-up or withdrawal")
+    ACCOUNT_FROZEN = "account_frozen", _("Frozen or locked account")
+    OTHER = "other", _("Something else")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Live chat")
+    PHONE = "phone", _("Phone")
+    SOCIAL = "social", _("Social media")
+    IN_APP = "in_app", _("In-app")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Waiting for you")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+# Every status change goes through this table (tickets.services.ticket_change_status).
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.RESOLVED, Status.CLOSED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED}),
+    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.OPEN}),
+}
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")
+
+
+class AuthorKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("System")
+
+
+def new_reference() -> str:
+    """A ticket reference like WS-7K3M9QXD: random, so one reference says nothing of another."""
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"WS-{body}"
+
+
+def new_access_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PrivateFileStorage(FileSystemStorage):
+    """Attachments under MEDIA_ROOT, which no URL serves: only permission-checked views do."""
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("private files have no public URL")
+
+
+private_storage = PrivateFileStorage(directory_permissions_mode=0o700)
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """A random stored name: the customer's file name is never used on disk."""
+    extension = Path(filename).suffix.lower()
+    return f"attachments/{uuid4().hex[:2]}/{uuid4().hex}{extension}"
+
+
+class Ticket(models.Model):
+    reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
+    # Part of every private link; rotating it revokes the links already sent.
+    access_key = models.CharField(max_length=64, default=new_access_key, editable=False)
+    # Set from the hidden key of the contact form, so a double submission files one ticket.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    problem_type = models.CharField(
+        _("problem type"), max_length=32, choices=ProblemType.choices, default=ProblemType.OTHER
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    customer_email = models.EmailField(_("customer email"), db_index=True)
+    customer_name = models.CharField(_("customer name"), max_length=100, blank=True)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support_tickets",
+        verbose_name=_("customer account"),
+    )
+    wallet_account_id = models.CharField(
+        _("wallet account ID"), max_length=64, blank=True, db_index=True
+    )
+    language = models.CharField(_("language"), max_length=10, default="en")
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    transaction_hash = models.CharField(
+        _("transaction hash"), max_length=128, blank=True, db_index=True
+    )
+    transaction_network = models.CharField(_("network"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last activity"), auto_now=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    satisfaction_rating = models.PositiveSmallIntegerField(
+        _("satisfaction"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction_rating__isnull=True)
+                | models.Q(satisfaction_rating__gte=1, satisfaction_rating__lte=5),
+                name="tickets_rating_between_1_and_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    def clean(self) -> None:
+        if self.transaction_hash:
+            if not self.transaction_network:
+                raise ValidationError({"transaction_network": _("Choose the network.")})
+            try:
+                validate_transaction_hash(self.transaction_hash, self.transaction_network)
+            except ValidationError as error:
+                raise ValidationError({"transaction_hash": error.messages}) from error
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in {Status.RESOLVED, Status.CLOSED}
+
+    def can_move_to(self, status: str) -> bool:
+        return status in STATUS_TRANSITIONS[self.status]
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    body = models.TextField(_("message"))
+    is_internal = models.BooleanField(_("internal note"), default=False)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}/{self.pk} {self.author_kind}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, storage=private_storage, max_length=200)
+    name = models.CharField(_("file name"), max_length=100)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketEvent(models.Model):
+    """The audit trail: who changed what on a ticket, and when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        REPLIED = "replied", _("Replied")
+        RATED = "rated", _("Rated")
+        GUARD = "guard", _("Secret refused")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    field = models.CharField(max_length=40, blank=True)
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+SECRET_KIND_CHOICES = [
+    (SecretKind.RECOVERY_PHRASE.value, _("Recovery phrase")),
+    (SecretKind.PRIVATE_KEY.value, _("Private key")),
+    (SecretKind.CARD_NUMBER.value, _("Card number")),
+]
+
+
+class GuardEvent(models.Model):
+    """A recovery phrase, private key or card number refused: counted, never stored."""
+
+    class Source(models.TextChoices):
+        CONTACT_FORM = "contact_form", _("Contact form")
+        REPLY = "reply", _("Ticket reply")
+        CHAT = "chat", _("Live chat")
+        EMAIL = "email", _("Email")
+        API = "api", _("API")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="guard_events"
+    )
+    customer_email = models.EmailField(blank=True, db_index=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    kind = models.CharField(max_length=20, choices=SECRET_KIND_CHOICES)
+    field = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("guard event")
+        verbose_name_plural = _("guard events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} via {self.source}"

@@ -1,0 +1,319 @@
+"""Writes of the ticket desk. Each runs in one transaction and queues its side effects on commit."""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets import tasks
+from tickets.models import (
+    Attachment,
+    AuthorKind,
+    Channel,
+    GuardEvent,
+    Message,
+    Priority,
+    ProblemType,
+    Status,
+    Ticket,
+    TicketEvent,
+    new_reference,
+    private_storage,
+)
+from tickets.protection import Refusal
+from tickets.validators import CheckedAttachment
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_ATTEMPTS = 5
+DEFAULT_PRIORITY = {
+    ProblemType.ACCOUNT_SECURITY: Priority.URGENT,
+    ProblemType.ABNORMAL_TRANSACTION: Priority.HIGH,
+    ProblemType.TOPUP_WITHDRAWAL: Priority.NORMAL,
+    ProblemType.ACCOUNT_FROZEN: Priority.NORMAL,
+    ProblemType.OTHER: Priority.LOW,
+}
+
+
+class TicketError(Exception):
+    """A request the desk refuses, with a message for the person who made it."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """An uploaded file that passed tickets.validators.check_attachment."""
+
+    upload: UploadedFile
+    checked: CheckedAttachment
+
+
+def ticket_create(
+    *,
+    problem_type: str,
+    channel: str,
+    subject: str,
+    description: str,
+    customer_email: str,
+    customer_name: str = "",
+    wallet_account_id: str = "",
+    evidence: dict | None = None,
+    transaction_hash: str = "",
+    transaction_network: str = "",
+    language: str = "en",
+    attachments: Sequence[NewAttachment] = (),
+    submission_key: UUID | None = None,
+    customer: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> Ticket:
+    """File a ticket with its first message; a repeated submission key returns the first one."""
+    if submission_key is not None:
+        existing = Ticket.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    for attempt in range(REFERENCE_ATTEMPTS):
+        ticket = Ticket(
+            reference=new_reference(),
+            submission_key=submission_key,
+            problem_type=problem_type,
+            channel=channel,
+            priority=DEFAULT_PRIORITY.get(problem_type, Priority.NORMAL),
+            subject=subject,
+            customer_email=customer_email,
+            customer_name=customer_name,
+            customer=customer,
+            wallet_account_id=wallet_account_id,
+            language=language,
+            evidence=evidence or {},
+            transaction_hash=transaction_hash,
+            transaction_network=transaction_network,
+        )
+        ticket.full_clean(exclude=["access_key", "reference", "submission_key"])
+        author_kind = AuthorKind.AGENT if actor is not None else AuthorKind.CUSTOMER
+        try:
+            with _FilesRemovedOnError() as files, transaction.atomic():
+                ticket.save()
+                _message_save(ticket, author_kind, description, channel, attachments, actor, files)
+                _event(ticket, TicketEvent.Kind.CREATED, new_value=ticket.status, actor=actor)
+        except IntegrityError:
+            if submission_key is not None:
+                existing = Ticket.objects.filter(submission_key=submission_key).first()
+                if existing is not None:
+                    return existing
+            if attempt == REFERENCE_ATTEMPTS - 1:
+                raise
+            continue
+        break
+    transaction.on_commit(lambda: tasks.send_ticket_confirmation.delay(ticket.pk))
+    logger.info("ticket %s filed via %s (%s)", ticket.reference, channel, problem_type)
+    return ticket
+
+
+def message_post_customer(
+    *,
+    ticket: Ticket,
+    body: str,
+    attachments: Sequence[NewAttachment] = (),
+    channel: str = Channel.WEB,
+) -> Message:
+    """Add the customer's reply; a ticket waiting for the customer goes back to the team."""
+    with _FilesRemovedOnError() as files, transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if ticket.status == Status.CLOSED:
+            raise TicketError(
+                str(_("This ticket is closed. Reopen it to write to us again.")), code="closed"
+            )
+        message = _message_save(
+            ticket, AuthorKind.CUSTOMER, body, channel, attachments, None, stored_files=files
+        )
+        if ticket.status in {Status.PENDING, Status.RESOLVED}:
+            _set_status(ticket, Status.OPEN, actor=None)
+        else:
+            ticket.save(update_fields=["updated_at"])
+        _event(ticket, TicketEvent.Kind.REPLIED, new_value=AuthorKind.CUSTOMER)
+        transaction.on_commit(lambda: tasks.send_customer_reply_notice.delay(message.pk))
+    return message
+
+
+@transaction.atomic
+def message_post_agent(
+    *, ticket: Ticket, author: AbstractBaseUser, body: str, is_internal: bool = False
+) -> Message:
+    """An agent's reply (emailed to the customer) or internal note (never shown to them)."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    message = _message_save(
+        ticket, AuthorKind.AGENT, body, Channel.WEB, (), author, is_internal=is_internal
+    )
+    if not is_internal and ticket.status == Status.NEW:
+        _set_status(ticket, Status.OPEN, actor=author)
+    else:
+        ticket.save(update_fields=["updated_at"])
+    kind_of_reply = "note" if is_internal else AuthorKind.AGENT
+    _event(ticket, TicketEvent.Kind.REPLIED, new_value=kind_of_reply, actor=author)
+    if not is_internal:
+        transaction.on_commit(lambda: tasks.send_agent_reply.delay(message.pk))
+    return message
+
+
+@transaction.atomic
+def ticket_change_status(
+    *, ticket: Ticket, status: str, actor: AbstractBaseUser | None = None
+) -> Ticket:
+    """Move a ticket along STATUS_TRANSITIONS; an impossible move is refused."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status == status:
+        return ticket
+    if not ticket.can_move_to(status):
+        raise TicketError(
+            str(
+                _("A ticket that is %(current)s cannot become %(new)s.")
+                % {"current": ticket.get_status_display(), "new": Status(status).label}
+            ),
+            code="invalid_transition",
+        )
+    _set_status(ticket, status, actor=actor)
+    return ticket
+
+
+@transaction.atomic
+def ticket_rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
+    """The customer's satisfaction rating, once the ticket is resolved; a new one replaces it."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status not in {Status.RESOLVED, Status.CLOSED}:
+        raise TicketError(
+            str(_("You can rate the help you received once the ticket is resolved.")),
+            code="not_resolved",
+        )
+    if not 1 <= rating <= 5:
+        raise TicketError(str(_("Choose a rating from 1 to 5.")), code="invalid_rating")
+    old = ticket.satisfaction_rating
+    ticket.satisfaction_rating = rating
+    ticket.satisfaction_comment = comment
+    ticket.save(update_fields=["satisfaction_rating", "satisfaction_comment", "updated_at"])
+    _event(ticket, TicketEvent.Kind.RATED, "satisfaction_rating", old or "", rating)
+    return ticket
+
+
+def ticket_send_link(*, ticket: Ticket) -> None:
+    """Mail the customer a fresh private link (their old one expired or was lost)."""
+    transaction.on_commit(lambda: tasks.send_ticket_confirmation.delay(ticket.pk))
+
+
+def guard_refusals_record(
+    *,
+    refusals: Iterable[Refusal],
+    source: str,
+    ticket: Ticket | None = None,
+    customer_email: str = "",
+) -> int:
+    """Count refused secrets (kind and field only) so agents see them on the ticket."""
+    events = [
+        GuardEvent(
+            ticket=ticket,
+            customer_email=customer_email[:254],
+            source=source,
+            kind=refusal.kind,
+            field=refusal.field[:40],
+        )
+        for refusal in refusals
+    ]
+    GuardEvent.objects.bulk_create(events)
+    for event in events:
+        logger.warning(
+            "guard refused a %s in %s (ticket %s)",
+            event.kind,
+            event.source,
+            ticket.reference if ticket else "-",
+        )
+    return len(events)
+
+
+def _message_save(
+    ticket: Ticket,
+    author_kind: str,
+    body: str,
+    channel: str,
+    attachments: Sequence[NewAttachment],
+    author: AbstractBaseUser | None,
+    stored_files: list[str] | None = None,
+    *,
+    is_internal: bool = False,
+) -> Message:
+    stored_files = [] if stored_files is None else stored_files
+    message = Message.objects.create(
+        ticket=ticket,
+        author_kind=author_kind,
+        author=author,
+        body=body,
+        channel=channel,
+        is_internal=is_internal,
+    )
+    for attachment in attachments:
+        stored = Attachment(
+            message=message,
+            name=attachment.checked.safe_name,
+            content_type=attachment.checked.content_type,
+            size=attachment.checked.size,
+            sha256=attachment.checked.sha256,
+        )
+        attachment.upload.seek(0)
+        stored.file.save(f"upload{attachment.checked.extension}", attachment.upload, save=False)
+        stored.save()
+        stored_files.append(stored.file.name)
+    return message
+
+
+class _FilesRemovedOnError:
+    """Files written inside a transaction that then fails are deleted, so none is orphaned."""
+
+    def __enter__(self) -> list[str]:
+        self.names: list[str] = []
+        return self.names
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is not None:
+            for name in self.names:
+                private_storage.delete(name)
+
+
+def _set_status(ticket: Ticket, status: str, *, actor: AbstractBaseUser | None) -> None:
+    old = ticket.status
+    ticket.status = status
+    now = timezone.now()
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+    elif status == Status.OPEN:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    ticket.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    _event(ticket, TicketEvent.Kind.STATUS, "status", old, status, actor=actor)
+
+
+def _event(
+    ticket: Ticket,
+    kind: str,
+    field: str = "",
+    old_value: object = "",
+    new_value: object = "",
+    actor: AbstractBaseUser | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        field=field,
+        old_value=str(old_value)[:200],
+        new_value=str(new_value)[:200],
+        actor=actor,
+    )
