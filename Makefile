@@ -52,8 +52,7 @@ format: install-test
 
 # Needs GNU gettext; the compiled catalogues are committed, so only translators need this.
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete
-	$(BIN)/python manage.py makemessages -d djangojs -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=bench --no-obsolete
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:

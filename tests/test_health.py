@@ -24,7 +24,11 @@ def test_healthz_all_services_ok(client):
 
 
 @pytest.mark.django_db
-def test_healthz_reports_the_real_services_when_configured(client, postgres, redis_url):
+def test_healthz_reports_the_real_services_when_configured(
+    client, postgres, redis_url, monkeypatch
+):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+
     checks = client.get(reverse("healthz")).json()["checks"]
 
     assert checks["database"]["detail"] == "postgresql"

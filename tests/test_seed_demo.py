@@ -18,6 +18,11 @@ def test_seed_demo_creates_printed_logins_and_reruns_without_duplicates(settings
     assert not agent.is_superuser
     assert agent.check_password("demo-agent-password")
     assert "agent / demo-agent-password" in output
+    from faq.models import Article
+    from tickets.models import Ticket
+
+    assert Ticket.objects.count() == 3
+    assert Article.objects.count() >= 30
 
 
 @pytest.mark.django_db

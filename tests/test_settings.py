@@ -56,7 +56,7 @@ def test_settings_embedded_default_without_service_urls():
     assert chosen["db_name"].endswith("db.sqlite3")
     assert chosen["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert chosen["layer"] == "channels.layers.InMemoryChannelLayer"
-    assert chosen["broker"] == "memory://"
+    assert chosen["broker"] == "memory://localhost/"
     assert chosen["eager"] is True
 
 
