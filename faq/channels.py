@@ -40,7 +40,7 @@ DEFAULT_CHANNELS: list[dict[str, Any]] = [
         "code": "contact_form",
         "hours": ALWAYS,
         "response_minutes": MINUTES_PER_DAY,
-        "url_name": "contact",
+        "url_name": "tickets:contact",
     },
     {
         "code": "hotline",

@@ -7,6 +7,7 @@ app_name = "tickets"
 urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("tickets/new-link/", views.new_link, name="new_link"),
+    path("tickets/mine/<str:reference>/", views.owned, name="owned"),
     path("tickets/<str:token>/submitted/", views.submitted, name="submitted"),
     path("tickets/<str:token>/", views.detail, name="detail"),
     path("tickets/<str:token>/reply/", views.reply, name="reply"),

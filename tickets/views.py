@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tickets import selectors, services
 from tickets.forms import ContactForm, NewLinkForm, RatingForm, ReplyForm
-from tickets.links import LinkExpired, ticket_from_token, ticket_private_url
+from tickets.links import LinkExpired, ticket_from_token, ticket_private_url, ticket_token
 from tickets.models import Channel, GuardEvent, ProblemType, Status, Ticket
 
 logger = logging.getLogger(__name__)
@@ -67,9 +67,7 @@ def contact(request: HttpRequest) -> HttpResponse:
         submission_key=data["submission_key"],
         customer=request.user if request.user.is_authenticated else None,
     )
-    return redirect(
-        "tickets:submitted", token=ticket_private_url(ticket).rstrip("/").split("/")[-1]
-    )
+    return redirect("tickets:submitted", token=ticket_token(ticket))
 
 
 def submitted(request: HttpRequest, token: str) -> HttpResponse:
@@ -104,6 +102,17 @@ def detail(request: HttpRequest, token: str) -> HttpResponse:
         logger.warning("refused ticket link from %s", _client_address(request))
         raise Http404("no such ticket")
     return render(request, "tickets/detail.html", _detail_context(ticket, token))
+
+
+def owned(request: HttpRequest, reference: str) -> HttpResponse:
+    """A signed-in customer's own ticket, by reference; anyone else's shows nothing."""
+    ticket = None
+    if request.user.is_authenticated:
+        ticket = Ticket.objects.filter(reference=reference, customer=request.user).first()
+    if ticket is None:
+        logger.warning("refused ticket reference from %s", _client_address(request))
+        raise Http404("no such ticket")
+    return redirect("tickets:detail", token=ticket_token(ticket))
 
 
 @require_POST

@@ -5,6 +5,7 @@ an in-memory channel layer, a local-memory cache and Celery running tasks eagerl
 process, with DEBUG on. Every variable is documented in README.md and .env.example.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -240,6 +241,16 @@ X_FRAME_OPTIONS = "DENY"
 # The desk's public identity, shown in the header notice and on the security page.
 SUPPORT_SITE_NAME = env_str("SUPPORT_SITE_NAME", "Wallet Support")
 SUPPORT_OFFICIAL_DOMAINS = env_list("SUPPORT_OFFICIAL_DOMAINS", ["support.wallet.example"])
+# The channel guide's schedule (faq/channels.py): the time zone its hours are in, public
+# holidays on which scheduled channels are closed, and optionally the whole schedule as JSON in
+# the shape of faq.channels.DEFAULT_CHANNELS.
+SUPPORT_TIME_ZONE = env_str("SUPPORT_TIME_ZONE", TIME_ZONE)
+SUPPORT_HOLIDAYS = env_list("SUPPORT_HOLIDAYS")
+if env_str("SUPPORT_CHANNELS_JSON"):
+    try:
+        SUPPORT_CHANNELS = json.loads(env_str("SUPPORT_CHANNELS_JSON"))
+    except json.JSONDecodeError as error:
+        raise SystemExit(f"SUPPORT_CHANNELS_JSON is not valid JSON: {error}") from None
 # The public address of the site, for links in emails (private ticket links).
 SUPPORT_SITE_URL = env_str("SUPPORT_SITE_URL", "http://127.0.0.1:8000")
 # Where customer replies are announced to the support team.

@@ -154,6 +154,7 @@ def test_home_page_has_search_tiles_and_channel_guide(client, help_centre):
     assert reverse("faq:suggest") in content
     assert "Account security" in content
     assert "Live chat" in content
+    assert 'href="/contact/"' in content
 
 
 @pytest.mark.django_db

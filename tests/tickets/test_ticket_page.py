@@ -244,3 +244,29 @@ def test_attachment_of_another_ticket_is_404(client, ticket, django_capture_on_c
     response = client.get(reverse("tickets:attachment", args=[token_of(ticket), attachment.pk]))
 
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_signed_in_owner_reaches_their_ticket_by_reference(client, ticket, django_user_model):
+    owner = django_user_model.objects.create_user(username="li", password="a-long-password-1")
+    stranger = django_user_model.objects.create_user(username="x", password="a-long-password-2")
+    Ticket.objects.filter(pk=ticket.pk).update(customer=owner)
+    url = reverse("tickets:owned", args=[ticket.reference])
+
+    assert client.get(url).status_code == 404
+    client.force_login(stranger)
+    assert client.get(url).status_code == 404
+    client.force_login(owner)
+    response = client.get(url, follow=True)
+    assert response.status_code == 200
+    assert ticket.reference in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_rating_is_one_click_per_value(client, ticket):
+    services.ticket_change_status(ticket=ticket, status=Status.RESOLVED)
+
+    page = client.get(ticket_private_url(ticket)).content.decode()
+
+    for value in range(1, 6):
+        assert f'name="rating" value="{value}"' in page
