@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from tickets import selectors, services
+from tickets.forms import evidence_display
 from tickets.models import Channel, GuardEvent, Message, Status, Ticket, TicketEvent
 from tickets.protection import refuse_secrets
 
@@ -137,9 +138,9 @@ class TicketAdmin(admin.ModelAdmin):
     def evidence_table(self, ticket: Ticket) -> str:
         if not ticket.evidence:
             return "-"
+        rows = evidence_display(ticket.problem_type, ticket.evidence)
         return format_html(
-            "<table>{}</table>",
-            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", ticket.evidence.items()),
+            "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         )
 
     @admin.display(description=_("transaction"))

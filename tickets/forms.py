@@ -11,6 +11,7 @@ from uuid import uuid4
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import ProblemType
@@ -24,6 +25,9 @@ from tickets.validators import (
     validate_wallet_account_id,
 )
 
+ATTACHMENTS_HELP = format_lazy(
+    _("Up to {count} PNG, JPEG or PDF files, 5 MB each."), count=MAX_ATTACHMENTS
+)
 DESCRIPTION_MIN_LENGTH = 30
 DESCRIPTION_MAX_LENGTH = 10_000
 TEXT_MAX_LENGTH = 500
@@ -200,8 +204,7 @@ class ContactForm(forms.Form):
     )
     attachments = MultipleFileField(
         label=_("Screenshots or documents"),
-        help_text=_("Up to %(count)d PNG, JPEG or PDF files, 5 MB each.")
-        % {"count": MAX_ATTACHMENTS},
+        help_text=ATTACHMENTS_HELP,
     )
 
     def __init__(self, *args, problem_type: str, **kwargs) -> None:
@@ -281,8 +284,7 @@ class ReplyForm(forms.Form):
     )
     attachments = MultipleFileField(
         label=_("Screenshots or documents"),
-        help_text=_("Up to %(count)d PNG, JPEG or PDF files, 5 MB each.")
-        % {"count": MAX_ATTACHMENTS},
+        help_text=ATTACHMENTS_HELP,
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -312,7 +314,7 @@ class RatingForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_("Anything to add? (optional)"),
+        label=_("Anything to add?"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -331,3 +333,16 @@ class NewLinkForm(forms.Form):
 
     reference = forms.CharField(label=_("Ticket reference"), max_length=16)
     email = forms.EmailField(label=_("Email"))
+
+
+def evidence_display(problem_type: str, evidence: dict) -> list[tuple[str, str]]:
+    """The evidence as (question, answer) pairs in the active language, as the form asked it."""
+    fields = evidence_fields(problem_type)
+    rows = []
+    for name, value in evidence.items():
+        field = fields.get(name)
+        if field is None or value in (None, ""):
+            continue
+        choices = dict(getattr(field, "choices", []) or [])
+        rows.append((str(field.label), str(choices.get(value, value))))
+    return rows

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tickets import selectors, services
-from tickets.forms import ContactForm, NewLinkForm, RatingForm, ReplyForm
+from tickets.forms import ContactForm, NewLinkForm, RatingForm, ReplyForm, evidence_display
 from tickets.links import LinkExpired, ticket_from_token, ticket_private_url, ticket_token
 from tickets.models import Channel, GuardEvent, ProblemType, Status, Ticket
 
@@ -86,6 +86,7 @@ def _detail_context(ticket: Ticket, token: str, **forms) -> dict:
         "token": token,
         "thread": selectors.ticket_public_thread(ticket=ticket),
         "explorer_url": selectors.ticket_explorer_url(ticket=ticket),
+        "evidence_rows": evidence_display(ticket.problem_type, ticket.evidence),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "rating_form": forms.get("rating_form")
         or RatingForm(initial={"rating": ticket.satisfaction_rating}),
