@@ -7,7 +7,22 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets import selectors, services
 from tickets.forms import evidence_display
-from tickets.models import Channel, GuardEvent, Message, Status, Ticket, TicketEvent
+from tickets.models import (
+    AgentProfile,
+    Channel,
+    GuardEvent,
+    Message,
+    RoutingRule,
+    SLAPolicy,
+    Status,
+    Team,
+    TeamHoliday,
+    TeamMembership,
+    Ticket,
+    TicketEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from tickets.protection import refuse_secrets
 
 
@@ -66,9 +81,13 @@ class TicketAdmin(admin.ModelAdmin):
         "channel",
         "priority",
         "status",
+        "team",
+        "assignee",
+        "first_response_due",
         "updated_at",
     )
-    list_filter = ("status", "problem_type", "channel", "priority")
+    list_filter = ("status", "problem_type", "channel", "priority", "team")
+    list_select_related = ("team", "assignee")
     search_fields = ("reference", "customer_email", "wallet_account_id", "transaction_hash")
     readonly_fields = (
         "reference",
@@ -84,10 +103,14 @@ class TicketAdmin(admin.ModelAdmin):
         "guard_summary",
         "satisfaction_rating",
         "satisfaction_comment",
+        "first_response_due",
+        "first_responded_at",
+        "resolution_due",
+        "escalated_at",
         "created_at",
         "updated_at",
     )
-    fields = (*readonly_fields, "priority")
+    fields = (*readonly_fields, "priority", "team", "assignee")
     inlines = (MessageInline, EventInline)
     actions = ("mark_resolved", "mark_closed")
 
@@ -117,7 +140,11 @@ class TicketAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            services.ticket_reassign(
+                ticket=obj,
+                actor=request.user,
+                **{field: form.cleaned_data[field] for field in form.changed_data},
+            )
             return
         data = form.cleaned_data
         created = services.ticket_create(
@@ -210,4 +237,69 @@ class GuardEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 1
+    autocomplete_fields = ("user",)
+
+
+class TeamHolidayInline(admin.TabularInline):
+    model = TeamHoliday
+    extra = 1
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_en", "name_zh_hans", "time_zone")
+    search_fields = ("code", "name_en", "name_zh_hans")
+    inlines = (TeamMembershipInline, TeamHolidayInline)
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "agent_code", "user", "availability", "capacity")
+    list_filter = ("availability",)
+    list_editable = ("availability", "capacity")
+    search_fields = ("display_name", "agent_code", "user__username", "user__email")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("order", "name", "problem_type", "team", "priority", "is_active")
+    list_display_links = ("name",)
+    list_editable = ("order", "is_active")
+    list_filter = ("problem_type", "team", "is_active")
+    search_fields = ("name", "keywords")
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    list_display = ("problem_type", "priority", "first_response_minutes", "resolution_minutes")
+    list_editable = ("first_response_minutes", "resolution_minutes")
+    list_filter = ("problem_type", "priority")
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = ("attempted_at", "status_code", "error", "duration_ms")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "ticket", "event", "state", "delivered_at")
+    list_filter = ("state", "event")
+    readonly_fields = ("ticket", "event", "payload", "state", "created_at", "delivered_at")
+    inlines = (WebhookAttemptInline,)
+
+    def has_add_permission(self, request) -> bool:
         return False

@@ -5,6 +5,7 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from tickets import selectors
@@ -81,3 +82,28 @@ def send_customer_reply_notice(message: Message) -> None:
         context={"message": message},
         language=settings.LANGUAGE_CODE,
     )
+
+
+def send_escalation(ticket: Ticket) -> None:
+    """Tell the team leads (or the support inbox) that a ticket breached its target."""
+    leads = []
+    if ticket.team is not None:
+        leads = [
+            email
+            for email in ticket.team.memberships.filter(is_lead=True).values_list(
+                "user__email", flat=True
+            )
+            if email
+        ]
+    for address in leads or [settings.SUPPORT_INBOX_EMAIL]:
+        _send(
+            ticket,
+            to=address,
+            template="escalation",
+            context={"admin_url": settings.SUPPORT_SITE_URL.rstrip("/") + admin_path(ticket)},
+            language=settings.LANGUAGE_CODE,
+        )
+
+
+def admin_path(ticket: Ticket) -> str:
+    return reverse("admin:tickets_ticket_change", args=[ticket.pk])

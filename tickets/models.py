@@ -127,6 +127,37 @@ class Ticket(models.Model):
         _("transaction hash"), max_length=128, blank=True, db_index=True
     )
     transaction_network = models.CharField(_("network"), max_length=20, blank=True)
+    team = models.ForeignKey(
+        "Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("team"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    # Set when the ticket is created or reopened; the routing task clears it (idempotency).
+    needs_routing = models.BooleanField(default=True, editable=False)
+    routed_at = models.DateTimeField(_("routed"), null=True, blank=True, editable=False)
+    # SLA clocks, in the team's business hours (tickets.sla).
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    first_response_at_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_at_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last activity"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
@@ -143,6 +174,12 @@ class Ticket(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["first_response_warn_at"], name="tickets_fr_warn_idx"),
+            models.Index(fields=["first_response_due"], name="tickets_fr_due_idx"),
+            models.Index(fields=["resolution_warn_at"], name="tickets_res_warn_idx"),
+            models.Index(fields=["resolution_due"], name="tickets_res_due_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(satisfaction_rating__isnull=True)
@@ -218,6 +255,13 @@ class TicketEvent(models.Model):
         REPLIED = "replied", _("Replied")
         RATED = "rated", _("Rated")
         GUARD = "guard", _("Secret refused")
+        ROUTED = "routed", _("Routed")
+        ASSIGNED = "assigned", _("Assigned")
+        PRIORITY = "priority", _("Priority changed")
+        SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
+        SLA_BREACHED = "sla_breached", _("SLA breached")
+        ESCALATED = "escalated", _("Escalated")
+        WEBHOOK = "webhook", _("Wallet backend notified")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -271,3 +315,212 @@ class GuardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} via {self.source}"
+
+
+class AgentProfile(models.Model):
+    """An agent's desk identity: availability, capacity and the official agent code."""
+
+    class Availability(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    display_name = models.CharField(_("display name"), max_length=60)
+    agent_code = models.CharField(_("agent code"), max_length=16, unique=True)
+    availability = models.CharField(
+        _("availability"),
+        max_length=10,
+        choices=Availability.choices,
+        default=Availability.OFFLINE,
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity (open tickets)"), default=20, validators=[MinValueValidator(1)]
+    )
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.agent_code})"
+
+
+class Team(models.Model):
+    """A group of agents with its own working hours, time zone and holidays."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    name_zh_hans = models.CharField(_("name (Chinese)"), max_length=80)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    working_hours = models.JSONField(
+        _("working hours"),
+        default=list,
+        help_text=_(
+            'A list of {"days": [0-6, Monday=0], "open": "HH:MM", "close": "HH:MM"}, or "always".'
+        ),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TeamMembership", related_name="support_teams"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def clean(self) -> None:
+        from tickets.business_hours import BusinessCalendar
+
+        try:
+            BusinessCalendar.from_config(time_zone=self.time_zone, hours=self.working_hours)
+        except Exception as error:
+            raise ValidationError({"working_hours": str(error)}) from error
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    is_lead = models.BooleanField(_("team lead"), default=False)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="tickets_one_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"
+
+
+class TeamHoliday(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "date"], name="tickets_one_holiday_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.date}"
+
+
+class RoutingRule(models.Model):
+    """Which team and priority a ticket gets: the first active rule that matches wins.
+
+    A rule matches a ticket of its problem type (any type when blank) whose subject or first
+    message contains one of its keywords (one per line, any language, case-insensitive); a rule
+    without keywords matches every ticket of its type.
+    """
+
+    order = models.PositiveIntegerField(_("order"), default=100)
+    name = models.CharField(_("name"), max_length=100)
+    problem_type = models.CharField(
+        _("problem type"), max_length=32, choices=ProblemType.choices, blank=True
+    )
+    keywords = models.TextField(_("keywords"), blank=True, help_text=_("One per line."))
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, verbose_name=_("team"))
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [line.strip().lower() for line in self.keywords.splitlines() if line.strip()]
+
+    def matches(self, *, problem_type: str, text: str) -> bool:
+        if self.problem_type and self.problem_type != problem_type:
+            return False
+        keywords = self.keyword_list
+        if not keywords:
+            return True
+        lowered = text.lower()
+        return any(keyword in lowered for keyword in keywords)
+
+
+class SLAPolicy(models.Model):
+    """Response-time targets, in business hours, per problem type and priority."""
+
+    problem_type = models.CharField(_("problem type"), max_length=32, choices=ProblemType.choices)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response (business minutes)"), validators=[MinValueValidator(1)]
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution (business minutes)"), validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering = ["problem_type", "priority"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["problem_type", "priority"], name="tickets_one_policy_per_type_priority"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_problem_type_display()} / {self.get_priority_display()}"
+
+
+class WebhookDelivery(models.Model):
+    """One notification to the wallet's backend; its attempts are recorded below."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="webhooks")
+    event = models.CharField(max_length=60)
+    payload = models.JSONField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "event"], name="tickets_one_webhook_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.ticket_id} {self.state}"
+
+
+class WebhookAttempt(models.Model):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.status_code or self.error}"

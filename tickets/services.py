@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets import tasks
+from tickets import sla, tasks
 from tickets.models import (
     Attachment,
     AuthorKind,
@@ -27,11 +27,13 @@ from tickets.models import (
     private_storage,
 )
 from tickets.protection import Refusal
+from tickets.routing import queue_for
 from tickets.validators import CheckedAttachment
 
 logger = logging.getLogger(__name__)
 
 REFERENCE_ATTEMPTS = 5
+UNCHANGED = object()
 DEFAULT_PRIORITY = {
     ProblemType.ACCOUNT_SECURITY: Priority.URGENT,
     ProblemType.ABNORMAL_TRANSACTION: Priority.HIGH,
@@ -115,8 +117,13 @@ def ticket_create(
             continue
         break
     transaction.on_commit(lambda: tasks.send_ticket_confirmation.delay(ticket.pk))
+    transaction.on_commit(lambda: _queue_routing(ticket))
     logger.info("ticket %s filed via %s (%s)", ticket.reference, channel, problem_type)
     return ticket
+
+
+def _queue_routing(ticket: Ticket) -> None:
+    tasks.route_ticket.apply_async(args=[ticket.pk], queue=queue_for(ticket.problem_type))
 
 
 def message_post_customer(
@@ -154,6 +161,10 @@ def message_post_agent(
     message = _message_save(
         ticket, AuthorKind.AGENT, body, Channel.WEB, (), author, is_internal=is_internal
     )
+    if not is_internal and ticket.first_responded_at is None:
+        # The first agent reply stops the first-response clock.
+        ticket.first_responded_at = timezone.now()
+        ticket.save(update_fields=["first_responded_at", "updated_at"])
     if not is_internal and ticket.status == Status.NEW:
         _set_status(ticket, Status.OPEN, actor=author)
     else:
@@ -182,6 +193,36 @@ def ticket_change_status(
             code="invalid_transition",
         )
     _set_status(ticket, status, actor=actor)
+    return ticket
+
+
+@transaction.atomic
+def ticket_reassign(
+    *,
+    ticket: Ticket,
+    actor: AbstractBaseUser | None,
+    team: object = UNCHANGED,
+    assignee: object = UNCHANGED,
+    priority: object = UNCHANGED,
+) -> Ticket:
+    """Change team, assignee or priority by hand, each change written to the history."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    changes = {"team": team, "assignee": assignee, "priority": priority}
+    kinds = {
+        "team": TicketEvent.Kind.ROUTED,
+        "assignee": TicketEvent.Kind.ASSIGNED,
+        "priority": TicketEvent.Kind.PRIORITY,
+    }
+    changed = []
+    for field, value in changes.items():
+        if value is UNCHANGED or getattr(ticket, field) == value:
+            continue
+        old = getattr(ticket, field)
+        setattr(ticket, field, value)
+        changed.append(field)
+        _event(ticket, kinds[field], field, old or "", value or "", actor=actor)
+    if changed:
+        ticket.save(update_fields=[*changed, "updated_at"])
     return ticket
 
 
@@ -290,6 +331,7 @@ def _set_status(ticket: Ticket, status: str, *, actor: AbstractBaseUser | None) 
     old = ticket.status
     ticket.status = status
     now = timezone.now()
+    reopened = status == Status.OPEN and old in {Status.RESOLVED, Status.CLOSED}
     if status == Status.RESOLVED:
         ticket.resolved_at = now
     elif status == Status.CLOSED:
@@ -297,7 +339,25 @@ def _set_status(ticket: Ticket, status: str, *, actor: AbstractBaseUser | None) 
     elif status == Status.OPEN:
         ticket.resolved_at = None
         ticket.closed_at = None
-    ticket.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    if status == Status.PENDING:
+        sla.resolution_clock_pause(ticket, now=now)
+    elif old == Status.PENDING:
+        sla.resolution_clock_resume(ticket, now=now)
+    if reopened:
+        ticket.needs_routing = True
+        transaction.on_commit(lambda: _queue_routing(ticket))
+    ticket.save(
+        update_fields=[
+            "status",
+            "resolved_at",
+            "closed_at",
+            "resolution_paused_at",
+            "resolution_due",
+            "resolution_warn_at",
+            "needs_routing",
+            "updated_at",
+        ]
+    )
     _event(ticket, TicketEvent.Kind.STATUS, "status", old, status, actor=actor)
 
 

@@ -174,6 +174,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A late-acknowledged task that waits in Redis longer than this is delivered again, so it must
 # exceed the longest time any task may sit unacknowledged (countdowns and ETAs included).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Each problem type's tasks go to a queue of their own: security, transactions, payments and
+# default (tickets.routing.QUEUE_FOR_PROBLEM); a worker consumes the ones given with -Q.
+SLA_CHECK_INTERVAL_SECONDS = env_int("SLA_CHECK_INTERVAL_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    "check-slas": {
+        "task": "tickets.tasks.check_slas",
+        "schedule": SLA_CHECK_INTERVAL_SECONDS,
+        # A check that waited longer than one interval is replaced by the next one.
+        "options": {"queue": "default", "expires": SLA_CHECK_INTERVAL_SECONDS},
+    }
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -257,6 +269,13 @@ SUPPORT_SITE_URL = env_str("SUPPORT_SITE_URL", "http://127.0.0.1:8000")
 SUPPORT_INBOX_EMAIL = env_str("SUPPORT_INBOX_EMAIL", "support@wallet.example")
 # How long a private ticket link stays valid; every email carries a fresh one.
 TICKET_LINK_MAX_AGE_DAYS = env_int("TICKET_LINK_MAX_AGE_DAYS", 90)
+# SLA escalation: give a breached ticket to another available team member too.
+SLA_REASSIGN_ON_BREACH = env_bool("SLA_REASSIGN_ON_BREACH", default=False)
+# The wallet backend's webhook for account-security reports (off unless both are set).
+SECURITY_WEBHOOK_URL = env_str("SECURITY_WEBHOOK_URL")
+SECURITY_WEBHOOK_SECRET = env_str("SECURITY_WEBHOOK_SECRET")
+if SECURITY_WEBHOOK_URL and not SECURITY_WEBHOOK_SECRET:
+    raise SystemExit("SECURITY_WEBHOOK_SECRET is not set: the webhook must be signed.")
 # Official social media accounts listed on /security/, e.g. "Weibo: @WalletSupport,X: @WalletHelp".
 SUPPORT_SOCIAL_ACCOUNTS = env_list("SUPPORT_SOCIAL_ACCOUNTS")
 

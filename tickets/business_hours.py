@@ -1,0 +1,352 @@
+"""Business hours: response-time clocks that only run while a support team is at work.
+
+A `BusinessCalendar` is a team's time zone, weekly opening hours and holidays. The functions
+here answer "when is a target of N business hours after this moment due?"
+(`add_business_time`), "how much business time passed between these two moments?"
+(`business_time_between`), "is the team at work now?" (`is_business_time`) and "when does it
+next open?" (`next_business_moment`). They are pure: aware datetimes in any zone go in, aware
+UTC datetimes come out, and a naive datetime raises `ValueError`.
+
+Rules:
+
+* Opening hours are local wall-clock times. A window whose `closes` is not later than its
+  `opens` runs past midnight and closes on the next day; "24:00" is stored as `time(0, 0)`, so
+  00:00-24:00 is `opens == closes == time(0, 0)`, a window of one whole day.
+* A window belongs to the day it opens on. A Friday 22:00-02:00 window covers Saturday
+  00:00-02:00 even if Friday is in `days` and Saturday is not; a holiday on the Friday removes
+  the whole window, after-midnight part included, and a holiday on the Saturday leaves the
+  Friday window's tail alone.
+* Holidays are whole local dates, and apply to "always" (24/7) calendars too.
+* Daylight saving time: a wall-clock time means the first instant at which the local clock
+  shows that time or later. A time skipped by a spring-forward change means the instant the
+  clock jumps; a time repeated by a fall-back change means its first occurrence. So a
+  09:00-17:00 window is 8 hours on a change day, while 00:00-24:00 is 23 or 25 hours.
+* Windows are half-open: open at the opening instant, closed at the closing instant.
+  Overlapping windows are merged, never counted twice.
+* Adding a zero duration gives `start` itself if it is business time, else the next opening.
+  A positive duration that runs out exactly at a closing time gives that closing time.
+* Negative durations raise `ValueError`, and so does a search for business time that walks
+  more than `MAX_SEARCH_DAYS` calendar days.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ImproperlyConfigured
+
+MAX_SEARCH_DAYS = 3660
+
+_ONE_DAY = timedelta(days=1)
+_ONE_SECOND = timedelta(seconds=1)
+_ZERO = timedelta(0)
+_HH_MM = re.compile(r"(\d{2}):(\d{2})")
+_WINDOW_KEYS = frozenset({"days", "open", "close"})
+
+# A span is (opening, closing) as offsets from local midnight of the opening day.
+_Span = tuple[timedelta, timedelta]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Weekly opening hours: on each of `days` (Monday=0), open from `opens` until `closes`.
+
+    `closes <= opens` means the window closes on the next day; `time(0, 0)` as `closes` is 24:00.
+    """
+
+    days: frozenset[int]
+    opens: time
+    closes: time
+
+    def __post_init__(self) -> None:
+        days = frozenset(self.days)
+        object.__setattr__(self, "days", days)
+        if not days:
+            raise ImproperlyConfigured("A business-hours window needs at least one day.")
+        for day in days:
+            if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+                raise ImproperlyConfigured(
+                    f"Day {day!r} is out of range: days are 0 (Monday) to 6 (Sunday)."
+                )
+        if not isinstance(self.opens, time) or not isinstance(self.closes, time):
+            raise ImproperlyConfigured("Window opening and closing must be datetime.time values.")
+        if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
+            raise ImproperlyConfigured(
+                "Window times are local wall-clock times and must not carry a tzinfo."
+            )
+
+    @property
+    def overnight(self) -> bool:
+        """Whether the window closes on the day after it opens."""
+        return self.closes <= self.opens
+
+    @property
+    def span(self) -> _Span:
+        """Opening and closing as offsets from local midnight of the opening day."""
+        opens, closes = _offset(self.opens), _offset(self.closes)
+        return opens, closes + _ONE_DAY if closes <= opens else closes
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """A support team's time zone, weekly opening hours (None: open 24/7) and holidays."""
+
+    time_zone: str
+    hours: tuple[Window, ...] | None
+    holidays: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        _zone(self.time_zone)
+        if self.hours is not None:
+            hours = tuple(self.hours)
+            if not hours:
+                raise ImproperlyConfigured(
+                    'Business hours need at least one window; use "always" for 24/7.'
+                )
+            object.__setattr__(self, "hours", hours)
+        object.__setattr__(self, "holidays", frozenset(self.holidays))
+
+    @classmethod
+    def from_config(
+        cls,
+        *,
+        time_zone: str,
+        hours: list[dict] | str,
+        holidays: Iterable[str | date] = (),
+    ) -> BusinessCalendar:
+        """Build a calendar from settings-style data, raising ImproperlyConfigured if it is bad."""
+        if isinstance(hours, str):
+            if hours != "always":
+                raise ImproperlyConfigured(
+                    f'Business hours {hours!r} are not understood: use "always" or a list of '
+                    '{"days": [...], "open": "HH:MM", "close": "HH:MM"} windows.'
+                )
+            windows = None
+        elif isinstance(hours, list | tuple):
+            windows = tuple(_window_from_config(index, entry) for index, entry in enumerate(hours))
+        else:
+            raise ImproperlyConfigured(
+                f'Business hours must be "always" or a list of windows, not {type(hours).__name__}.'
+            )
+        return cls(time_zone=time_zone, hours=windows, holidays=_holidays_from_config(holidays))
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The team's time zone."""
+        return _zone(self.time_zone)
+
+    @cached_property
+    def _spans_by_weekday(self) -> tuple[tuple[_Span, ...], ...]:
+        """For each weekday (Monday=0), the spans of the windows opening on it, earliest first."""
+        if self.hours is None:
+            return (((_ZERO, _ONE_DAY),),) * 7
+        return tuple(
+            tuple(sorted(window.span for window in self.hours if weekday in window.days))
+            for weekday in range(7)
+        )
+
+    @property
+    def _always_open(self) -> bool:
+        return self.hours is None and not self.holidays
+
+
+def add_business_time(start: datetime, duration: timedelta, calendar: BusinessCalendar) -> datetime:
+    """The aware datetime (UTC) at which `duration` of business time has elapsed after `start`."""
+    moment = _naive_utc(start, "start")
+    if duration < _ZERO:
+        raise ValueError(f"duration must not be negative, got {duration}.")
+    if calendar._always_open:
+        return (moment + duration).replace(tzinfo=UTC)
+    remaining = duration
+    first = _local_date(moment, calendar) - _ONE_DAY
+    for opens, closes in _intervals(calendar, first, first + timedelta(days=MAX_SEARCH_DAYS)):
+        if closes <= moment:
+            continue
+        opens = max(opens, moment)
+        if closes - opens >= remaining:
+            return (opens + remaining).replace(tzinfo=UTC)
+        remaining -= closes - opens
+    raise ValueError(
+        f"{duration} of business time does not fit within {MAX_SEARCH_DAYS} days of {start}."
+    )
+
+
+def business_time_between(start: datetime, end: datetime, calendar: BusinessCalendar) -> timedelta:
+    """Business time elapsed from start to end (zero if end <= start)."""
+    begin, finish = _naive_utc(start, "start"), _naive_utc(end, "end")
+    if finish <= begin:
+        return _ZERO
+    if calendar._always_open:
+        return finish - begin
+    total = _ZERO
+    first, last = _local_date(begin, calendar) - _ONE_DAY, _local_date(finish, calendar)
+    for opens, closes in _intervals(calendar, first, last):
+        if opens >= finish:
+            break
+        overlap = min(closes, finish) - max(opens, begin)
+        if overlap > _ZERO:
+            total += overlap
+    return total
+
+
+def is_business_time(moment: datetime, calendar: BusinessCalendar) -> bool:
+    """Whether the team is at work at `moment`."""
+    instant = _naive_utc(moment, "moment")
+    if calendar._always_open:
+        return True
+    # A window ends before midnight at the end of the day after it opens.
+    day = _local_date(instant, calendar)
+    return any(
+        opens <= instant < closes for opens, closes in _intervals(calendar, day - _ONE_DAY, day)
+    )
+
+
+def next_business_moment(moment: datetime, calendar: BusinessCalendar) -> datetime:
+    """`moment` itself if in business hours, else the next opening (aware, UTC)."""
+    return add_business_time(moment, _ZERO, calendar)
+
+
+def _intervals(
+    calendar: BusinessCalendar, first: date, last: date
+) -> Iterator[tuple[datetime, datetime]]:
+    """Merged business intervals (naive UTC, half-open, in order) of windows opening first..last."""
+    zone, holidays, spans = calendar.zone, calendar.holidays, calendar._spans_by_weekday
+    current: list[datetime] | None = None
+    day = first
+    while day <= last:
+        if day not in holidays:
+            midnight = datetime.combine(day, time.min)
+            for opening, closing in spans[day.weekday()]:
+                opens = _wall_to_utc(midnight + opening, zone)
+                closes = _wall_to_utc(midnight + closing, zone)
+                if opens >= closes:
+                    continue  # Swallowed by a spring-forward gap.
+                if current is None:
+                    current = [opens, closes]
+                elif opens <= current[1]:
+                    current[1] = max(current[1], closes)
+                else:
+                    yield current[0], current[1]
+                    current = [opens, closes]
+        day += _ONE_DAY
+    if current is not None:
+        yield current[0], current[1]
+
+
+def _wall_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    """The first instant (naive UTC) at which the local clock shows `local` or later."""
+    # ZoneInfo reads a naive datetime as its own wall-clock time (PEP 495 fold included).
+    before, after = zone.utcoffset(local), zone.utcoffset(local.replace(fold=1))
+    if before >= after:
+        return local - before  # Normal, or repeated by a fall-back change: first occurrence.
+    # Skipped by a spring-forward change: find the jump, which lies in (local - after,
+    # local - before]. zoneinfo does not expose transitions; they fall on whole seconds.
+    low = (local - after).replace(microsecond=0)
+    high = (local - before).replace(microsecond=0)
+    while high - low > _ONE_SECOND:
+        middle = low + (high - low) // 2 // _ONE_SECOND * _ONE_SECOND
+        if middle.replace(tzinfo=UTC).astimezone(zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _naive_utc(moment: datetime, name: str) -> datetime:
+    if not isinstance(moment, datetime):
+        raise TypeError(f"{name} must be a datetime, not {type(moment).__name__}.")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got naive {moment.isoformat()}.")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _local_date(instant: datetime, calendar: BusinessCalendar) -> date:
+    return instant.replace(tzinfo=UTC).astimezone(calendar.zone).date()
+
+
+def _offset(moment: time) -> timedelta:
+    return timedelta(
+        hours=moment.hour,
+        minutes=moment.minute,
+        seconds=moment.second,
+        microseconds=moment.microsecond,
+    )
+
+
+def _zone(name: str) -> ZoneInfo:
+    if not isinstance(name, str) or not name:
+        raise ImproperlyConfigured(
+            f"Time zone must be an IANA name such as 'Asia/Shanghai', not {name!r}."
+        )
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        raise ImproperlyConfigured(
+            f"Unknown time zone {name!r}: use an IANA name such as 'Asia/Shanghai'."
+        ) from error
+
+
+def _window_from_config(index: int, entry: object) -> Window:
+    where = f"Business hours window {index}"
+    if not isinstance(entry, dict):
+        raise ImproperlyConfigured(f"{where} must be a dict with days, open and close.")
+    if missing := sorted(_WINDOW_KEYS - entry.keys()):
+        raise ImproperlyConfigured(f"{where} is missing {', '.join(missing)}.")
+    if unknown := sorted(map(str, entry.keys() - _WINDOW_KEYS)):
+        raise ImproperlyConfigured(
+            f"{where} has unknown key(s) {', '.join(unknown)}; expected days, open and close."
+        )
+    days = entry["days"]
+    if isinstance(days, str) or not isinstance(days, Iterable):
+        raise ImproperlyConfigured(f"{where}: days must be a list of 0 (Monday) to 6 (Sunday).")
+    days = list(days)
+    if not days:
+        raise ImproperlyConfigured(f"{where}: days is empty; list at least one day.")
+    opens = _time_from_config(where, "open", entry["open"])
+    closes = _time_from_config(where, "close", entry["close"])
+    if entry["open"] == entry["close"]:
+        raise ImproperlyConfigured(
+            f"{where}: open and close are both {entry['open']}; a window must have a length "
+            '(use "00:00" to "24:00" for a whole day).'
+        )
+    try:
+        return Window(days=frozenset(days), opens=opens, closes=closes)
+    except ImproperlyConfigured as error:
+        raise ImproperlyConfigured(f"{where}: {error}") from error
+
+
+def _time_from_config(where: str, key: str, value: object) -> time:
+    match = _HH_MM.fullmatch(value) if isinstance(value, str) else None
+    hour, minute = (int(match[1]), int(match[2])) if match else (-1, -1)
+    if key == "close" and (hour, minute) == (24, 0):
+        return time(0, 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        allowed = "00:00 to 24:00" if key == "close" else "00:00 to 23:59"
+        raise ImproperlyConfigured(f"{where}: {key} time {value!r} is not HH:MM from {allowed}.")
+    return time(hour, minute)
+
+
+def _holidays_from_config(holidays: Iterable[str | date]) -> frozenset[date]:
+    if isinstance(holidays, str) or not isinstance(holidays, Iterable):
+        raise ImproperlyConfigured("Holidays must be a list of ISO dates (YYYY-MM-DD).")
+    dates = set()
+    for holiday in holidays:
+        if isinstance(holiday, datetime):
+            raise ImproperlyConfigured(
+                f"Holiday {holiday.isoformat()} is a datetime; holidays are whole local dates."
+            )
+        if isinstance(holiday, date):
+            dates.add(holiday)
+            continue
+        try:
+            dates.add(date.fromisoformat(holiday))
+        except (TypeError, ValueError) as error:
+            raise ImproperlyConfigured(
+                f"Holiday {holiday!r} is not an ISO date (YYYY-MM-DD)."
+            ) from error
+    return frozenset(dates)
