@@ -11,6 +11,7 @@ from faq import scams, selectors, services
 from faq.channels import channel_guide
 from faq.forms import SearchForm, VoteForm
 from faq.scams import looks_like_fake_support
+from tickets.selectors import first_response_table
 
 VISITOR_SESSION_KEY = "faq_visitor"
 
@@ -30,7 +31,12 @@ def wants_json(request: HttpRequest) -> bool:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"channels": channel_guide(), "search_form": SearchForm()})
+    context = {
+        "channels": channel_guide(),
+        "search_form": SearchForm(),
+        "first_response_table": first_response_table(),
+    }
+    return render(request, "home.html", context)
 
 
 @require_GET

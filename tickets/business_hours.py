@@ -54,10 +54,7 @@ _Span = tuple[timedelta, timedelta]
 
 @dataclass(frozen=True)
 class Window:
-    """Weekly opening hours: on each of `days` (Monday=0), open from `opens` until `closes`.
-
-    `closes <= opens` means the window closes on the next day; `time(0, 0)` as `closes` is 24:00.
-    """
+    """Opening hours on `days` (Monday=0); closes <= opens means next day, so time(0) is 24:00."""
 
     days: frozenset[int]
     opens: time
@@ -89,7 +86,7 @@ class Window:
     def span(self) -> _Span:
         """Opening and closing as offsets from local midnight of the opening day."""
         opens, closes = _offset(self.opens), _offset(self.closes)
-        return opens, closes + _ONE_DAY if closes <= opens else closes
+        return opens, (closes + _ONE_DAY if closes <= opens else closes)
 
 
 @dataclass(frozen=True)
@@ -152,6 +149,7 @@ class BusinessCalendar:
 
     @property
     def _always_open(self) -> bool:
+        """Whether every moment is business time, so business time is plain elapsed time."""
         return self.hours is None and not self.holidays
 
 
@@ -258,6 +256,7 @@ def _wall_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
 
 
 def _naive_utc(moment: datetime, name: str) -> datetime:
+    """`moment` as a naive UTC datetime, refusing naive input."""
     if not isinstance(moment, datetime):
         raise TypeError(f"{name} must be a datetime, not {type(moment).__name__}.")
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -266,10 +265,12 @@ def _naive_utc(moment: datetime, name: str) -> datetime:
 
 
 def _local_date(instant: datetime, calendar: BusinessCalendar) -> date:
+    """The team's local date at a naive UTC instant."""
     return instant.replace(tzinfo=UTC).astimezone(calendar.zone).date()
 
 
 def _offset(moment: time) -> timedelta:
+    """Time since midnight of a wall-clock time."""
     return timedelta(
         hours=moment.hour,
         minutes=moment.minute,
@@ -279,6 +280,7 @@ def _offset(moment: time) -> timedelta:
 
 
 def _zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name, raising ImproperlyConfigured for an unknown one."""
     if not isinstance(name, str) or not name:
         raise ImproperlyConfigured(
             f"Time zone must be an IANA name such as 'Asia/Shanghai', not {name!r}."
@@ -292,6 +294,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _window_from_config(index: int, entry: object) -> Window:
+    """A Window from one {"days", "open", "close"} entry of the config."""
     where = f"Business hours window {index}"
     if not isinstance(entry, dict):
         raise ImproperlyConfigured(f"{where} must be a dict with days, open and close.")
@@ -321,6 +324,7 @@ def _window_from_config(index: int, entry: object) -> Window:
 
 
 def _time_from_config(where: str, key: str, value: object) -> time:
+    """An "HH:MM" opening or closing time; "24:00" (closing only) becomes time(0, 0)."""
     match = _HH_MM.fullmatch(value) if isinstance(value, str) else None
     hour, minute = (int(match[1]), int(match[2])) if match else (-1, -1)
     if key == "close" and (hour, minute) == (24, 0):
@@ -332,6 +336,7 @@ def _time_from_config(where: str, key: str, value: object) -> time:
 
 
 def _holidays_from_config(holidays: Iterable[str | date]) -> frozenset[date]:
+    """Holiday dates from ISO strings or dates."""
     if isinstance(holidays, str) or not isinstance(holidays, Iterable):
         raise ImproperlyConfigured("Holidays must be a list of ISO dates (YYYY-MM-DD).")
     dates = set()

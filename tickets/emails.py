@@ -52,7 +52,9 @@ def _send(ticket: Ticket, *, to: str, template: str, context: dict, language: st
 def send_confirmation(ticket: Ticket) -> None:
     """The customer's receipt: reference, expected first response, private link."""
     with translation.override(ticket.language):
-        expected = selectors.expected_first_response_text(problem_type=ticket.problem_type)
+        expected = selectors.expected_first_response_text(
+            problem_type=ticket.problem_type, channel=ticket.channel
+        )
     _send(
         ticket,
         to=ticket.customer_email,

@@ -524,3 +524,18 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.status_code or self.error}"
+
+
+class SentMail(models.Model):
+    """Mail already sent by a task run: a redelivered task (worker died before acknowledging)
+    finds its id here and does not send twice."""
+
+    task_id = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sent mail")
+        verbose_name_plural = _("sent mail")
+
+    def __str__(self) -> str:
+        return self.task_id

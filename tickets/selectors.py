@@ -1,26 +1,115 @@
 """Reads of the ticket desk."""
 
+import statistics
 from datetime import timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tickets.models import Attachment, GuardEvent, Message, ProblemType, Ticket
+from tickets.models import (
+    AgentProfile,
+    Attachment,
+    Channel,
+    GuardEvent,
+    Message,
+    ProblemType,
+    RoutingRule,
+    Status,
+    Ticket,
+)
 from tickets.validators import explorer_url
 
-# Published first-response targets; the routing and SLA work refines them per team and hour.
-FIRST_RESPONSE_TARGETS = {
-    ProblemType.ACCOUNT_SECURITY: timedelta(minutes=30),
-    ProblemType.ABNORMAL_TRANSACTION: timedelta(hours=2),
-    ProblemType.TOPUP_WITHDRAWAL: timedelta(hours=4),
-    ProblemType.ACCOUNT_FROZEN: timedelta(hours=8),
-    ProblemType.OTHER: timedelta(hours=24),
-}
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+ESTIMATE_CACHE_KEY = "tickets:first-response-estimates"
+ESTIMATE_CACHE_SECONDS = 60
+RECENT_DAYS = 14
+RECENT_SAMPLE = 2000
+MIN_SAMPLES = 5
+ESTIMATE_CHANNELS = (Channel.WEB, Channel.CHAT, Channel.EMAIL)
 
 
-def expected_first_response(*, problem_type: str) -> timedelta:
-    return FIRST_RESPONSE_TARGETS.get(problem_type, FIRST_RESPONSE_TARGETS[ProblemType.OTHER])
+def _default_rule_for(problem_type: str) -> RoutingRule | None:
+    return next(
+        (
+            rule
+            for rule in RoutingRule.objects.filter(is_active=True, keywords="").select_related(
+                "team"
+            )
+            if rule.matches(problem_type=problem_type, text="")
+        ),
+        None,
+    )
+
+
+def first_response_estimates() -> dict[tuple[str, str], timedelta]:
+    """Expected first response now, per problem type and channel (cached for a minute).
+
+    The median first response of recent tickets of that type and channel (the published target
+    when there are fewer than MIN_SAMPLES), plus the queue ahead: tickets of that type still
+    waiting for a first response, shared among the team's online agents, at
+    SUPPORT_MINUTES_PER_TICKET each.
+    """
+    cached = cache.get(ESTIMATE_CACHE_KEY)
+    if cached is not None:
+        return cached
+    now = timezone.now()
+    samples: dict[tuple[str, str], list[float]] = {}
+    recent = (
+        Ticket.objects.filter(
+            created_at__gte=now - timedelta(days=RECENT_DAYS), first_responded_at__isnull=False
+        )
+        .order_by("-created_at")
+        .values_list("problem_type", "channel", "created_at", "first_responded_at")[:RECENT_SAMPLE]
+    )
+    for problem_type, channel, created, responded in recent:
+        samples.setdefault((problem_type, channel), []).append(
+            max(0.0, (responded - created).total_seconds())
+        )
+    waiting = dict(
+        Ticket.objects.filter(first_responded_at__isnull=True, status__in=OPEN_STATUSES)
+        .values_list("problem_type")
+        .annotate(count=Count("id"))
+        .values_list("problem_type", "count")
+    )
+    online = dict(
+        AgentProfile.objects.filter(availability=AgentProfile.Availability.ONLINE)
+        .values_list("user__team_memberships__team")
+        .annotate(count=Count("id"))
+        .values_list("user__team_memberships__team", "count")
+    )
+    per_ticket = timedelta(minutes=settings.SUPPORT_MINUTES_PER_TICKET)
+    estimates = {}
+    for problem_type in ProblemType.values:
+        rule = _default_rule_for(problem_type)
+        priority = rule.priority if rule else "normal"
+        target = sla_first_response_target(problem_type=problem_type, priority=priority)
+        agents = online.get(rule.team_id, 0) if rule else 0
+        queue = per_ticket * (waiting.get(problem_type, 0) / max(agents, 1))
+        for channel in ESTIMATE_CHANNELS:
+            durations = samples.get((problem_type, channel), [])
+            base = (
+                timedelta(seconds=statistics.median(durations))
+                if len(durations) >= MIN_SAMPLES
+                else target
+            )
+            estimates[(problem_type, channel)] = base + queue
+    cache.set(ESTIMATE_CACHE_KEY, estimates, ESTIMATE_CACHE_SECONDS)
+    return estimates
+
+
+def sla_first_response_target(*, problem_type: str, priority: str) -> timedelta:
+    from tickets.routing import sla_targets
+
+    return sla_targets(problem_type=problem_type, priority=priority)[0]
+
+
+def expected_first_response(*, problem_type: str, channel: str = Channel.WEB) -> timedelta:
+    estimates = first_response_estimates()
+    return estimates.get((problem_type, channel)) or estimates[(problem_type, Channel.WEB)]
 
 
 def duration_text(duration: timedelta) -> str:
@@ -35,10 +124,26 @@ def duration_text(duration: timedelta) -> str:
     return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
 
 
-def expected_first_response_text(*, problem_type: str) -> str:
-    return _("within %(duration)s") % {
-        "duration": duration_text(expected_first_response(problem_type=problem_type))
+def expected_first_response_text(*, problem_type: str, channel: str = Channel.WEB) -> str:
+    return _("about %(duration)s") % {
+        "duration": duration_text(
+            expected_first_response(problem_type=problem_type, channel=channel)
+        )
     }
+
+
+def first_response_table() -> list[dict]:
+    """Rows for the home page: each problem type with its expected first response per channel."""
+    estimates = first_response_estimates()
+    return [
+        {
+            "problem_type": label,
+            "by_channel": [
+                duration_text(estimates[(code, channel)]) for channel in ESTIMATE_CHANNELS
+            ],
+        }
+        for code, label in ProblemType.choices
+    ]
 
 
 def ticket_public_thread(*, ticket: Ticket) -> list[Message]:

@@ -6,39 +6,51 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from tickets import emails, notifications, routing, sla
-from tickets.models import Message, Ticket
+from tickets.models import Message, SentMail, Ticket
 
 MAIL_RETRY = {
+    "bind": True,
     "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
     "retry_backoff": True,
     "retry_backoff_max": 600,
     "max_retries": 8,
     "acks_late": True,
+    "reject_on_worker_lost": True,
 }
 
 
+def _send_once(task, send) -> None:
+    """Send unless this task run already did (a redelivery after the worker died)."""
+    task_id = task.request.id
+    if task_id and SentMail.objects.filter(task_id=task_id).exists():
+        return
+    send()
+    if task_id:
+        SentMail.objects.get_or_create(task_id=task_id)
+
+
 @shared_task(**MAIL_RETRY)
-def send_ticket_confirmation(ticket_id: int) -> None:
+def send_ticket_confirmation(self, ticket_id: int) -> None:
     """Mail the customer their reference, expected response time and private link."""
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is not None:
-        emails.send_confirmation(ticket)
+        _send_once(self, lambda: emails.send_confirmation(ticket))
 
 
 @shared_task(**MAIL_RETRY)
-def send_agent_reply(message_id: int) -> None:
+def send_agent_reply(self, message_id: int) -> None:
     """Mail an agent's reply to the customer."""
     message = Message.objects.select_related("ticket").filter(pk=message_id).first()
     if message is not None and not message.is_internal:
-        emails.send_agent_reply(message)
+        _send_once(self, lambda: emails.send_agent_reply(message))
 
 
 @shared_task(**MAIL_RETRY)
-def send_customer_reply_notice(message_id: int) -> None:
+def send_customer_reply_notice(self, message_id: int) -> None:
     """Tell the support inbox about a customer's reply."""
     message = Message.objects.select_related("ticket").filter(pk=message_id).first()
     if message is not None:
-        emails.send_customer_reply_notice(message)
+        _send_once(self, lambda: emails.send_customer_reply_notice(message))
 
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
@@ -80,8 +92,8 @@ def deliver_webhook(self, delivery_id: int) -> str:
 
 
 @shared_task(**MAIL_RETRY)
-def notify_escalation(ticket_id: int) -> None:
+def notify_escalation(self, ticket_id: int) -> None:
     """Mail the team lead (or the support inbox) about a breached, escalated ticket."""
     ticket = Ticket.objects.select_related("team").filter(pk=ticket_id).first()
     if ticket is not None:
-        emails.send_escalation(ticket)
+        _send_once(self, lambda: emails.send_escalation(ticket))

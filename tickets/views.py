@@ -75,7 +75,9 @@ def submitted(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "ticket": ticket,
         "ticket_url": request.build_absolute_uri(ticket_private_url(ticket)),
-        "expected": selectors.expected_first_response_text(problem_type=ticket.problem_type),
+        "expected": selectors.expected_first_response_text(
+            problem_type=ticket.problem_type, channel=ticket.channel
+        ),
     }
     return render(request, "tickets/submitted.html", context)
 

@@ -269,6 +269,8 @@ SUPPORT_SITE_URL = env_str("SUPPORT_SITE_URL", "http://127.0.0.1:8000")
 SUPPORT_INBOX_EMAIL = env_str("SUPPORT_INBOX_EMAIL", "support@wallet.example")
 # How long a private ticket link stays valid; every email carries a fresh one.
 TICKET_LINK_MAX_AGE_DAYS = env_int("TICKET_LINK_MAX_AGE_DAYS", 90)
+# Minutes an agent typically spends on a ticket, for the live "expected first response" figure.
+SUPPORT_MINUTES_PER_TICKET = env_int("SUPPORT_MINUTES_PER_TICKET", 10)
 # SLA escalation: give a breached ticket to another available team member too.
 SLA_REASSIGN_ON_BREACH = env_bool("SLA_REASSIGN_ON_BREACH", default=False)
 # The wallet backend's webhook for account-security reports (off unless both are set).

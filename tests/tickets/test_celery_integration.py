@@ -80,7 +80,7 @@ def celery_processes(postgres, redis_url, tmp_path, monkeypatch):
             process.kill()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_routes_a_ticket_and_beat_escalates_a_breach(celery_processes):
     ticket = services.ticket_create(
         problem_type="account_security",

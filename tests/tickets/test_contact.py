@@ -77,10 +77,13 @@ def test_contact_confirmation_states_expected_first_response(
         client, contact_data(ProblemType.ACCOUNT_SECURITY), django_capture_on_commit_callbacks
     )
 
+    from tickets.selectors import expected_first_response_text
+
     page = client.get(response["Location"]).content.decode()
-    assert "Expected first response" in page
-    assert "30 minutes" in page
-    assert "30 minutes" in mail.outbox[0].body
+    expected = expected_first_response_text(problem_type="account_security", channel="web")
+    assert expected.startswith("about ")
+    assert f"Expected first response: <strong>{expected}</strong>" in page
+    assert f"Expected first response: {expected}." in mail.outbox[0].body
 
 
 @pytest.mark.django_db

@@ -260,3 +260,48 @@ def test_security_webhook_off_by_default(settings, django_capture_on_commit_call
         ticket = file_ticket("account_security")
 
     assert not WebhookDelivery.objects.filter(ticket=ticket).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_route_concurrently_routes_once(postgres, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    monkeypatch.setattr(services, "_queue_routing", lambda ticket: None)
+    make_agent("general")
+    ticket = file_ticket("other")
+    barrier = threading.Barrier(2)
+    results = []
+
+    def route() -> None:
+        barrier.wait()
+        try:
+            results.append(routing.ticket_route(ticket_id=ticket.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=route) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(result is not None for result in results) == 1
+    assert ticket.events.filter(kind=TicketEvent.Kind.ROUTED).count() == 1
+
+
+@pytest.mark.django_db
+def test_redelivered_mail_task_does_not_send_twice(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from tickets import tasks
+
+    ticket = file_ticket("other")
+    mail.outbox.clear()
+
+    tasks.send_ticket_confirmation.apply(args=[ticket.pk], task_id="same-delivery")
+    tasks.send_ticket_confirmation.apply(args=[ticket.pk], task_id="same-delivery")
+    tasks.send_ticket_confirmation.apply(args=[ticket.pk], task_id="a-new-request")
+
+    assert len(mail.outbox) == 2

@@ -148,7 +148,7 @@ def test_sla_breach_reassigns_when_configured(settings):
     assert ticket.assignee == second
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sla_concurrent_checks_escalate_exactly_once(postgres):
     tickets = [routed_ticket() for _ in range(5)]
     barrier = threading.Barrier(2)

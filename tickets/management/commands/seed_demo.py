@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from tickets.models import AgentProfile, Team, TeamMembership
 from tickets.services import ticket_create
 
 
@@ -19,11 +20,12 @@ class DemoAccount:
     password: str
     first_name: str
     is_superuser: bool
+    agent_code: str
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("admin", "demo-admin-password", "Admin", is_superuser=True),
-    DemoAccount("agent", "demo-agent-password", "Lin", is_superuser=False),
+    DemoAccount("admin", "demo-admin-password", "Admin", is_superuser=True, agent_code="WS-1001"),
+    DemoAccount("agent", "demo-agent-password", "Lin", is_superuser=False, agent_code="WS-1024"),
 )
 
 
@@ -96,6 +98,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             for account in DEMO_ACCOUNTS:
                 self.ensure_account(account)
+        # Tickets after the agents, so routing can assign them.
         for number, ticket in enumerate(DEMO_TICKETS):
             ticket_create(submission_key=UUID(int=number + 1), **ticket)
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at /admin/ as:"))
@@ -111,3 +114,15 @@ class Command(BaseCommand):
         user.is_superuser = account.is_superuser
         user.set_password(account.password)
         user.save()
+        AgentProfile.objects.update_or_create(
+            user=user,
+            defaults={
+                "display_name": account.first_name,
+                "agent_code": account.agent_code,
+                "availability": AgentProfile.Availability.ONLINE,
+            },
+        )
+        for team in Team.objects.all():
+            TeamMembership.objects.update_or_create(
+                team=team, user=user, defaults={"is_lead": account.is_superuser}
+            )
