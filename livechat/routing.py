@@ -1,5 +1,10 @@
-"""WebSocket URL routes of the live chat."""
+"""WebSocket URL routes of the live chat (docs/chat-protocol.md)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-websocket_urlpatterns: list[URLPattern] = []
+from livechat import consumers
+
+websocket_urlpatterns = [
+    path("ws/chat/<str:conversation>/", consumers.ChatConsumer.as_asgi()),
+    path("ws/agent/", consumers.AgentConsumer.as_asgi()),
+]

@@ -217,12 +217,19 @@ class Message(models.Model):
     body = models.TextField(_("message"))
     is_internal = models.BooleanField(_("internal note"), default=False)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    # The sender's own id for a chat message: a resent message is not stored twice.
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "client_id"], name="tickets_message_client_id_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}/{self.pk} {self.author_kind}"
@@ -338,6 +345,9 @@ class AgentProfile(models.Model):
     )
     capacity = models.PositiveSmallIntegerField(
         _("capacity (open tickets)"), default=20, validators=[MinValueValidator(1)]
+    )
+    chat_capacity = models.PositiveSmallIntegerField(
+        _("capacity (chats at once)"), default=3, validators=[MinValueValidator(1)]
     )
     last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -1,0 +1,311 @@
+"""WebSocket consumers of the live chat (docs/chat-protocol.md): thin, validating each frame and
+calling a service; broadcasts come from the services after commit."""
+
+import json
+import time
+from collections import deque
+from uuid import UUID
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from livechat import selectors, services
+from livechat.models import Conversation
+from livechat.services import AGENTS_GROUP, ChatError
+from tickets.models import GuardEvent
+from tickets.protection import refuse_secrets
+from tickets.services import guard_refusals_record
+
+MAX_FRAME_BYTES = 32 * 1024
+MAX_BODY_CHARACTERS = 4000
+RATE_LIMIT_MESSAGES = 10
+RATE_LIMIT_SECONDS = 5.0
+FORBIDDEN = 4403
+VISITOR_SESSION_KEY = "chat_visitor"
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_client_id(value: object) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise ProtocolError("invalid", _("client_id must be a UUID.")) from None
+
+
+def parse_body(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ProtocolError("invalid", _("A message needs some text."))
+    if len(value) > MAX_BODY_CHARACTERS:
+        raise ProtocolError(
+            "too_long",
+            _("Messages are limited to %(count)d characters.") % {"count": MAX_BODY_CHARACTERS},
+        )
+    return value
+
+
+def parse_after(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProtocolError("invalid", _("after must be a message id."))
+    return value
+
+
+def stored_copy(message, conversation: Conversation) -> dict:
+    """The stored message answering a resend: the client's acknowledgement."""
+    prev = selectors.previous_message_id(message)
+    return selectors.message_payload(message, conversation, prev=prev)
+
+
+class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
+    """Frame checks, JSON parsing, rate limiting and error events shared by both sockets."""
+
+    handlers: dict[str, str] = {}
+
+    async def connect(self) -> None:
+        self.sent_times: deque[float] = deque()
+        await self.authorize_and_join()
+
+    async def authorize_and_join(self) -> None:
+        raise NotImplementedError
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self.send_error("frame_too_large", _("That message is too large to send."))
+            return
+        if text_data is None:
+            await self.send_error("invalid_json", _("Send JSON text frames."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("invalid_json", _("That frame is not valid JSON."))
+            return
+        if not isinstance(content, dict):
+            await self.send_error("invalid_json", _("Send a JSON object."))
+            return
+        handler = self.handlers.get(content.get("type"))
+        if handler is None:
+            await self.send_error("unknown_type", _("Unknown message type."))
+            return
+        try:
+            await getattr(self, handler)(content)
+        except ProtocolError as error:
+            await self.send_error(error.code, error.message)
+        except ChatError as error:
+            await self.send_error(error.code, error.message)
+
+    def check_rate(self) -> None:
+        now = time.monotonic()
+        while self.sent_times and now - self.sent_times[0] > RATE_LIMIT_SECONDS:
+            self.sent_times.popleft()
+        if len(self.sent_times) >= RATE_LIMIT_MESSAGES:
+            wait = int(RATE_LIMIT_SECONDS - (now - self.sent_times[0])) + 1
+            raise ProtocolError(
+                "rate_limited",
+                _("You are sending too fast. Try again in %(seconds)d seconds.")
+                % {"seconds": wait},
+            )
+        self.sent_times.append(now)
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": str(message)})
+
+    async def check_secrets(self, body: str, conversation: Conversation, source: str) -> None:
+        refusals = refuse_secrets({"body": body})
+        if refusals:
+            await database_sync_to_async(guard_refusals_record)(
+                refusals=refusals, source=source, ticket=conversation.ticket
+            )
+            raise ProtocolError("secret_refused", refusals[0].message)
+
+    # Group events (the services' broadcasts), forwarded as they are.
+    async def chat_message(self, event: dict) -> None:
+        await self.send_json(event["payload"])
+
+    async def chat_status(self, event: dict) -> None:
+        await self.send_json(event["payload"])
+
+    async def chat_read(self, event: dict) -> None:
+        await self.send_json(event["payload"])
+
+    async def chat_typing(self, event: dict) -> None:
+        if event.get("origin") != self.channel_name:
+            await self.send_json(event["payload"])
+
+
+class ChatConsumer(ChatProtocolConsumer):
+    """`/ws/chat/<id>/`: the visitor of the conversation, its agent or any staff member."""
+
+    handlers = {
+        "message": "on_message",
+        "typing": "on_typing",
+        "read": "on_read",
+        "resume": "on_resume",
+    }
+
+    async def authorize_and_join(self) -> None:
+        session = self.scope.get("session")
+        visitor_key = session.get(VISITOR_SESSION_KEY) if session is not None else None
+        found = await database_sync_to_async(selectors.conversation_for_socket)(
+            public_id=self.scope["url_route"]["kwargs"]["conversation"],
+            visitor_key=visitor_key,
+            user=self.scope.get("user"),
+        )
+        if found is None:
+            await self.close(code=FORBIDDEN)
+            return
+        self.conversation, self.role = found
+        self.group = self.conversation.group_name
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        status = await database_sync_to_async(selectors.status_payload)(self.conversation)
+        await self.send_json(status)
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def on_message(self, content: dict) -> None:
+        self.check_rate()
+        body = parse_body(content.get("body"))
+        client_id = parse_client_id(content.get("client_id"))
+        await self.check_secrets(body, self.conversation, GuardEvent.Source.CHAT)
+        user = self.scope.get("user")
+        message, created = await database_sync_to_async(services.chat_message_post)(
+            conversation=self.conversation,
+            sender=self.role,
+            body=body,
+            client_id=client_id,
+            author=user if self.role == "agent" else None,
+        )
+        if not created:
+            payload = await database_sync_to_async(stored_copy)(message, self.conversation)
+            await self.send_json(payload)
+
+    async def on_typing(self, content: dict) -> None:
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": "chat.typing",
+                "origin": self.channel_name,
+                "payload": {
+                    "type": "typing",
+                    "sender": self.role,
+                    "conversation": str(self.conversation.public_id),
+                },
+            },
+        )
+
+    async def on_read(self, content: dict) -> None:
+        up_to = parse_after(content.get("up_to"))
+        await database_sync_to_async(services.conversation_read)(
+            conversation=self.conversation, sender=self.role, up_to=up_to
+        )
+
+    async def on_resume(self, content: dict) -> None:
+        after = parse_after(content.get("after"))
+        messages = await database_sync_to_async(selectors.messages_after)(
+            conversation=self.conversation, after=after
+        )
+        for payload in messages:
+            await self.send_json(payload)
+
+
+class AgentConsumer(ChatProtocolConsumer):
+    """`/ws/agent/`: staff only. The waiting queue, and the agent's own chats."""
+
+    handlers = {
+        "accept": "on_accept",
+        "presence": "on_presence",
+        "transfer": "on_transfer",
+        "close": "on_close",
+        "message": "on_message",
+    }
+
+    async def authorize_and_join(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
+            await self.close(code=FORBIDDEN)
+            return
+        self.user = user
+        self.groups_joined: set[str] = set()
+        await self.join(AGENTS_GROUP)
+        await self.accept()
+        snapshot = await database_sync_to_async(selectors.queue_snapshot)(agent=user)
+        for public_id in snapshot["active"]:
+            await self.join(f"chat.{UUID(public_id).hex}")
+        await self.send_json(snapshot)
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def queue_changed(self, event: dict) -> None:
+        snapshot = await database_sync_to_async(selectors.queue_snapshot)(agent=self.user)
+        await self.send_json(snapshot)
+
+    def conversation_id(self, content: dict) -> str:
+        value = content.get("conversation")
+        try:
+            return str(UUID(str(value)))
+        except ValueError:
+            raise ProtocolError("invalid", _("Name a conversation.")) from None
+
+    async def on_accept(self, content: dict) -> None:
+        conversation = await database_sync_to_async(services.conversation_accept)(
+            public_id=self.conversation_id(content), agent=self.user
+        )
+        await self.join(conversation.group_name)
+        payload = await database_sync_to_async(selectors.status_payload)(conversation)
+        await self.send_json(payload)
+
+    async def on_presence(self, content: dict) -> None:
+        await database_sync_to_async(services.agent_set_presence)(
+            agent=self.user, availability=content.get("availability")
+        )
+
+    async def on_transfer(self, content: dict) -> None:
+        await database_sync_to_async(services.conversation_transfer)(
+            public_id=self.conversation_id(content),
+            by=self.user,
+            agent_code=content.get("agent"),
+            team_code=content.get("team"),
+        )
+
+    async def on_close(self, content: dict) -> None:
+        await database_sync_to_async(services.conversation_close)(
+            public_id=self.conversation_id(content), by=self.user
+        )
+
+    async def on_message(self, content: dict) -> None:
+        self.check_rate()
+        body = parse_body(content.get("body"))
+        client_id = parse_client_id(content.get("client_id"))
+        found = await database_sync_to_async(selectors.conversation_for_socket)(
+            public_id=self.conversation_id(content), visitor_key=None, user=self.user
+        )
+        if found is None:
+            raise ChatError("not_allowed", _("You cannot write in that chat."))
+        conversation = found[0]
+        message, created = await database_sync_to_async(services.chat_message_post)(
+            conversation=conversation,
+            sender="agent",
+            body=body,
+            client_id=client_id,
+            author=self.user,
+        )
+        if not created:
+            await self.send_json(await database_sync_to_async(stored_copy)(message, conversation))

@@ -1,0 +1,174 @@
+"""Reads of the live chat, and the JSON shapes of docs/chat-protocol.md."""
+
+from datetime import timedelta
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Max
+from django.utils import timezone
+
+from faq.channels import channel_guide
+from livechat.models import Conversation
+from tickets.models import AgentProfile, Message
+
+HISTORY_LIMIT = 500
+AVERAGE_CHAT_SECONDS = 6 * 60
+
+
+def live_chat_available() -> bool:
+    """Live chat is in its hours and at least one agent is online."""
+    in_hours = any(channel.is_open for channel in channel_guide() if channel.code == "live_chat")
+    online = AgentProfile.objects.filter(
+        availability=AgentProfile.Availability.ONLINE, user__is_active=True
+    ).exists()
+    return in_hours and online
+
+
+def agent_identity(user: AbstractBaseUser) -> tuple[str, str]:
+    """The name and official agent code a customer sees."""
+    profile = AgentProfile.objects.filter(user=user).first()
+    if profile is None:
+        return user.get_short_name() or user.get_username(), "-"
+    return profile.display_name, profile.agent_code
+
+
+def conversation_for_socket(
+    *, public_id: str, visitor_key: str | None, user: AbstractBaseUser | AnonymousUser
+) -> tuple[Conversation, str] | None:
+    """The conversation and the role of who may open its socket, or None for anyone else."""
+    try:
+        UUID(str(public_id))
+    except ValueError:
+        return None
+    conversation = Conversation.objects.select_related("ticket").filter(public_id=public_id).first()
+    if conversation is None:
+        return None
+    if user.is_authenticated and user.is_active and user.is_staff:
+        return conversation, "agent"
+    if visitor_key and conversation.visitor_key == visitor_key:
+        return conversation, "customer"
+    return None
+
+
+def messages_after(*, conversation: Conversation, after: int | None) -> list[dict]:
+    """The conversation's messages after an id, oldest first (the whole history for None/0)."""
+    messages = list(
+        Message.objects.filter(
+            ticket_id=conversation.ticket_id, is_internal=False, id__gt=after or 0
+        )
+        .select_related("author")
+        .order_by("id")[:HISTORY_LIMIT]
+    )
+    payloads = []
+    previous = (
+        Message.objects.filter(
+            ticket_id=conversation.ticket_id, is_internal=False, id__lte=after or 0
+        ).aggregate(last=Max("id"))["last"]
+        if after
+        else None
+    )
+    for message in messages:
+        payloads.append(message_payload(message, conversation, prev=previous))
+        previous = message.id
+    return payloads
+
+
+def previous_message_id(message: Message) -> int | None:
+    """The id of the message before this one in its conversation (None for the first)."""
+    return Message.objects.filter(
+        ticket_id=message.ticket_id, is_internal=False, id__lt=message.id
+    ).aggregate(last=Max("id"))["last"]
+
+
+def message_payload(message: Message, conversation: Conversation, *, prev: int | None) -> dict:
+    """A message as the protocol sends it, with the id of the message before it."""
+    if message.author_kind == "agent" and message.author_id:
+        author = agent_identity(message.author)[0]
+    elif message.author_kind == "customer":
+        author = conversation.visitor_name
+    else:
+        author = ""
+    return {
+        "type": "message",
+        "id": message.id,
+        "prev": prev,
+        "sender": message.author_kind,
+        "author": author,
+        "body": message.body,
+        "created_at": message.created_at.isoformat(),
+        "client_id": str(message.client_id) if message.client_id else None,
+        "conversation": str(conversation.public_id),
+    }
+
+
+def queue_positions() -> list[tuple[Conversation, int, int]]:
+    """Every waiting chat with its position and expected wait in seconds."""
+    queued = list(
+        Conversation.objects.filter(status=Conversation.Status.QUEUED).order_by("queued_at", "id")
+    )
+    online = AgentProfile.objects.filter(availability=AgentProfile.Availability.ONLINE).count()
+    per_position = AVERAGE_CHAT_SECONDS / max(online, 1)
+    return [
+        (conversation, position, int(position * per_position))
+        for position, conversation in enumerate(queued, 1)
+    ]
+
+
+def status_payload(
+    conversation: Conversation, position: int | None = None, wait: int | None = None
+) -> dict:
+    payload = {
+        "type": "status",
+        "status": conversation.status,
+        "conversation": str(conversation.public_id),
+    }
+    if conversation.status == Conversation.Status.QUEUED:
+        if position is None:
+            found = next(
+                ((p, w) for c, p, w in queue_positions() if c.pk == conversation.pk), (1, 0)
+            )
+            position, wait = found
+        payload.update(position=position, wait_seconds=wait)
+    elif conversation.status == Conversation.Status.ACTIVE and conversation.agent_id:
+        name, code = agent_identity(conversation.agent)
+        payload["agent"] = {"name": name, "code": code}
+    return payload
+
+
+def queue_snapshot(*, agent: AbstractBaseUser) -> dict:
+    """What the agent console shows: the waiting queue and the agent's own open chats."""
+    now = timezone.now()
+    queued = Conversation.objects.filter(status=Conversation.Status.QUEUED).order_by(
+        "queued_at", "id"
+    )[:100]
+    waiting = []
+    for conversation in queued.select_related("ticket"):
+        first = (
+            Message.objects.filter(ticket_id=conversation.ticket_id)
+            .order_by("id")
+            .values_list("body", flat=True)
+            .first()
+        )
+        waiting.append(
+            {
+                "conversation": str(conversation.public_id),
+                "problem_type": conversation.problem_type,
+                "name": conversation.visitor_name,
+                "waiting_seconds": int((now - conversation.queued_at) / timedelta(seconds=1)),
+                "first_message": (first or "")[:300],
+            }
+        )
+    active = [
+        str(public_id)
+        for public_id in Conversation.objects.filter(
+            agent=agent, status=Conversation.Status.ACTIVE
+        ).values_list("public_id", flat=True)
+    ]
+    profile = AgentProfile.objects.filter(user=agent).first()
+    return {
+        "type": "queue",
+        "conversations": waiting,
+        "active": active,
+        "capacity": profile.chat_capacity if profile else 1,
+        "availability": profile.availability if profile else AgentProfile.Availability.OFFLINE,
+    }

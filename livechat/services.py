@@ -1,0 +1,319 @@
+"""Writes of the live chat. Each runs in one transaction and broadcasts only after it commits, so
+a client never sees a message the database does not hold."""
+
+import logging
+from dataclasses import dataclass
+from uuid import UUID
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from livechat import selectors
+from livechat.models import Conversation
+from tickets import services as ticket_services
+from tickets.models import AgentProfile, AuthorKind, Channel, Message, Status, Team, Ticket
+
+logger = logging.getLogger(__name__)
+
+AGENTS_GROUP = "chat.agents"
+
+
+class ChatError(Exception):
+    """A chat action refused, with a stable code and a message for the person."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StartResult:
+    conversation: Conversation | None
+    ticket: Ticket
+
+    @property
+    def offline(self) -> bool:
+        return self.conversation is None
+
+
+def _broadcast(group: str, event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
+
+
+def _broadcast_on_commit(group: str, event: dict) -> None:
+    transaction.on_commit(lambda: _broadcast(group, event))
+
+
+def _queue_changed_on_commit() -> None:
+    """Agents refresh their queue view; waiting customers get their new position."""
+
+    def announce() -> None:
+        _broadcast(AGENTS_GROUP, {"type": "queue.changed"})
+        for conversation, position, wait in selectors.queue_positions():
+            _broadcast(
+                conversation.group_name,
+                {
+                    "type": "chat.status",
+                    "payload": selectors.status_payload(conversation, position, wait),
+                },
+            )
+
+    transaction.on_commit(announce)
+
+
+def conversation_start(
+    *,
+    name: str,
+    email: str,
+    problem_type: str,
+    message: str,
+    visitor_key: str,
+    language: str = "en",
+) -> StartResult:
+    """Open a chat recorded on a new ticket; outside hours or with nobody online, only a ticket."""
+    with transaction.atomic():
+        ticket = ticket_services.ticket_create(
+            problem_type=problem_type,
+            channel=Channel.CHAT,
+            subject=_("Live chat: %(text)s") % {"text": message[:80]},
+            description=message,
+            customer_email=email,
+            customer_name=name,
+            language=language,
+        )
+        if not selectors.live_chat_available():
+            logger.info("chat for ticket %s filed as a ticket: no agent online", ticket.reference)
+            return StartResult(None, ticket)
+        conversation = Conversation.objects.create(
+            ticket=ticket,
+            visitor_key=visitor_key,
+            visitor_name=name,
+            problem_type=problem_type,
+        )
+        _queue_changed_on_commit()
+    return StartResult(conversation, ticket)
+
+
+def chat_message_post(
+    *,
+    conversation: Conversation,
+    sender: str,
+    body: str,
+    client_id: UUID | None,
+    author: AbstractBaseUser | None = None,
+) -> tuple[Message, bool]:
+    """Save a chat message (once per client_id), then broadcast it; returns (message, created)."""
+    if client_id is not None:
+        existing = Message.objects.filter(ticket_id=conversation.ticket_id, client_id=client_id)
+        if found := existing.first():
+            return found, False
+    try:
+        with transaction.atomic():
+            locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+            if locked.status == Conversation.Status.CLOSED:
+                raise ChatError("closed", _("This conversation is closed."))
+            message = Message.objects.create(
+                ticket_id=locked.ticket_id,
+                author_kind=sender,
+                author=author,
+                body=body,
+                channel=Channel.CHAT,
+                client_id=client_id,
+            )
+            ticket_updates = {"updated_at": timezone.now()}
+            if sender == AuthorKind.AGENT:
+                Ticket.objects.filter(pk=locked.ticket_id, first_responded_at__isnull=True).update(
+                    first_responded_at=message.created_at
+                )
+            Ticket.objects.filter(pk=locked.ticket_id).update(**ticket_updates)
+            payload = selectors.message_payload(
+                message, locked, prev=selectors.previous_message_id(message)
+            )
+            _broadcast_on_commit(locked.group_name, {"type": "chat.message", "payload": payload})
+    except IntegrityError:
+        # The same client_id raced in on another connection: the stored copy answers.
+        return Message.objects.get(ticket_id=conversation.ticket_id, client_id=client_id), False
+    return message, True
+
+
+def _system_message(conversation: Conversation, body: str) -> Message:
+    message = Message.objects.create(
+        ticket_id=conversation.ticket_id,
+        author_kind=AuthorKind.SYSTEM,
+        body=body,
+        channel=Channel.CHAT,
+    )
+    payload = selectors.message_payload(
+        message, conversation, prev=selectors.previous_message_id(message)
+    )
+    _broadcast_on_commit(conversation.group_name, {"type": "chat.message", "payload": payload})
+    return message
+
+
+@transaction.atomic
+def conversation_accept(*, public_id: str, agent: AbstractBaseUser) -> Conversation:
+    """An agent takes a waiting chat, within their chat capacity."""
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("ticket")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if conversation is None or conversation.status != Conversation.Status.QUEUED:
+        raise ChatError("not_allowed", _("This chat is no longer waiting."))
+    profile = AgentProfile.objects.filter(user=agent).first()
+    capacity = profile.chat_capacity if profile else 1
+    active = Conversation.objects.filter(agent=agent, status=Conversation.Status.ACTIVE).count()
+    if active >= capacity:
+        raise ChatError(
+            "not_allowed",
+            _("You already have %(count)d chats open, your limit.") % {"count": active},
+        )
+    conversation.agent = agent
+    conversation.status = Conversation.Status.ACTIVE
+    conversation.accepted_at = timezone.now()
+    conversation.save(update_fields=["agent", "status", "accepted_at"])
+    ticket_services.ticket_reassign(ticket=conversation.ticket, actor=agent, assignee=agent)
+    if conversation.ticket.status == Status.NEW:
+        ticket_services.ticket_change_status(
+            ticket=conversation.ticket, status=Status.OPEN, actor=agent
+        )
+    name, code = selectors.agent_identity(agent)
+    _system_message(
+        conversation,
+        _("%(name)s (agent code %(code)s) joined the chat.") % {"name": name, "code": code},
+    )
+    _broadcast_on_commit(
+        conversation.group_name,
+        {"type": "chat.status", "payload": selectors.status_payload(conversation)},
+    )
+    _queue_changed_on_commit()
+    return conversation
+
+
+@transaction.atomic
+def conversation_close(*, public_id: str, by: AbstractBaseUser | None = None) -> Conversation:
+    """End a chat (by its agent, any staff member or the visitor); the ticket stays open."""
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("ticket")
+        .get(public_id=public_id)
+    )
+    if conversation.status == Conversation.Status.CLOSED:
+        return conversation
+    was_queued = conversation.status == Conversation.Status.QUEUED
+    conversation.status = Conversation.Status.CLOSED
+    conversation.closed_at = timezone.now()
+    conversation.save(update_fields=["status", "closed_at"])
+    _system_message(conversation, _("The chat has ended."))
+    _broadcast_on_commit(
+        conversation.group_name,
+        {"type": "chat.status", "payload": selectors.status_payload(conversation)},
+    )
+    if was_queued:
+        _queue_changed_on_commit()
+    return conversation
+
+
+@transaction.atomic
+def conversation_transfer(
+    *,
+    public_id: str,
+    by: AbstractBaseUser,
+    agent_code: str | None = None,
+    team_code: str | None = None,
+) -> Conversation:
+    """Hand a chat to another agent, or back to the queue for another team."""
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("ticket")
+        .get(public_id=public_id)
+    )
+    if conversation.status == Conversation.Status.CLOSED:
+        raise ChatError("closed", _("This conversation is closed."))
+    if agent_code:
+        profile = AgentProfile.objects.select_related("user").filter(agent_code=agent_code).first()
+        if profile is None or not profile.user.is_active:
+            raise ChatError("invalid", _("No agent has that code."))
+        conversation.agent = profile.user
+        conversation.status = Conversation.Status.ACTIVE
+        ticket_services.ticket_reassign(ticket=conversation.ticket, actor=by, assignee=profile.user)
+        name, code = selectors.agent_identity(profile.user)
+        text = _("The chat was transferred to %(name)s (agent code %(code)s).")
+        _system_message(conversation, text % {"name": name, "code": code})
+    elif team_code:
+        team = Team.objects.filter(code=team_code).first()
+        if team is None:
+            raise ChatError("invalid", _("No team has that code."))
+        conversation.agent = None
+        conversation.status = Conversation.Status.QUEUED
+        ticket_services.ticket_reassign(
+            ticket=conversation.ticket, actor=by, team=team, assignee=None
+        )
+        _system_message(conversation, _("The chat was transferred to another team."))
+        _queue_changed_on_commit()
+    else:
+        raise ChatError("invalid", _("Name an agent code or a team."))
+    conversation.save(update_fields=["agent", "status"])
+    _broadcast_on_commit(
+        conversation.group_name,
+        {"type": "chat.status", "payload": selectors.status_payload(conversation)},
+    )
+    return conversation
+
+
+def conversation_read(*, conversation: Conversation, sender: str, up_to: int) -> int:
+    """Move a reader's mark forward (never back) and tell the other side."""
+    field = "customer_read_up_to" if sender == AuthorKind.CUSTOMER else "agent_read_up_to"
+    with transaction.atomic():
+        Conversation.objects.filter(pk=conversation.pk, **{f"{field}__lt": up_to}).update(
+            **{field: up_to}
+        )
+        _broadcast_on_commit(
+            conversation.group_name,
+            {
+                "type": "chat.read",
+                "payload": {
+                    "type": "read",
+                    "sender": sender,
+                    "up_to": up_to,
+                    "conversation": str(conversation.public_id),
+                },
+            },
+        )
+    return up_to
+
+
+def agent_set_presence(*, agent: AbstractBaseUser, availability: str) -> AgentProfile:
+    if availability not in AgentProfile.Availability.values:
+        raise ChatError("invalid", _("Presence is online, away or offline."))
+    profile, _created = AgentProfile.objects.get_or_create(
+        user=agent,
+        defaults={
+            "display_name": agent.get_short_name() or agent.get_username(),
+            "agent_code": f"WS-U{agent.pk}",
+        },
+    )
+    profile.availability = availability
+    profile.save(update_fields=["availability"])
+    with transaction.atomic():
+        _queue_changed_on_commit()
+    return profile
+
+
+@transaction.atomic
+def conversation_rate(*, conversation: Conversation, rating: int) -> Conversation:
+    if conversation.status != Conversation.Status.CLOSED:
+        raise ChatError("invalid", _("You can rate the chat once it has ended."))
+    if not 1 <= rating <= 5:
+        raise ChatError("invalid", _("Choose a rating from 1 to 5."))
+    Conversation.objects.filter(pk=conversation.pk).update(rating=rating)
+    conversation.rating = rating
+    return conversation
