@@ -34,7 +34,7 @@ DEFAULT_CHANNELS: list[dict[str, Any]] = [
         "code": "live_chat",
         "hours": [{"days": EVERY_DAY, "open": "08:00", "close": "22:00"}],
         "response_minutes": 3,
-        "url_name": "chat",
+        "url_name": "livechat:chat",
     },
     {
         "code": "contact_form",

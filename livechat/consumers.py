@@ -6,11 +6,11 @@ import time
 from collections import deque
 from uuid import UUID
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from livechat import selectors, services
+from livechat.db import chat_db as database_sync_to_async
 from livechat.models import Conversation
 from livechat.services import AGENTS_GROUP, ChatError
 from tickets.models import GuardEvent

@@ -317,3 +317,10 @@ def conversation_rate(*, conversation: Conversation, rating: int) -> Conversatio
     Conversation.objects.filter(pk=conversation.pk).update(rating=rating)
     conversation.rating = rating
     return conversation
+
+
+def transcript_send(*, conversation: Conversation) -> None:
+    """Mail the visitor the conversation so far (on commit, through Celery)."""
+    from livechat import tasks
+
+    transaction.on_commit(lambda: tasks.send_transcript.delay(conversation.pk))

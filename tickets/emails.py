@@ -109,3 +109,15 @@ def send_escalation(ticket: Ticket) -> None:
 
 def admin_path(ticket: Ticket) -> str:
     return reverse("admin:tickets_ticket_change", args=[ticket.pk])
+
+
+def send_chat_transcript(ticket: Ticket) -> None:
+    """The live chat's messages, to the customer."""
+    messages = ticket.messages.filter(is_internal=False, channel="chat").order_by("id")
+    _send(
+        ticket,
+        to=ticket.customer_email,
+        template="chat_transcript",
+        context={"chat_messages": list(messages.select_related("author"))},
+        language=ticket.language,
+    )

@@ -149,6 +149,12 @@ if REDIS_URL:
                     {
                         "address": REDIS_URL,
                         "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                        # channels-redis blocks on BZPOPMIN for 5 s; redis-py 8 would time the
+                        # read out at its own 5 s default and kill busy sockets.
+                        "socket_timeout": 15,
+                        # redis-py 8 refuses a 101st concurrent command (default pool of 100):
+                        # a burst of sockets joining groups needs more.
+                        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000),
                     }
                 ],
                 "prefix": env_str("CHANNEL_LAYER_PREFIX", "ws-asgi"),
@@ -271,6 +277,13 @@ SUPPORT_INBOX_EMAIL = env_str("SUPPORT_INBOX_EMAIL", "support@wallet.example")
 TICKET_LINK_MAX_AGE_DAYS = env_int("TICKET_LINK_MAX_AGE_DAYS", 90)
 # Minutes an agent typically spends on a ticket, for the live "expected first response" figure.
 SUPPORT_MINUTES_PER_TICKET = env_int("SUPPORT_MINUTES_PER_TICKET", 10)
+# Canned replies offered in the agent console ({name} and {reference} are filled in).
+SUPPORT_CANNED_REPLIES = [
+    "Hello {name}, thank you for waiting. I am looking at ticket {reference} now.",
+    "Could you tell me the time, amount and transaction hash of the transfer?",
+    "We will never ask for your recovery phrase, private key, password or 2FA code.",
+    "Is there anything else I can help you with today?",
+]
 # SLA escalation: give a breached ticket to another available team member too.
 SLA_REASSIGN_ON_BREACH = env_bool("SLA_REASSIGN_ON_BREACH", default=False)
 # The wallet backend's webhook for account-security reports (off unless both are set).

@@ -9,6 +9,7 @@ urlpatterns = [
     path("security/", faq_views.security, name="security"),
     path("faq/", include("faq.urls")),
     path("", include("tickets.urls")),
+    path("", include("livechat.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

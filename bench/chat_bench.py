@@ -1,0 +1,256 @@
+"""Live-chat load benchmark against a production-like server (daphne, channels-redis, PostgreSQL).
+
+    .venv/bin/python -m bench.chat_bench --connections 1000 --pairs 50 --rate 200 --seconds 20
+
+Opens `--connections` WebSockets in all: `--pairs` conversations each with a customer and an
+agent socket exchanging messages at `--rate` messages a second in total, and the rest idle
+customer sockets. Reports messages per second, the round trip from send to the other side's
+receipt (median, p99), the server's memory per open connection, and messages lost (must be 0).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from uuid import uuid4
+
+from bench.faq_bench import machine
+from bench.server import ROOT, bench_environment, ensure_database, free_port, manage
+
+# Sockets opened at once; daphne drops handshakes beyond its listen backlog.
+CONNECT_BATCH = 50
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def prepare(pairs: int, idle: int) -> dict:
+    """Conversations, a staff session and visitor sessions, written straight to the database."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from livechat.models import Conversation
+    from tickets.models import Ticket, new_reference
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-agent", defaults={"is_staff": True}
+    )
+    user.is_staff = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    staff_session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+
+    def conversation(visitor: str) -> str:
+        ticket = Ticket.objects.create(
+            reference=new_reference(),
+            problem_type="other",
+            channel="chat",
+            subject="Benchmark chat",
+            customer_email="bench@example.com",
+            needs_routing=False,
+        )
+        return str(
+            Conversation.objects.create(
+                ticket=ticket, visitor_key=visitor, visitor_name="Bench", problem_type="other"
+            ).public_id
+        )
+
+    def visitor_session(visitor: str) -> str:
+        session = store()
+        session["chat_visitor"] = visitor
+        session.save()
+        return session.session_key
+
+    active = []
+    for _ in range(pairs):
+        visitor = f"bench-{uuid4().hex}"
+        active.append((conversation(visitor), visitor_session(visitor)))
+    idle_visitor = f"bench-idle-{uuid4().hex}"
+    idle_conversation = conversation(idle_visitor)
+    idle_session = visitor_session(idle_visitor)
+    return {
+        "active": active,
+        "idle": (idle_conversation, idle_session),
+        "staff_session": staff_session,
+        "cookie_name": settings.SESSION_COOKIE_NAME,
+        "idle_count": idle,
+    }
+
+
+async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pid: int) -> dict:
+    import websockets
+
+    origin = f"http://127.0.0.1:{port}"
+    cookie_name = plan["cookie_name"]
+
+    async def connect(conversation: str, session: str):
+        return await websockets.connect(
+            f"ws://127.0.0.1:{port}/ws/chat/{conversation}/",
+            additional_headers={"Cookie": f"{cookie_name}={session}", "Origin": origin},
+            max_queue=None,
+            open_timeout=60,
+            ping_interval=None,
+        )
+
+    before = rss_kib(server_pid)
+    idle_sockets = []
+    idle_conversation, idle_session = plan["idle"]
+    started_idle = time.perf_counter()
+    for batch_start in range(0, plan["idle_count"], CONNECT_BATCH):
+        batch = min(CONNECT_BATCH, plan["idle_count"] - batch_start)
+        idle_sockets += await asyncio.gather(
+            *(connect(idle_conversation, idle_session) for _ in range(batch))
+        )
+    idle_seconds = time.perf_counter() - started_idle
+    pairs = []
+    for conversation, session in plan["active"]:
+        customer = await connect(conversation, session)
+        agent = await connect(conversation, plan["staff_session"])
+        pairs.append((customer, agent))
+    for customer, agent in pairs:
+        await customer.recv()  # status
+        await agent.recv()
+    after = rss_kib(server_pid)
+    open_connections = len(idle_sockets) + 2 * len(pairs)
+
+    sent: dict[str, float] = {}
+    round_trips: list[float] = []
+    received: set[str] = set()
+
+    async def agent_reader(agent) -> None:
+        try:
+            async for raw in agent:
+                event = json.loads(raw)
+                client_id = event.get("client_id")
+                if (
+                    event.get("type") == "message"
+                    and client_id in sent
+                    and client_id not in received
+                ):
+                    received.add(client_id)
+                    round_trips.append((time.perf_counter() - sent[client_id]) * 1000)
+        except websockets.ConnectionClosed:
+            pass
+
+    async def customer_drain(customer) -> None:
+        try:
+            async for _ in customer:
+                pass
+        except websockets.ConnectionClosed:
+            pass
+
+    readers = [asyncio.create_task(agent_reader(agent)) for _, agent in pairs]
+    drains = [asyncio.create_task(customer_drain(customer)) for customer, _ in pairs]
+    interval = 1 / rate
+    started = time.perf_counter()
+    count = 0
+    while time.perf_counter() - started < seconds:
+        customer, _ = pairs[count % len(pairs)]
+        client_id = str(uuid4())
+        sent[client_id] = time.perf_counter()
+        await customer.send(
+            json.dumps({"type": "message", "body": f"load {count}", "client_id": client_id})
+        )
+        count += 1
+        await asyncio.sleep(max(0.0, started + count * interval - time.perf_counter()))
+    elapsed = time.perf_counter() - started
+    deadline = time.perf_counter() + 15
+    while len(received) < len(sent) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.1)
+    for task in readers + drains:
+        task.cancel()
+    for socket in idle_sockets + [s for pair in pairs for s in pair]:
+        await socket.close()
+    round_trips.sort()
+    return {
+        "open_connections": open_connections,
+        "idle_open_seconds": idle_seconds,
+        "memory_per_connection_kib": (after - before) / max(open_connections, 1),
+        "sent": len(sent),
+        "received": len(received),
+        "rate": len(sent) / elapsed,
+        "median_ms": statistics.median(round_trips) if round_trips else float("nan"),
+        "p99_ms": round_trips[int(0.99 * (len(round_trips) - 1))] if round_trips else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--pairs", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    env = bench_environment()
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from livechat.consumers import RATE_LIMIT_MESSAGES, RATE_LIMIT_SECONDS
+
+    if args.rate / args.pairs > RATE_LIMIT_MESSAGES / RATE_LIMIT_SECONDS * 0.9:
+        parser.error(
+            f"{args.rate:g} messages/s over {args.pairs} pairs exceeds the per-connection limit "
+            f"({RATE_LIMIT_MESSAGES} in {RATE_LIMIT_SECONDS:g} s): use more --pairs"
+        )
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    ensure_database(env)
+    manage(env, "migrate", "--noinput", "-v0")
+    plan = prepare(args.pairs, max(0, args.connections - 2 * args.pairs))
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "wallet_support.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(os.environ.get("CHAT_BENCH_SERVER_LOG", os.devnull), "w"),  # noqa: SIM115
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)),
+    )
+    try:
+        time.sleep(3)
+        result = asyncio.run(run_load(port, plan, args.rate, args.seconds, server.pid))
+    finally:
+        server.terminate()
+        server.wait(15)
+    print(f"machine: {machine()}")
+    print("server: daphne, 1 process, channels-redis, PostgreSQL; client on the same machine")
+    print(
+        f"open connections: {result['open_connections']} "
+        f"(idle ones opened in {result['idle_open_seconds']:.1f} s)"
+    )
+    print(f"memory per open connection: {result['memory_per_connection_kib']:.1f} KiB (server RSS)")
+    print(
+        f"messages: {result['sent']} sent at {result['rate']:.0f}/s, "
+        f"{result['received']} received, lost {result['sent'] - result['received']}"
+    )
+    print(f"round trip: median {result['median_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

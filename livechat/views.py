@@ -1,0 +1,223 @@
+import json
+import logging
+from uuid import uuid4
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from livechat import selectors, services
+from livechat.consumers import VISITOR_SESSION_KEY
+from livechat.forms import ChatRatingForm, ChatStartForm, VerifyForm
+from livechat.models import Conversation
+from tickets.models import AgentProfile, GuardEvent, ProblemType, Ticket
+from tickets.protection import refuse_secrets
+from tickets.services import guard_refusals_record
+
+logger = logging.getLogger(__name__)
+
+
+def visitor_key(request: HttpRequest) -> str:
+    key = request.session.get(VISITOR_SESSION_KEY)
+    if key is None:
+        key = uuid4().hex
+        request.session[VISITOR_SESSION_KEY] = key
+    return key
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.content_type == "application/json" or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def own_conversation(request: HttpRequest, public_id: str) -> Conversation:
+    """The visitor's own conversation (or any, for staff); anyone else gets a 404."""
+    found = selectors.conversation_for_socket(
+        public_id=public_id,
+        visitor_key=request.session.get(VISITOR_SESSION_KEY),
+        user=request.user,
+    )
+    if found is None:
+        raise Http404("no such conversation")
+    return found[0]
+
+
+@require_http_methods(["GET"])
+def chat_page(request: HttpRequest) -> HttpResponse:
+    context = {
+        "form": ChatStartForm(initial={"problem_type": request.GET.get("type")}),
+        "available": selectors.live_chat_available(),
+    }
+    return render(request, "livechat/start.html", context)
+
+
+@require_POST
+def chat_start(request: HttpRequest) -> HttpResponse:
+    """Open a conversation (form or JSON), or file a ticket when nobody can answer."""
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body or b"{}")
+            data = QueryDict(mutable=True)
+            data.update({key: str(value) for key, value in dict(payload).items()})
+        except (ValueError, TypeError):
+            return JsonResponse(
+                {"error": {"code": "invalid_json", "message": _("Send a JSON object.")}},
+                status=400,
+            )
+    else:
+        data = request.POST
+    form = ChatStartForm(data)
+    if not form.is_valid():
+        if form.refusals:
+            guard_refusals_record(
+                refusals=form.refusals,
+                source=GuardEvent.Source.CHAT,
+                customer_email=form.cleaned_data.get("email", ""),
+            )
+        if wants_json(request):
+            code = "secret_refused" if form.refusals else "invalid"
+            fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+            message = next(iter(fields.values()))[0]
+            return JsonResponse(
+                {"error": {"code": code, "message": message, "fields": fields}}, status=400
+            )
+        if form.refusals:
+            form.data = form.data.copy()
+            for refusal in form.refusals:
+                form.data[refusal.field] = ""
+        context = {"form": form, "available": selectors.live_chat_available()}
+        return render(request, "livechat/start.html", context, status=400)
+    result = services.conversation_start(
+        name=form.cleaned_data["name"],
+        email=form.cleaned_data["email"],
+        problem_type=form.cleaned_data["problem_type"],
+        message=form.cleaned_data["message"],
+        visitor_key=visitor_key(request),
+        language=get_language() or "en",
+    )
+    if result.offline:
+        message = _(
+            "No agent is available right now, so your message became ticket %(reference)s. "
+            "We sent the details to your email and will answer there."
+        ) % {"reference": result.ticket.reference}
+        if wants_json(request):
+            return JsonResponse(
+                {"ticket": result.ticket.reference, "offline": True, "message": message},
+                status=202,
+            )
+        return render(request, "livechat/offline.html", {"message": message}, status=202)
+    public_id = str(result.conversation.public_id)
+    if wants_json(request):
+        return JsonResponse({"conversation": public_id, "ws": f"/ws/chat/{public_id}/"}, status=201)
+    return redirect("livechat:conversation", public_id=public_id)
+
+
+@require_http_methods(["GET"])
+def conversation_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    conversation = own_conversation(request, public_id)
+    context = {
+        "conversation": conversation,
+        "history": selectors.messages_after(conversation=conversation, after=0),
+        "status": selectors.status_payload(conversation),
+        "rating_form": ChatRatingForm(),
+    }
+    return render(request, "livechat/conversation.html", context)
+
+
+@require_POST
+def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The no-JavaScript way to write: a plain form post, then the page again."""
+    conversation = own_conversation(request, public_id)
+    body = (request.POST.get("body") or "").strip()
+    refusals = refuse_secrets({"body": body})
+    if refusals:
+        guard_refusals_record(
+            refusals=refusals, source=GuardEvent.Source.CHAT, ticket=conversation.ticket
+        )
+        flash.error(request, refusals[0].message)
+    elif not body or len(body) > 4000:
+        flash.error(request, _("Write a message of up to 4,000 characters."))
+    else:
+        try:
+            services.chat_message_post(
+                conversation=conversation,
+                sender="customer",
+                body=body,
+                client_id=uuid4(),
+            )
+        except services.ChatError as error:
+            flash.error(request, error.message)
+    return redirect(reverse("livechat:conversation", args=[public_id]) + "#composer")
+
+
+@require_POST
+def conversation_end(request: HttpRequest, public_id: str) -> HttpResponse:
+    conversation = own_conversation(request, public_id)
+    services.conversation_close(public_id=str(conversation.public_id))
+    return redirect("livechat:conversation", public_id=public_id)
+
+
+@require_POST
+def conversation_rate(request: HttpRequest, public_id: str) -> HttpResponse:
+    conversation = own_conversation(request, public_id)
+    form = ChatRatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.conversation_rate(
+                conversation=conversation, rating=form.cleaned_data["rating"]
+            )
+            flash.success(request, _("Thank you for rating the chat."))
+        except services.ChatError as error:
+            flash.error(request, error.message)
+    else:
+        flash.error(request, _("Choose a rating from 1 to 5."))
+    return redirect("livechat:conversation", public_id=public_id)
+
+
+@require_POST
+def conversation_transcript(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Email the transcript to the visitor's address on the ticket."""
+    conversation = own_conversation(request, public_id)
+    services.transcript_send(conversation=conversation)
+    flash.success(request, _("We emailed the transcript to the address you gave."))
+    return redirect("livechat:conversation", public_id=public_id)
+
+
+@staff_member_required
+def agent_console(request: HttpRequest) -> HttpResponse:
+    profile = AgentProfile.objects.filter(user=request.user).first()
+    context = {
+        "profile": profile,
+        "canned_replies": settings.SUPPORT_CANNED_REPLIES,
+        "problem_types": dict(ProblemType.choices),
+    }
+    return render(request, "livechat/agent_console.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Is this agent code or ticket reference really ours? Answers without revealing more."""
+    form = VerifyForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"].strip().upper()
+        agent = (
+            AgentProfile.objects.filter(agent_code__iexact=code, user__is_active=True)
+            .only("display_name")
+            .first()
+        )
+        if agent is not None:
+            result = {"kind": "agent", "name": agent.display_name, "code": code}
+        elif Ticket.objects.filter(reference=code).exists():
+            result = {"kind": "ticket", "code": code}
+        else:
+            result = {"kind": "unknown", "code": code}
+            logger.info("verify: unknown code checked")
+    return render(request, "livechat/verify.html", {"form": form, "result": result})
