@@ -237,7 +237,10 @@ def main() -> None:
         result = asyncio.run(run_load(port, plan, args.rate, args.seconds, server.pid))
     finally:
         server.terminate()
-        server.wait(15)
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
     print(f"machine: {machine()}")
     print("server: daphne, 1 process, channels-redis, PostgreSQL; client on the same machine")
     print(

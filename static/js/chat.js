@@ -394,14 +394,19 @@
     var code = error.code || "";
     var head = this.outbox[0];
     if (MESSAGE_ERRORS[code] && head && head.sentAt) {
-      this.outbox.shift();
       clearTimeout(this.ackTimer);
-      if (head.element.parentNode) { head.element.parentNode.removeChild(head.element); }
+      // Too fast: the messages queued behind would be refused too, so they all come back.
+      var failed = code === "rate_limited" ? this.outbox.splice(0) : this.outbox.splice(0, 1);
+      failed.forEach(function (entry) {
+        if (entry.element.parentNode) { entry.element.parentNode.removeChild(entry.element); }
+      });
       if (this.input) {
         if (code === "secret_refused") {
           this.input.value = "";   // the secret must not stay on screen
         } else if (KEEP_TEXT[code]) {
-          this.input.value = head.body + (this.input.value ? "\n" + this.input.value : "");
+          var kept = failed.map(function (entry) { return entry.body; });
+          if (this.input.value) { kept.push(this.input.value); }
+          this.input.value = kept.join("\n");
         }
         this.autoGrow();
       }
