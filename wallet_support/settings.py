@@ -279,10 +279,10 @@ TICKET_LINK_MAX_AGE_DAYS = env_int("TICKET_LINK_MAX_AGE_DAYS", 90)
 SUPPORT_MINUTES_PER_TICKET = env_int("SUPPORT_MINUTES_PER_TICKET", 10)
 # Canned replies offered in the agent console ({name} and {reference} are filled in).
 SUPPORT_CANNED_REPLIES = [
-    "Hello {name}, thank you for waiting. I am looking at ticket {reference} now.",
-    "Could you tell me the time, amount and transaction hash of the transfer?",
-    "We will never ask for your recovery phrase, private key, password or 2FA code.",
-    "Is there anything else I can help you with today?",
+    _("Hello {name}, thank you for waiting. I am looking at ticket {reference} now."),
+    _("Could you tell me the time, amount and transaction hash of the transfer?"),
+    _("We will never ask for your recovery phrase, private key, password or 2FA code."),
+    _("Is there anything else I can help you with today?"),
 ]
 # SLA escalation: give a breached ticket to another available team member too.
 SLA_REASSIGN_ON_BREACH = env_bool("SLA_REASSIGN_ON_BREACH", default=False)
