@@ -74,10 +74,11 @@ def two_servers(postgres, redis_url):
     try:
         for port, process in zip(ports, processes, strict=True):
             wait_for_port(port, process)
-        yield ports
+        yield ports, processes
     finally:
         for process in processes:
-            process.terminate()
+            if process.poll() is None:
+                process.terminate()
         for process in processes:
             process.wait(timeout=15)
 
@@ -95,7 +96,7 @@ def test_messages_cross_two_server_processes(two_servers, agent):
     customer_cookie = visitor_cookie("visitor-1").decode()
     agent_cookie = staff_cookie(agent).decode()
     path = f"/ws/chat/{conversation.public_id}/"
-    first, second = two_servers
+    (first, second), _processes = two_servers
 
     async def scenario():
         async with (
@@ -128,5 +129,52 @@ def test_messages_cross_two_server_processes(two_servers, agent):
             while (reply := await next_of(customer, "message"))["body"] != "From server two":
                 pass
             assert reply["sender"] == "agent"
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_server_restart_loses_no_saved_message(two_servers, agent):
+    """The customer's server dies mid-chat; reconnecting elsewhere with resume misses nothing."""
+    conversation = make_conversation()
+    customer_cookie = visitor_cookie("visitor-1").decode()
+    agent_cookie = staff_cookie(agent).decode()
+    path = f"/ws/chat/{conversation.public_id}/"
+    (first, second), processes = two_servers
+
+    def connect(port: int, cookie: str):
+        return websockets.connect(
+            f"ws://127.0.0.1:{port}{path}",
+            additional_headers={"Cookie": cookie, "Origin": f"http://127.0.0.1:{port}"},
+        )
+
+    async def scenario():
+        async with connect(second, agent_cookie) as agent_socket:
+            await next_of(agent_socket, "status")
+            customer = await connect(first, customer_cookie)
+            await next_of(customer, "status")
+            await customer.send(json.dumps({"type": "resume", "after": 0}))
+            last_seen = (await next_of(customer, "message"))["id"]
+            processes[0].kill()  # the customer's server process dies mid-chat
+            processes[0].wait(timeout=10)
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(customer.recv(), timeout=10)
+            for number in range(3):
+                await agent_socket.send(
+                    json.dumps(
+                        {
+                            "type": "message",
+                            "body": f"While away {number}",
+                            "client_id": str(uuid4()),
+                        }
+                    )
+                )
+                await next_of(agent_socket, "message")  # the agent's own acknowledgement
+            async with connect(second, customer_cookie) as back:
+                await next_of(back, "status")
+                await back.send(json.dumps({"type": "resume", "after": last_seen}))
+                missed = [await next_of(back, "message") for _ in range(3)]
+                assert [m["body"] for m in missed] == [f"While away {n}" for n in range(3)]
+                assert missed[0]["prev"] == last_seen
 
     asyncio.run(scenario())
