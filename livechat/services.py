@@ -127,12 +127,12 @@ def chat_message_post(
                 channel=Channel.CHAT,
                 client_id=client_id,
             )
-            ticket_updates = {"updated_at": timezone.now()}
             if sender == AuthorKind.AGENT:
+                # The first agent reply in the chat stops the first-response clock.
                 Ticket.objects.filter(pk=locked.ticket_id, first_responded_at__isnull=True).update(
                     first_responded_at=message.created_at
                 )
-            Ticket.objects.filter(pk=locked.ticket_id).update(**ticket_updates)
+            Ticket.objects.filter(pk=locked.ticket_id).update(updated_at=message.created_at)
             payload = selectors.message_payload(
                 message, locked, prev=selectors.previous_message_id(message)
             )
