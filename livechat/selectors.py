@@ -4,6 +4,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone
 
@@ -13,6 +14,19 @@ from tickets.models import AgentProfile, Message
 
 HISTORY_LIMIT = 500
 AVERAGE_CHAT_SECONDS = 6 * 60
+
+
+AVAILABILITY_CACHE_KEY = "livechat:available"
+AVAILABILITY_CACHE_SECONDS = 30
+
+
+def live_chat_available_cached() -> bool:
+    """live_chat_available, cached briefly: the launcher on every page asks for it."""
+    available = cache.get(AVAILABILITY_CACHE_KEY)
+    if available is None:
+        available = live_chat_available()
+        cache.set(AVAILABILITY_CACHE_KEY, available, AVAILABILITY_CACHE_SECONDS)
+    return available
 
 
 def live_chat_available() -> bool:

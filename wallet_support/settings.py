@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wallet_support.context_processors.site",
+                "livechat.context_processors.chat_launcher",
             ],
         },
     },

@@ -238,3 +238,20 @@ def test_verify_tells_real_codes_from_fake_ones(client, agent, kind):
     assert response.context["result"]["kind"] == kind
     if kind == "agent":
         assert agent.agent_profile.display_name in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_launcher_says_whether_an_agent_can_answer(client, settings):
+    from django.core.cache import cache
+
+    from livechat.selectors import AVAILABILITY_CACHE_KEY
+
+    settings.SUPPORT_CHANNELS = ALWAYS_OPEN
+    cache.delete(AVAILABILITY_CACHE_KEY)
+    assert "Leave a message" in client.get("/faq/").content.decode()
+
+    make_agent("transactions")
+    cache.delete(AVAILABILITY_CACHE_KEY)
+    page = client.get("/faq/").content.decode()
+    assert "Leave a message" not in page
+    assert 'class="chat-launcher"' in page
