@@ -137,6 +137,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ws"),
             "OPTIONS": {
+                "pool_class": "wallet_support.redis_pool.SharedConnectionPool",
                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
                 "socket_timeout": REDIS_TIMEOUT_SECONDS,
             },
