@@ -14,13 +14,11 @@ import json
 import os
 import resource
 import statistics
-import subprocess
-import sys
 import time
 from uuid import uuid4
 
 from bench.faq_bench import machine
-from bench.server import ROOT, bench_environment, ensure_database, free_port, manage
+from bench.server import bench_environment, ensure_database, manage, production_server
 
 # Sockets opened at once; daphne drops handshakes beyond its listen backlog.
 CONNECT_BATCH = 50
@@ -214,33 +212,9 @@ def main() -> None:
     ensure_database(env)
     manage(env, "migrate", "--noinput", "-v0")
     plan = prepare(args.pairs, max(0, args.connections - 2 * args.pairs))
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "wallet_support.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(os.environ.get("CHAT_BENCH_SERVER_LOG", os.devnull), "w"),  # noqa: SIM115
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)),
-    )
-    try:
-        time.sleep(3)
+    log_path = os.environ.get("CHAT_BENCH_SERVER_LOG", os.devnull)
+    with production_server(env, log_path=log_path) as (port, server):
         result = asyncio.run(run_load(port, plan, args.rate, args.seconds, server.pid))
-    finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
     print(f"machine: {machine()}")
     print("server: daphne, 1 process, channels-redis, PostgreSQL; client on the same machine")
     print(

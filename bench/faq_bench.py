@@ -77,7 +77,7 @@ def main() -> None:
         "search 提现": "/faq/search/?q=" + quote("提现"),
         "search withdrawl (typo)": "/faq/search/?q=withdrawl",
     }
-    with production_server(env) as port:
+    with production_server(env) as (port, _server):
         for path in paths.values():  # warm up caches and connections
             asyncio.run(run_load("127.0.0.1", port, path, seconds=1, connections=2))
         results = {

@@ -1,6 +1,7 @@
 """Start the site as in production (daphne, DEBUG off, collected static files) for benchmarks."""
 
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -54,25 +55,32 @@ def free_port() -> int:
 
 
 @contextmanager
-def production_server(env: dict[str, str]):
-    """Yield the port of a daphne process serving bench.settings; stop it afterwards."""
+def production_server(env: dict[str, str], *, log_path: str = os.devnull):
+    """Yield (port, process) of a daphne serving bench.settings; stop it afterwards.
+
+    The server may open as many files as the machine allows (for benchmarks with thousands of
+    sockets); its log goes to `log_path`.
+    """
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "wallet_support.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "wallet_support.asgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)),
+        )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -81,9 +89,12 @@ def production_server(env: dict[str, str]):
                 break
             except OSError:
                 if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode()) from None
+                    raise RuntimeError(f"daphne exited with {process.returncode}") from None
                 time.sleep(0.2)
-        yield port
+        yield port, process
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
