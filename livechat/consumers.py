@@ -127,6 +127,22 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
             )
             raise ProtocolError("secret_refused", refusals[0].message)
 
+    async def post_message(self, conversation: Conversation, sender: str, author, content) -> None:
+        """Validate, guard and save a message; a resend is answered with the stored copy."""
+        self.check_rate()
+        body = parse_body(content.get("body"))
+        client_id = parse_client_id(content.get("client_id"))
+        await self.check_secrets(body, conversation, GuardEvent.Source.CHAT)
+        message, created = await database_sync_to_async(services.chat_message_post)(
+            conversation=conversation,
+            sender=sender,
+            body=body,
+            client_id=client_id,
+            author=author,
+        )
+        if not created:
+            await self.send_json(await database_sync_to_async(stored_copy)(message, conversation))
+
     # Group events (the services' broadcasts), forwarded as they are.
     async def chat_message(self, event: dict) -> None:
         await self.send_json(event["payload"])
@@ -175,21 +191,8 @@ class ChatConsumer(ChatProtocolConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def on_message(self, content: dict) -> None:
-        self.check_rate()
-        body = parse_body(content.get("body"))
-        client_id = parse_client_id(content.get("client_id"))
-        await self.check_secrets(body, self.conversation, GuardEvent.Source.CHAT)
-        user = self.scope.get("user")
-        message, created = await database_sync_to_async(services.chat_message_post)(
-            conversation=self.conversation,
-            sender=self.role,
-            body=body,
-            client_id=client_id,
-            author=user if self.role == "agent" else None,
-        )
-        if not created:
-            payload = await database_sync_to_async(stored_copy)(message, self.conversation)
-            await self.send_json(payload)
+        author = self.scope.get("user") if self.role == "agent" else None
+        await self.post_message(self.conversation, self.role, author, content)
 
     async def on_typing(self, content: dict) -> None:
         await self.channel_layer.group_send(
@@ -291,21 +294,9 @@ class AgentConsumer(ChatProtocolConsumer):
         )
 
     async def on_message(self, content: dict) -> None:
-        self.check_rate()
-        body = parse_body(content.get("body"))
-        client_id = parse_client_id(content.get("client_id"))
         found = await database_sync_to_async(selectors.conversation_for_socket)(
             public_id=self.conversation_id(content), visitor_key=None, user=self.user
         )
         if found is None:
             raise ChatError("not_allowed", _("You cannot write in that chat."))
-        conversation = found[0]
-        message, created = await database_sync_to_async(services.chat_message_post)(
-            conversation=conversation,
-            sender="agent",
-            body=body,
-            client_id=client_id,
-            author=self.user,
-        )
-        if not created:
-            await self.send_json(await database_sync_to_async(stored_copy)(message, conversation))
+        await self.post_message(found[0], "agent", self.user, content)
