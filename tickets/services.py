@@ -163,12 +163,10 @@ def message_post_agent(
     )
     if not is_internal and ticket.first_responded_at is None:
         # The first agent reply stops the first-response clock.
-        ticket.first_responded_at = timezone.now()
-        ticket.save(update_fields=["first_responded_at", "updated_at"])
+        ticket.first_responded_at = message.created_at
     if not is_internal and ticket.status == Status.NEW:
-        _set_status(ticket, Status.OPEN, actor=author)
-    else:
-        ticket.save(update_fields=["updated_at"])
+        _set_status(ticket, Status.OPEN, actor=author)  # saves the ticket
+    ticket.save(update_fields=["first_responded_at", "updated_at"])
     kind_of_reply = "note" if is_internal else AuthorKind.AGENT
     _event(ticket, TicketEvent.Kind.REPLIED, new_value=kind_of_reply, actor=author)
     if not is_internal:
