@@ -22,14 +22,41 @@ from bench.server import bench_environment, ensure_database, manage, production_
 
 # Sockets opened at once; daphne drops handshakes beyond its listen backlog.
 CONNECT_BATCH = 50
+WINDOW_SECONDS = 5
+BENCH_SUBJECT = "Benchmark chat"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[int(fraction * (len(ordered) - 1))]
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (the worker processes of a multi-process server)."""
+    pids = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            for child in children.read().split():
+                pids += process_tree(int(child))
+    except FileNotFoundError:
+        pass
+    return pids
 
 
 def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+    """Resident memory of the server, its worker processes included."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
 
 
 def prepare(pairs: int, idle: int) -> dict:
@@ -43,6 +70,10 @@ def prepare(pairs: int, idle: int) -> dict:
     from livechat.models import Conversation
     from tickets.models import Ticket, new_reference
 
+    # Earlier runs' chats would otherwise stay in the queue and make every run slower than the last.
+    Conversation.objects.filter(ticket__subject=BENCH_SUBJECT).exclude(
+        status=Conversation.Status.CLOSED
+    ).update(status=Conversation.Status.CLOSED)
     user, _ = get_user_model().objects.get_or_create(
         username="bench-agent", defaults={"is_staff": True}
     )
@@ -58,7 +89,7 @@ def prepare(pairs: int, idle: int) -> dict:
             reference=new_reference(),
             problem_type="other",
             channel="chat",
-            subject="Benchmark chat",
+            subject=BENCH_SUBJECT,
             customer_email="bench@example.com",
             needs_routing=False,
         )
@@ -114,6 +145,8 @@ async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pi
         idle_sockets += await asyncio.gather(
             *(connect(idle_conversation, idle_session) for _ in range(batch))
         )
+    # A socket is open once the server has sent its first status event, not at the handshake.
+    await asyncio.gather(*(socket.recv() for socket in idle_sockets))
     idle_seconds = time.perf_counter() - started_idle
     pairs = []
     for conversation, session in plan["active"]:
@@ -128,6 +161,7 @@ async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pi
 
     sent: dict[str, float] = {}
     round_trips: list[float] = []
+    timeline: list[tuple[float, float]] = []  # (seconds into the run when sent, round trip ms)
     received: set[str] = set()
 
     async def agent_reader(agent) -> None:
@@ -141,7 +175,9 @@ async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pi
                     and client_id not in received
                 ):
                     received.add(client_id)
-                    round_trips.append((time.perf_counter() - sent[client_id]) * 1000)
+                    round_trip = (time.perf_counter() - sent[client_id]) * 1000
+                    round_trips.append(round_trip)
+                    timeline.append((sent[client_id] - started, round_trip))
         except websockets.ConnectionClosed:
             pass
 
@@ -154,6 +190,7 @@ async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pi
 
     readers = [asyncio.create_task(agent_reader(agent)) for _, agent in pairs]
     drains = [asyncio.create_task(customer_drain(customer)) for customer, _ in pairs]
+    print("load starting", flush=True)
     interval = 1 / rate
     started = time.perf_counter()
     count = 0
@@ -175,7 +212,14 @@ async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pi
     for socket in idle_sockets + [s for pair in pairs for s in pair]:
         await socket.close()
     round_trips.sort()
+    windows = {}
+    for at, round_trip in timeline:
+        windows.setdefault(int(at // WINDOW_SECONDS), []).append(round_trip)
     return {
+        "windows": [
+            (index * WINDOW_SECONDS, statistics.median(trips), percentile(trips, 0.99))
+            for index, trips in sorted(windows.items())
+        ],
         "open_connections": open_connections,
         "idle_open_seconds": idle_seconds,
         "memory_per_connection_kib": (after - before) / max(open_connections, 1),
@@ -183,7 +227,7 @@ async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pi
         "received": len(received),
         "rate": len(sent) / elapsed,
         "median_ms": statistics.median(round_trips) if round_trips else float("nan"),
-        "p99_ms": round_trips[int(0.99 * (len(round_trips) - 1))] if round_trips else float("nan"),
+        "p99_ms": percentile(round_trips, 0.99),
     }
 
 
@@ -193,6 +237,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     env = bench_environment()
     os.environ.update(env)
@@ -213,7 +259,10 @@ def main() -> None:
     manage(env, "migrate", "--noinput", "-v0")
     plan = prepare(args.pairs, max(0, args.connections - 2 * args.pairs))
     log_path = os.environ.get("CHAT_BENCH_SERVER_LOG", os.devnull)
-    with production_server(env, log_path=log_path) as (port, server):
+    with production_server(env, log_path=log_path, server=args.server, workers=args.workers) as (
+        port,
+        server,
+    ):
         result = asyncio.run(run_load(port, plan, args.rate, args.seconds, server.pid))
     print(f"machine: {machine()}")
     print("server: daphne, 1 process, channels-redis, PostgreSQL; client on the same machine")
@@ -227,6 +276,8 @@ def main() -> None:
         f"{result['received']} received, lost {result['sent'] - result['received']}"
     )
     print(f"round trip: median {result['median_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms")
+    for start, median, p99 in result["windows"]:
+        print(f"  from {start:>3d} s: median {median:.1f} ms, p99 {p99:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wallet_support_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+ASGI_APP = "wallet_support.asgi:application"
 
 
 def bench_environment() -> dict[str, str]:
@@ -54,32 +56,49 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def production_server(env: dict[str, str], *, log_path: str = os.devnull):
-    """Yield (port, process) of a daphne serving bench.settings; stop it afterwards.
+def server_command(server: str, port: int, workers: int) -> list[str]:
+    if server == "daphne":
+        if workers != 1:
+            raise ValueError("daphne serves from one process")
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APP]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--backlog",
+        "4096",
+        ASGI_APP,
+    ]
 
-    The server may open as many files as the machine allows (for benchmarks with thousands of
-    sockets); its log goes to `log_path`.
+
+@contextmanager
+def production_server(
+    env: dict[str, str], *, log_path: str = os.devnull, server: str = "daphne", workers: int = 1
+):
+    """Yield (port, process) of an ASGI server serving bench.settings; stop it afterwards.
+
+    `server` is "daphne" (as in docker-compose.yml) or "uvicorn" (with `workers` processes
+    sharing the port) for comparison. The server may open as many files as the machine allows
+    (for benchmarks with thousands of sockets); its log goes to `log_path`.
     """
     port = free_port()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "wallet_support.asgi:application",
-            ],
+            server_command(server, port, workers),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,
             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)),
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + 30
@@ -93,8 +112,10 @@ def production_server(env: dict[str, str], *, log_path: str = os.devnull):
                 time.sleep(0.2)
         yield port, process
     finally:
-        process.terminate()
+        # The whole process group: a multi-process server's workers must not outlive the run.
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -44,6 +44,7 @@ class Conversation(models.Model):
 
     class Meta:
         ordering = ["queued_at", "id"]
+        indexes = [models.Index(fields=["status", "queued_at", "id"], name="conversation_queue")]
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
 

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from faq.channels import channel_guide
@@ -39,11 +39,26 @@ def live_chat_available() -> bool:
 
 
 def agent_identity(user: AbstractBaseUser) -> tuple[str, str]:
-    """The name and official agent code a customer sees."""
-    profile = AgentProfile.objects.filter(user=user).first()
-    if profile is None:
+    """The name and official agent code a customer sees (the profile is cached on the user)."""
+    try:
+        profile = user.agent_profile
+    except AgentProfile.DoesNotExist:
         return user.get_short_name() or user.get_username(), "-"
     return profile.display_name, profile.agent_code
+
+
+def conversation_locked_with_last_message(pk: int) -> Conversation:
+    """The conversation, row-locked for a post, with `last_message_id` (None before any)."""
+    last = (
+        Message.objects.filter(ticket_id=OuterRef("ticket_id"), is_internal=False)
+        .order_by("-id")
+        .values("id")[:1]
+    )
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .annotate(last_message_id=Subquery(last))
+        .get(pk=pk)
+    )
 
 
 def conversation_for_socket(
@@ -70,7 +85,7 @@ def messages_after(*, conversation: Conversation, after: int | None) -> list[dic
         Message.objects.filter(
             ticket_id=conversation.ticket_id, is_internal=False, id__gt=after or 0
         )
-        .select_related("author")
+        .select_related("author__agent_profile")
         .order_by("id")[:HISTORY_LIMIT]
     )
     payloads = []
@@ -115,17 +130,35 @@ def message_payload(message: Message, conversation: Conversation, *, prev: int |
     }
 
 
+def _seconds_per_position() -> float:
+    online = AgentProfile.objects.filter(availability=AgentProfile.Availability.ONLINE).count()
+    return AVERAGE_CHAT_SECONDS / max(online, 1)
+
+
 def queue_positions() -> list[tuple[Conversation, int, int]]:
     """Every waiting chat with its position and expected wait in seconds."""
     queued = list(
         Conversation.objects.filter(status=Conversation.Status.QUEUED).order_by("queued_at", "id")
     )
-    online = AgentProfile.objects.filter(availability=AgentProfile.Availability.ONLINE).count()
-    per_position = AVERAGE_CHAT_SECONDS / max(online, 1)
+    per_position = _seconds_per_position()
     return [
         (conversation, position, int(position * per_position))
         for position, conversation in enumerate(queued, 1)
     ]
+
+
+def queue_position(conversation: Conversation) -> tuple[int, int]:
+    """One waiting chat's position and expected wait, counted rather than listing the queue."""
+    ahead = (
+        Conversation.objects.filter(status=Conversation.Status.QUEUED)
+        .filter(
+            Q(queued_at__lt=conversation.queued_at)
+            | Q(queued_at=conversation.queued_at, id__lt=conversation.id)
+        )
+        .count()
+    )
+    position = ahead + 1
+    return position, int(position * _seconds_per_position())
 
 
 def status_payload(
@@ -138,10 +171,7 @@ def status_payload(
     }
     if conversation.status == Conversation.Status.QUEUED:
         if position is None:
-            found = next(
-                ((p, w) for c, p, w in queue_positions() if c.pk == conversation.pk), (1, 0)
-            )
-            position, wait = found
+            position, wait = queue_position(conversation)
         payload.update(position=position, wait_seconds=wait)
     elif conversation.status == Conversation.Status.ACTIVE and conversation.agent_id:
         name, code = agent_identity(conversation.agent)

@@ -5,14 +5,14 @@ import logging
 from dataclasses import dataclass
 from uuid import UUID
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from livechat import selectors
+from livechat import broadcast, selectors
 from livechat.models import Conversation
 from tickets import services as ticket_services
 from tickets.models import AgentProfile, AuthorKind, Channel, Message, Status, Team, Ticket
@@ -42,9 +42,7 @@ class StartResult:
 
 
 def _broadcast(group: str, event: dict) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, event)
+    broadcast.publish(group, event)
 
 
 def _broadcast_on_commit(group: str, event: dict) -> None:
@@ -109,15 +107,18 @@ def chat_message_post(
     client_id: UUID | None,
     author: AbstractBaseUser | None = None,
 ) -> tuple[Message, bool]:
-    """Save a chat message (once per client_id), then broadcast it; returns (message, created)."""
-    if client_id is not None:
-        existing = Message.objects.filter(ticket_id=conversation.ticket_id, client_id=client_id)
-        if found := existing.first():
-            return found, False
+    """Save a chat message (once per client_id), then broadcast it; returns (message, created).
+
+    The busiest write of the desk: a row lock (which also reads the last message), an insert and
+    one ticket update. A resent client_id fails the insert on its unique constraint and is
+    answered with the stored copy.
+    """
     try:
         with transaction.atomic():
-            locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+            locked = selectors.conversation_locked_with_last_message(conversation.pk)
             if locked.status == Conversation.Status.CLOSED:
+                if stored := _stored_message(conversation, client_id):
+                    return stored, False
                 raise ChatError("closed", _("This conversation is closed."))
             message = Message.objects.create(
                 ticket_id=locked.ticket_id,
@@ -127,20 +128,28 @@ def chat_message_post(
                 channel=Channel.CHAT,
                 client_id=client_id,
             )
+            changes = {"updated_at": message.created_at}
             if sender == AuthorKind.AGENT:
                 # The first agent reply in the chat stops the first-response clock.
-                Ticket.objects.filter(pk=locked.ticket_id, first_responded_at__isnull=True).update(
-                    first_responded_at=message.created_at
+                changes["first_responded_at"] = Coalesce(
+                    "first_responded_at", Value(message.created_at)
                 )
-            Ticket.objects.filter(pk=locked.ticket_id).update(updated_at=message.created_at)
-            payload = selectors.message_payload(
-                message, locked, prev=selectors.previous_message_id(message)
-            )
+            Ticket.objects.filter(pk=locked.ticket_id).update(**changes)
+            # The row lock orders this conversation's posts, so the last message seen under it
+            # is the one before this.
+            payload = selectors.message_payload(message, locked, prev=locked.last_message_id)
             _broadcast_on_commit(locked.group_name, {"type": "chat.message", "payload": payload})
     except IntegrityError:
-        # The same client_id raced in on another connection: the stored copy answers.
-        return Message.objects.get(ticket_id=conversation.ticket_id, client_id=client_id), False
+        if stored := _stored_message(conversation, client_id):
+            return stored, False
+        raise
     return message, True
+
+
+def _stored_message(conversation: Conversation, client_id: UUID | None) -> Message | None:
+    if client_id is None:
+        return None
+    return Message.objects.filter(ticket_id=conversation.ticket_id, client_id=client_id).first()
 
 
 def _system_message(conversation: Conversation, body: str) -> Message:

@@ -230,6 +230,8 @@ class Message(models.Model):
                 fields=["ticket", "client_id"], name="tickets_message_client_id_once"
             )
         ]
+        # A ticket's thread in order, and "the message before this one" without a table scan.
+        indexes = [models.Index(fields=["ticket", "id"], name="message_ticket_thread")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}/{self.pk} {self.author_kind}"

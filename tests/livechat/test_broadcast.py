@@ -1,0 +1,61 @@
+"""Events published from sync code: sent on the calling loop, in order, without blocking."""
+
+import asyncio
+import threading
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+
+from livechat import broadcast
+
+
+def test_from_a_loops_sync_call_events_are_sent_by_the_loop_in_publish_order(monkeypatch):
+    layer = get_channel_layer()
+    sending_threads = []
+    original_group_send = layer.group_send
+    # Sends wait until the writer has returned: a publish that waited for its send would hang.
+    writer_returned = asyncio.Event()
+
+    async def recording_group_send(group, event):
+        sending_threads.append(threading.current_thread())
+        await writer_returned.wait()
+        await original_group_send(group, event)
+
+    monkeypatch.setattr(layer, "group_send", recording_group_send)
+
+    def write_and_publish() -> threading.Thread:
+        for number in range(30):
+            broadcast.publish("tests.outbox", {"type": "tests.event", "number": number})
+        return threading.current_thread()
+
+    async def scenario():
+        channel = await layer.new_channel()
+        await layer.group_add("tests.outbox", channel)
+        loop_thread = threading.current_thread()
+        try:
+            writer_thread = await asyncio.wait_for(sync_to_async(write_and_publish)(), 5)
+        finally:
+            writer_returned.set()
+        numbers = [(await layer.receive(channel))["number"] for _ in range(30)]
+        await layer.group_discard("tests.outbox", channel)
+        return loop_thread, writer_thread, numbers
+
+    loop_thread, writer_thread, numbers = async_to_sync(scenario)()
+
+    assert writer_thread is not loop_thread
+    assert numbers == list(range(30))
+    assert set(sending_threads) == {loop_thread}
+
+
+def test_without_a_calling_loop_the_event_is_sent_before_publish_returns():
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)("tests.direct", channel)
+
+    broadcast.publish("tests.direct", {"type": "tests.event", "number": 7})
+
+    async def first_event():
+        return await layer.receive(channel)
+
+    assert async_to_sync(first_event)()["number"] == 7
+    async_to_sync(layer.group_discard)("tests.direct", channel)

@@ -1,0 +1,47 @@
+"""Queue positions and waits as customers see them."""
+
+import pytest
+
+from livechat import selectors
+from livechat.models import Conversation
+from tests.livechat.conftest import make_conversation
+from tests.tickets.factories import make_agent
+from tickets.models import AgentProfile
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_waiting_chat_counts_only_the_chats_queued_before_it():
+    first, second, third = (make_conversation(f"visitor-{n}") for n in range(3))
+    # The same queued time: the older row goes first, as in the agents' queue.
+    Conversation.objects.filter(pk__in=[second.pk, third.pk]).update(queued_at=first.queued_at)
+    for conversation in (first, second, third):
+        conversation.refresh_from_db()
+
+    assert [selectors.queue_position(c)[0] for c in (first, second, third)] == [1, 2, 3]
+    listed = [(c.pk, position) for c, position, _wait in selectors.queue_positions()]
+    assert listed == [(first.pk, 1), (second.pk, 2), (third.pk, 3)]
+
+    Conversation.objects.filter(pk=first.pk).update(status=Conversation.Status.ACTIVE)
+    assert selectors.status_payload(third)["position"] == 2
+
+
+def test_the_expected_wait_shrinks_with_more_agents_online():
+    conversation = make_conversation()
+    second = make_conversation("visitor-2")
+    AgentProfile.objects.update(availability=AgentProfile.Availability.OFFLINE)
+    make_agent("transactions")
+    one_online = selectors.queue_position(second)[1]
+    make_agent("payments")
+    two_online = selectors.queue_position(second)[1]
+
+    assert one_online == 2 * selectors.AVERAGE_CHAT_SECONDS
+    assert two_online == selectors.AVERAGE_CHAT_SECONDS
+    assert selectors.queue_position(conversation) == (1, selectors.AVERAGE_CHAT_SECONDS // 2)
+
+
+def test_a_status_for_a_waiting_chat_costs_a_fixed_number_of_queries(django_assert_num_queries):
+    conversations = [make_conversation(f"visitor-{n}") for n in range(20)]
+    with django_assert_num_queries(2):
+        payload = selectors.status_payload(conversations[-1])
+    assert payload["position"] == 20
