@@ -1,4 +1,4 @@
-# The production image: the ASGI web server (daphne), Celery workers and beat all run from it.
+# The production image: the ASGI web server (uvicorn), Celery workers and beat all run from it.
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -23,4 +23,5 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-build-only python manage.py collectstatic -
 
 USER app
 EXPOSE 8000
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "wallet_support.asgi:application"]
+# One server process per core (WEB_CONCURRENCY), the chat's frame limit: wallet_support/serve.py.
+CMD ["python", "-m", "wallet_support.serve"]

@@ -61,32 +61,21 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
         if workers != 1:
             raise ValueError("daphne serves from one process")
         return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APP]
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--backlog",
-        "4096",
-        ASGI_APP,
-    ]
+    from wallet_support.serve import command
+
+    return [*command(host="127.0.0.1", port=port, workers=workers), "--no-access-log"]
 
 
 @contextmanager
 def production_server(
-    env: dict[str, str], *, log_path: str = os.devnull, server: str = "daphne", workers: int = 1
+    env: dict[str, str], *, log_path: str = os.devnull, server: str = "uvicorn", workers: int = 1
 ):
     """Yield (port, process) of an ASGI server serving bench.settings; stop it afterwards.
 
-    `server` is "daphne" (as in docker-compose.yml) or "uvicorn" (with `workers` processes
-    sharing the port) for comparison. The server may open as many files as the machine allows
-    (for benchmarks with thousands of sockets); its log goes to `log_path`.
+    `server` is "uvicorn" (the production server, wallet_support/serve.py, with `workers`
+    processes on one port) or "daphne" (the development server) for comparison. The server may
+    open as many files as the machine allows (for benchmarks with thousands of sockets); its log
+    goes to `log_path`.
     """
     port = free_port()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -11,16 +11,18 @@ from django.utils.translation import gettext as _
 
 from livechat import selectors, services
 from livechat.db import chat_db as database_sync_to_async
+from livechat.limits import (
+    MAX_BODY_CHARACTERS,
+    MAX_FRAME_BYTES,
+    RATE_LIMIT_MESSAGES,
+    RATE_LIMIT_SECONDS,
+)
 from livechat.models import Conversation
 from livechat.services import AGENTS_GROUP, ChatError
 from tickets.models import GuardEvent
 from tickets.protection import refuse_secrets
 from tickets.services import guard_refusals_record
 
-MAX_FRAME_BYTES = 32 * 1024
-MAX_BODY_CHARACTERS = 4000
-RATE_LIMIT_MESSAGES = 10
-RATE_LIMIT_SECONDS = 5.0
 FORBIDDEN = 4403
 VISITOR_SESSION_KEY = "chat_visitor"
 

@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -22,3 +23,12 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# A chat server holds thousands of long-lived sockets, a few hundred objects each. CPython's
+# default thresholds then run full collections over millions of objects every few seconds under
+# load, each stopping the event loop for up to a second (docs/benchmarks.md). Objects from start-up
+# are frozen out of collections, and full collections come far less often; short-lived garbage
+# is still collected by the young generations.
+gc.collect()
+gc.freeze()
+gc.set_threshold(10_000, 10, 1_000)

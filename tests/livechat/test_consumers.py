@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from livechat.consumers import MAX_FRAME_BYTES
+from livechat.limits import MAX_FRAME_BYTES
 from livechat.models import Conversation
 from tests.livechat.conftest import (
     communicator,

@@ -1,12 +1,12 @@
-"""Two ASGI server processes sharing Redis: a customer on one, an agent on the other, messages
-crossing both ways (runs in CI; skips on a laptop without PostgreSQL and Redis)."""
+"""Two production server processes (wallet_support/serve.py) sharing Redis: a customer on one,
+an agent on the other, messages crossing both ways (runs in CI; skips on a laptop without
+PostgreSQL and Redis)."""
 
 import asyncio
 import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from uuid import uuid4
@@ -15,8 +15,10 @@ import pytest
 import websockets
 from django.conf import settings
 
+from livechat.limits import SERVER_MAX_FRAME_BYTES
 from tests.livechat.conftest import make_conversation, staff_cookie, visitor_cookie
 from tests.tickets.test_celery_integration import worker_database_url
+from wallet_support import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,16 +56,7 @@ def two_servers(postgres, redis_url):
     ports = [free_port(), free_port()]
     processes = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "wallet_support.asgi:application",
-            ],
+            serve.command(host="127.0.0.1", port=port, workers=1),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -178,3 +171,25 @@ def test_server_restart_loses_no_saved_message(two_servers, agent):
                 assert missed[0]["prev"] == last_seen
 
     asyncio.run(scenario())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_server_closes_a_socket_that_sends_an_oversized_frame_and_serves_on(two_servers):
+    conversation = make_conversation()
+    cookie = visitor_cookie("visitor-1").decode()
+    (port, _second), processes = two_servers
+    url = f"ws://127.0.0.1:{port}/ws/chat/{conversation.public_id}/"
+    headers = {"Cookie": cookie, "Origin": f"http://127.0.0.1:{port}"}
+
+    async def scenario():
+        async with websockets.connect(url, additional_headers=headers) as socket:
+            await next_of(socket, "status")
+            await socket.send("x" * (SERVER_MAX_FRAME_BYTES + 1))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.recv(), timeout=10)
+            assert closed.value.rcvd.code == 1009  # message too big
+        async with websockets.connect(url, additional_headers=headers) as again:
+            assert (await next_of(again, "status"))["status"] == "queued"
+
+    asyncio.run(scenario())
+    assert processes[0].poll() is None

@@ -1,0 +1,57 @@
+"""The production web server: uvicorn serving the ASGI application, with the chat's limits.
+
+    python -m wallet_support.serve            # what the Docker image runs
+
+Uvicorn rather than daphne in production (daphne still runs `manage.py runserver`): it enforces a
+WebSocket frame limit itself, and `--workers` runs one process per core on one port, which the
+chat needs for 10,000 sockets at 200 messages a second on two cores (docs/benchmarks.md).
+`WEB_CONCURRENCY` sets the number of processes (uvicorn's own variable), `PORT` the port.
+"""
+
+import os
+import sys
+
+from livechat.limits import SERVER_MAX_FRAME_BYTES
+
+ASGI_APPLICATION = "wallet_support.asgi:application"
+
+
+# In a container the server must listen on every interface; the proxy in front is the edge.
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+
+
+def command(
+    *, host: str = ALL_INTERFACES, port: int = 8000, workers: int | None = None
+) -> list[str]:
+    """The server's command line; `workers` None leaves it to WEB_CONCURRENCY (default 1)."""
+    arguments = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        ASGI_APPLICATION,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--proxy-headers",
+        "--ws-max-size",
+        str(SERVER_MAX_FRAME_BYTES),
+        "--no-server-header",
+        "--backlog",
+        "4096",
+        "--timeout-graceful-shutdown",
+        "20",
+    ]
+    if workers is not None:
+        arguments += ["--workers", str(workers)]
+    return arguments
+
+
+def main() -> None:
+    arguments = command(port=int(os.environ.get("PORT", "8000")))
+    # Replace this process, so the container's stop signal reaches uvicorn directly.
+    os.execv(arguments[0], arguments)  # noqa: S606
+
+
+if __name__ == "__main__":
+    main()
