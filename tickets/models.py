@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from tickets.guard import SecretKind
@@ -179,6 +180,10 @@ class Ticket(models.Model):
             models.Index(fields=["first_response_due"], name="tickets_fr_due_idx"),
             models.Index(fields=["resolution_warn_at"], name="tickets_res_warn_idx"),
             models.Index(fields=["resolution_due"], name="tickets_res_due_idx"),
+            # The queue's views: newest first, recently solved, and search by email in any case.
+            models.Index(fields=["created_at"], name="tickets_created_idx"),
+            models.Index(fields=["resolved_at"], name="tickets_resolved_idx"),
+            models.Index(Upper("customer_email"), name="tickets_email_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -271,6 +276,7 @@ class TicketEvent(models.Model):
         SLA_BREACHED = "sla_breached", _("SLA breached")
         ESCALATED = "escalated", _("Escalated")
         WEBHOOK = "webhook", _("Wallet backend notified")
+        MERGED = "merged", _("Merged")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -154,10 +154,34 @@ def message_post_customer(
 
 @transaction.atomic
 def message_post_agent(
-    *, ticket: Ticket, author: AbstractBaseUser, body: str, is_internal: bool = False
+    *,
+    ticket: Ticket,
+    author: AbstractBaseUser,
+    body: str,
+    is_internal: bool = False,
+    seen_up_to: int | None = None,
 ) -> Message:
-    """An agent's reply (emailed to the customer) or internal note (never shown to them)."""
+    """An agent's reply (emailed to the customer) or internal note (never shown to them).
+
+    `seen_up_to` is the newest message id on the page the agent answered from: if someone else
+    has written since, the reply is refused, so it never silently crosses theirs.
+    """
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not body.strip():
+        raise TicketError(str(_("Write a message first.")), code="empty")
+    if (
+        seen_up_to is not None
+        and Message.objects.filter(ticket=ticket, id__gt=seen_up_to).exclude(author=author).exists()
+    ):
+        raise TicketError(
+            str(
+                _(
+                    "Someone wrote on this ticket after you opened it. Read the new message "
+                    "below; your draft is kept."
+                )
+            ),
+            code="stale",
+        )
     message = _message_save(
         ticket, AuthorKind.AGENT, body, Channel.WEB, (), author, is_internal=is_internal
     )
@@ -222,6 +246,48 @@ def ticket_reassign(
     if changed:
         ticket.save(update_fields=[*changed, "updated_at"])
     return ticket
+
+
+@transaction.atomic
+def ticket_merge(
+    *, target: Ticket, duplicates: Sequence[Ticket], actor: AbstractBaseUser
+) -> Ticket:
+    """Fold duplicate tickets of the same customer into `target`: their messages (and files)
+    move over in order, each duplicate is closed with a pointer to the target."""
+    ids = sorted({ticket.pk for ticket in duplicates} - {target.pk})
+    if not ids:
+        raise TicketError(str(_("Choose at least two tickets to merge.")), code="merge_nothing")
+    locked = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.select_for_update().filter(pk__in=[target.pk, *ids])
+    }
+    target = locked[target.pk]
+    others = [locked[pk] for pk in ids if pk in locked]
+    for other in others:
+        if other.customer_email.lower() != target.customer_email.lower():
+            raise TicketError(
+                str(
+                    _("%(reference)s belongs to another customer; only their own tickets merge.")
+                    % {"reference": other.reference}
+                ),
+                code="merge_other_customer",
+            )
+        if hasattr(other, "conversation"):
+            raise TicketError(
+                str(
+                    _("%(reference)s is a live chat; merge other tickets into it instead.")
+                    % {"reference": other.reference}
+                ),
+                code="merge_chat",
+            )
+    Message.objects.filter(ticket__in=others).update(ticket=target)
+    for other in others:
+        _event(target, TicketEvent.Kind.MERGED, "reference", "", other.reference, actor=actor)
+        _event(other, TicketEvent.Kind.MERGED, "merged_into", "", target.reference, actor=actor)
+        if other.status != Status.CLOSED:
+            _set_status(other, Status.CLOSED, actor=actor)
+    target.save(update_fields=["updated_at"])
+    return target
 
 
 @transaction.atomic

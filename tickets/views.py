@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tickets import selectors, services
 from tickets.forms import ContactForm, NewLinkForm, RatingForm, ReplyForm, evidence_display
 from tickets.links import LinkExpired, ticket_from_token, ticket_private_url, ticket_token
-from tickets.models import Channel, GuardEvent, ProblemType, Status, Ticket
+from tickets.models import Attachment, Channel, GuardEvent, ProblemType, Status, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +189,11 @@ def attachment(request: HttpRequest, token: str, attachment_id: int) -> FileResp
     found = selectors.attachment_for_ticket(ticket=ticket, attachment_id=attachment_id)
     if found is None:
         raise Http404("no such attachment")
+    return attachment_response(found)
+
+
+def attachment_response(found: Attachment) -> FileResponse:
+    """A stored file, always as a download under its checked name, never rendered inline."""
     response = FileResponse(
         found.file.open("rb"),
         as_attachment=True,

@@ -1,0 +1,399 @@
+"""The agents' work queue in the admin: roles, saved views, search, actions and the ticket page."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.tickets.conftest import png_upload
+from tests.tickets.factories import make_agent
+from tickets import services
+from tickets.models import Message, Status, Team, Ticket, TicketEvent
+from tickets.validators import check_attachment
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("admin:tickets_ticket_changelist")
+
+
+def change_url(ticket: Ticket) -> str:
+    return reverse("admin:tickets_ticket_change", args=[ticket.pk])
+
+
+def new_ticket(team_code: str = "transactions", *, email: str = "mei@example.com", **fields):
+    ticket = services.ticket_create(
+        problem_type=fields.pop("problem_type", "abnormal_transaction"),
+        channel="web",
+        subject=fields.pop("subject", "My transfer has not arrived"),
+        description="The transfer I sent this morning has not arrived yet.",
+        customer_email=email,
+        customer_name="Mei",
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(
+        team=Team.objects.get(code=team_code), needs_routing=False, **fields
+    )
+    ticket.refresh_from_db()
+    return ticket
+
+
+def listed(response) -> set[str]:
+    return {ticket.reference for ticket in response.context["cl"].result_list}
+
+
+@pytest.fixture
+def agent(client):
+    user = make_agent("transactions")
+    client.force_login(user)
+    return user
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+def test_an_agent_sees_only_their_teams_and_their_own_tickets(client, agent):
+    mine = new_ticket("transactions")
+    other_team = new_ticket("payments")
+    assigned_elsewhere = new_ticket("payments", assignee=agent)
+
+    response = client.get(LIST)
+
+    assert listed(response) == {mine.reference, assigned_elsewhere.reference}
+    refused = client.get(change_url(other_team))
+    assert refused.status_code == 302  # the admin's "does not exist" redirect
+    assert other_team.reference not in client.get(refused.url).content.decode()
+
+
+def test_an_admin_sees_every_team(client, superuser):
+    tickets = [new_ticket(code) for code in ("transactions", "payments", "general")]
+    client.force_login(superuser)
+    assert listed(client.get(LIST)) == {ticket.reference for ticket in tickets}
+
+
+def test_staff_without_a_desk_role_cannot_open_the_queue(client, staff_user):
+    new_ticket()
+    client.force_login(staff_user)
+    assert client.get(LIST).status_code == 403
+
+
+def test_only_leads_and_admins_get_the_reassign_fields_and_actions(client, agent):
+    ticket = new_ticket("transactions")
+    form = client.get(change_url(ticket)).context["adminform"].form
+    assert "assignee" not in form.fields
+    actions = dict(client.get(LIST).context["action_form"].fields["action"].choices)
+    assert "assign_to_agent" not in actions
+    assert "assign_to_me" in actions
+
+    lead = make_agent("transactions", is_lead=True)
+    client.force_login(lead)
+    form = client.get(change_url(ticket)).context["adminform"].form
+    assert {"team", "assignee"} <= set(form.fields)
+    actions = dict(client.get(LIST).context["action_form"].fields["action"].choices)
+    assert "assign_to_agent" in actions
+
+
+def test_an_agent_cannot_reassign_by_posting_the_fields_anyway(client, agent):
+    ticket = new_ticket("transactions")
+    colleague = make_agent("transactions")
+    client.post(
+        change_url(ticket),
+        {"status": "open", "priority": "high", "assignee": colleague.pk, "team": ticket.team_id},
+    )
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    assert ticket.priority == "high"  # the fields the agent may change did change
+
+
+def test_a_lead_cannot_reassign_another_teams_ticket_in_bulk(client):
+    lead = make_agent("transactions", is_lead=True)
+    own = new_ticket("transactions")
+    foreign = new_ticket("payments", assignee=lead)  # visible to the lead, not their team's
+    colleague = make_agent("transactions")
+    client.force_login(lead)
+
+    response = client.post(
+        LIST,
+        {
+            "action": "assign_to_agent",
+            "agent": colleague.pk,
+            "_selected_action": [own.pk, foreign.pk],
+        },
+        follow=True,
+    )
+
+    own.refresh_from_db()
+    foreign.refresh_from_db()
+    assert own.assignee == colleague
+    assert foreign.assignee == lead
+    assert "only a lead of its team" in response.content.decode()
+
+
+# --- saved views, ordering, search -----------------------------------------------------------
+
+
+def test_saved_views_select_the_right_tickets_with_counts(client, agent):
+    now = timezone.now()
+    mine = new_ticket(assignee=agent, status=Status.OPEN)
+    unassigned = new_ticket()
+    at_risk = new_ticket(
+        first_response_warn_at=now - timedelta(minutes=5),
+        first_response_due=now + timedelta(minutes=30),
+    )
+    breached = new_ticket(first_response_due=now - timedelta(minutes=1))
+    waiting = new_ticket(status=Status.PENDING, assignee=agent)
+    solved = new_ticket(status=Status.RESOLVED, resolved_at=now - timedelta(days=1))
+    new_ticket(status=Status.CLOSED, resolved_at=now - timedelta(days=30))
+
+    def view(code):
+        return listed(client.get(LIST, {"view": code}))
+
+    assert view("mine") == {mine.reference}
+    assert view("team_unassigned") == {
+        unassigned.reference,
+        at_risk.reference,
+        breached.reference,
+    }
+    assert view("at_risk") == {at_risk.reference}
+    assert view("breached") == {breached.reference}
+    assert view("waiting") == {waiting.reference}
+    assert view("solved") == {solved.reference}
+    page = client.get(LIST).content.decode()
+    assert "My open tickets (1)" in page
+    assert "Breached (1)" in page
+    assert "Open work (5)" in page
+
+
+def test_the_default_list_is_open_work_most_urgent_first(client, agent):
+    now = timezone.now()
+    later = new_ticket(first_response_due=now + timedelta(hours=5))
+    sooner = new_ticket(first_response_due=now + timedelta(hours=1))
+    overdue = new_ticket(first_response_due=now - timedelta(hours=1))
+    answered = new_ticket(
+        first_responded_at=now, resolution_due=now + timedelta(hours=3), status=Status.OPEN
+    )
+    new_ticket(status=Status.CLOSED)
+
+    order = [t.reference for t in client.get(LIST).context["cl"].result_list]
+
+    assert order == [overdue.reference, sooner.reference, answered.reference, later.reference]
+
+
+@pytest.mark.parametrize(
+    ("field", "stored", "typed"),
+    [
+        ("reference", None, None),
+        ("customer_email", "Li.Wei@Example.com", "li.wei@EXAMPLE.com"),
+        ("wallet_account_id", "WA-10023", "WA-10023"),
+        ("transaction_hash", "0x" + "ab" * 32, "AB" * 32),
+    ],
+)
+def test_search_finds_a_ticket_by_each_key(client, agent, field, stored, typed):
+    wanted = new_ticket()
+    decoy = new_ticket()
+    if field == "reference":
+        typed = wanted.reference.lower()
+    else:
+        Ticket.objects.filter(pk=wanted.pk).update(**{field: stored})
+    assert listed(client.get(LIST, {"q": typed, "view": "all"})) == {wanted.reference}
+    assert decoy.reference not in listed(client.get(LIST, {"q": typed, "view": "all"}))
+
+
+def test_the_list_costs_the_same_queries_for_5_or_40_tickets(client, superuser):
+    client.force_login(superuser)
+    for _ in range(5):
+        new_ticket(assignee=superuser)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(LIST).status_code == 200
+    for _ in range(35):
+        new_ticket(assignee=superuser)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(LIST).status_code == 200
+    assert len(many) == len(few)
+    assert not any("COUNT(*)" in q["sql"] and "LIMIT" not in q["sql"] for q in many)
+
+
+# --- bulk actions ------------------------------------------------------------------------
+
+
+def test_assign_to_me_priority_and_close_in_bulk_write_the_history(client, agent):
+    tickets = [new_ticket() for _ in range(3)]
+    ids = [ticket.pk for ticket in tickets]
+    client.post(LIST, {"action": "assign_to_me", "_selected_action": ids})
+    client.post(LIST, {"action": "set_priority", "priority": "urgent", "_selected_action": ids})
+    client.post(LIST, {"action": "mark_closed", "_selected_action": ids[:2]})
+
+    stored = Ticket.objects.in_bulk(ids)
+    assert {stored[pk].assignee for pk in ids} == {agent}
+    assert {stored[pk].priority for pk in ids} == {"urgent"}
+    assert [stored[pk].status for pk in ids] == [Status.CLOSED, Status.CLOSED, Status.NEW]
+    assigned = TicketEvent.objects.filter(ticket_id__in=ids, kind=TicketEvent.Kind.ASSIGNED)
+    assert set(assigned.values_list("actor", flat=True)) == {agent.pk}
+
+
+def test_an_action_without_its_choice_changes_nothing_and_says_why(client, agent):
+    ticket = new_ticket()
+    response = client.post(
+        LIST,
+        {"action": "set_priority", "priority": "", "_selected_action": [ticket.pk]},
+        follow=True,
+    )
+    ticket.refresh_from_db()
+    assert ticket.priority != ""
+    assert "Choose a priority first." in response.content.decode()
+
+
+def test_merging_duplicates_moves_the_messages_and_closes_the_copies(client, agent):
+    first = new_ticket(email="mei@example.com")
+    copy = new_ticket(email="MEI@example.com")
+    stranger = new_ticket(email="someone@example.com")
+    client.post(LIST, {"action": "merge_duplicates", "_selected_action": [first.pk, copy.pk]})
+
+    copy.refresh_from_db()
+    assert copy.status == Status.CLOSED
+    assert Message.objects.filter(ticket=first).count() == 2
+    assert not Message.objects.filter(ticket=copy).exists()
+    assert TicketEvent.objects.filter(
+        ticket=copy, kind=TicketEvent.Kind.MERGED, new_value=first.reference
+    ).exists()
+
+    response = client.post(
+        LIST,
+        {"action": "merge_duplicates", "_selected_action": [first.pk, stranger.pk]},
+        follow=True,
+    )
+    stranger.refresh_from_db()
+    assert stranger.status == Status.NEW
+    assert "belongs to another customer" in response.content.decode()
+
+
+# --- the ticket page ---------------------------------------------------------------------
+
+
+def reply(client, ticket, body, **extra):
+    page = client.get(change_url(ticket))
+    data = {"_reply": "1", "body": body, "seen_up_to": page.context["workspace"].seen_up_to}
+    data.update(extra)
+    return client.post(change_url(ticket), data)
+
+
+def test_the_page_shows_evidence_thread_notes_history_and_guard_events(client, agent):
+    ticket = new_ticket(evidence={"asset": "BTC", "amount": "150.5"})
+    services.message_post_agent(
+        ticket=ticket, author=agent, body="Checking the chain.", is_internal=True
+    )
+
+    page = client.get(change_url(ticket)).content.decode()
+
+    assert page.index("Evidence") < page.index("Conversation") < page.index("History")
+    assert "BTC" in page
+    assert "Checking the chain." in page
+    assert "internal note" in page
+
+
+def test_a_reply_is_emailed_and_a_note_is_not(client, agent, django_capture_on_commit_callbacks):
+    ticket = new_ticket()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reply(client, ticket, "We found your transfer; it is confirmed now.")
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "confirmed now" in mail.outbox[0].body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reply(client, ticket, "Customer was polite.", is_internal="on")
+    assert len(mail.outbox) == 1
+    assert ticket.messages.filter(is_internal=True, body="Customer was polite.").exists()
+
+
+def test_a_reply_based_on_a_stale_page_is_refused_and_the_draft_kept(client, agent):
+    ticket = new_ticket()
+    stale_page = client.get(change_url(ticket)).context["workspace"].seen_up_to
+    colleague = make_agent("transactions")
+    services.message_post_agent(ticket=ticket, author=colleague, body="I am on it already.")
+
+    response = client.post(
+        change_url(ticket),
+        {"_reply": "1", "body": "My late answer", "seen_up_to": stale_page},
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Someone wrote on this ticket after you opened it" in page
+    assert "My late answer" in page  # the draft is still in the box
+    assert "I am on it already." in page
+    assert not ticket.messages.filter(body="My late answer").exists()
+    assert response.context["workspace"].seen_up_to > stale_page
+
+
+def test_a_canned_reply_is_inserted_with_placeholders_without_javascript(client, agent):
+    ticket = new_ticket()
+    page = client.get(change_url(ticket)).context["workspace"]
+    response = client.post(
+        change_url(ticket),
+        {
+            "_reply": "1",
+            "_insert_canned": "1",
+            "canned": "0",
+            "body": "Hi.",
+            "seen_up_to": page.seen_up_to,
+        },
+    )
+    body = response.context["reply_form"]["body"].value()
+    assert body.startswith("Hi.\n\n")
+    assert "Mei" in body
+    assert ticket.reference in body
+    assert not ticket.messages.filter(author=agent).exists()
+
+
+def test_a_recovery_phrase_in_a_reply_is_refused(client, agent):
+    from tests.tickets import guard_corpus as corpus
+
+    ticket = new_ticket()
+    response = reply(client, ticket, " ".join(corpus.phrase_words("english", 12, 5)))
+    assert response.status_code == 200
+    assert not ticket.messages.filter(author=agent).exists()
+
+
+def test_attachments_download_through_the_permission_check(client, agent):
+    ticket = new_ticket()
+    upload = png_upload("proof.png")
+    checked = check_attachment(upload)
+    services.message_post_customer(
+        ticket=ticket,
+        body="Here is the screenshot.",
+        attachments=[services.NewAttachment(upload=upload, checked=checked)],
+    )
+    attachment = ticket.messages.get(attachments__isnull=False).attachments.get()
+    url = reverse("admin:tickets_ticket_attachment", args=[ticket.pk, attachment.pk])
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+    client.force_login(make_agent("payments"))
+    assert client.get(url).status_code == 404
+
+
+def test_two_agents_on_one_ticket_see_each_other(client, agent):
+    ticket = new_ticket()
+    client.get(change_url(ticket))
+    colleague = make_agent("transactions")
+    client.force_login(colleague)
+
+    page = client.get(change_url(ticket))
+    viewers = client.get(reverse("admin:tickets_ticket_viewers", args=[ticket.pk])).json()
+
+    assert page.context["viewers"] == [agent.agent_profile.display_name]
+    assert viewers == {"viewers": [agent.agent_profile.display_name]}
+
+
+def test_an_impossible_status_change_is_a_form_error(client, agent):
+    ticket = new_ticket(status=Status.CLOSED)
+    response = client.post(change_url(ticket), {"status": "pending", "priority": ticket.priority})
+    assert response.status_code == 200
+    assert "cannot become" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
