@@ -1,4 +1,4 @@
-"""Live-chat load benchmark against a production-like server (daphne, channels-redis, PostgreSQL).
+"""Live-chat load benchmark against a production-like server (uvicorn, channels-redis, PostgreSQL).
 
     .venv/bin/python -m bench.chat_bench --connections 1000 --pairs 50 --rate 200 --seconds 20
 
@@ -21,7 +21,7 @@ from uuid import uuid4
 from bench.faq_bench import machine
 from bench.server import bench_environment, ensure_database, manage, production_server
 
-# Sockets opened at once; daphne drops handshakes beyond its listen backlog.
+# Sockets opened at once; a server drops handshakes beyond its listen backlog.
 CONNECT_BATCH = 50
 WINDOW_SECONDS = 5
 BENCH_SUBJECT = "Benchmark chat"

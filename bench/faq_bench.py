@@ -2,9 +2,10 @@
 
     .venv/bin/python -m bench.faq_bench [--seconds 10] [--connections 16] [--articles 10000]
 
-Serves the site as in production (daphne, DEBUG off, PostgreSQL and Redis from DATABASE_URL and
-REDIS_URL, defaulting to local servers and a `wallet_support_bench` database), loads the help
-centre plus filler articles up to --articles, then measures each URL in turn on the same server.
+Serves the site as in production (wallet_support/serve.py, DEBUG off, PostgreSQL and Redis from
+DATABASE_URL and REDIS_URL, defaulting to local servers and a `wallet_support_bench` database),
+loads the help centre plus filler articles up to --articles, then measures each URL in turn on the
+same server.
 """
 
 import argparse
@@ -90,7 +91,7 @@ def main() -> None:
         }
     hello = results["hello (bare view)"].rate
     print(f"machine: {machine()}")
-    print(f"server: daphne, 1 process, DEBUG off, {env['DATABASE_URL'].split('@')[-1]}")
+    print(f"server: uvicorn, 1 process, DEBUG off, {env['DATABASE_URL'].split('@')[-1]}")
     print(f"load: {args.connections} keep-alive connections, {args.seconds:.0f} s per URL")
     print(f"{'URL':28} {'req/s':>9} {'ratio':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, result in results.items():

@@ -1,4 +1,4 @@
-"""Start the site as in production (daphne, DEBUG off, collected static files) for benchmarks."""
+"""Start the site as in production (uvicorn, DEBUG off, collected static files) for benchmarks."""
 
 import os
 import resource
@@ -97,7 +97,7 @@ def production_server(
                 break
             except OSError:
                 if process.poll() is not None:
-                    raise RuntimeError(f"daphne exited with {process.returncode}") from None
+                    raise RuntimeError(f"the server exited with {process.returncode}") from None
                 time.sleep(0.2)
         yield port, process
     finally:
