@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
 
 from tickets import queue, selectors, services
@@ -273,12 +274,18 @@ class TicketAdmin(admin.ModelAdmin):
         clock = queue.sla_clock(ticket)
         if clock.due is None:
             return format_html('<span class="sla sla-{}">{}</span>', clock.state, clock.label)
+        now = timezone.now()
+        if clock.due > now:
+            distance = _("in %(time)s") % {"time": timeuntil(clock.due, now, depth=1)}
+        else:
+            distance = _("%(time)s ago") % {"time": timesince(clock.due, now, depth=1)}
         return format_html(
-            '<span class="sla sla-{}">{}</span> <time datetime="{}">{}</time>',
+            '<span class="sla sla-{}">{}</span> <time datetime="{}" title="{}">{}</time>',
             clock.state,
             clock.label,
             clock.due.isoformat(),
             timezone.localtime(clock.due).strftime("%Y-%m-%d %H:%M"),
+            distance,
         )
 
     @admin.display(description=_("last activity"), ordering="updated_at")
@@ -410,11 +417,15 @@ class TicketAdmin(admin.ModelAdmin):
     # --- the ticket page -------------------------------------------------------------------
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = AgentTicketForm
-        else:
-            kwargs["form"] = TicketWorkForm
-        return super().get_form(request, obj, **kwargs)
+        kwargs["form"] = AgentTicketForm if obj is None else TicketWorkForm
+        form = super().get_form(request, obj, **kwargs)
+        for name in ("team", "assignee"):
+            if name in form.base_fields:
+                # Choose a team or an agent; editing those is elsewhere in the admin.
+                widget = form.base_fields[name].widget
+                widget.can_add_related = widget.can_change_related = False
+                widget.can_delete_related = widget.can_view_related = False
+        return form
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -542,6 +553,7 @@ class TicketAdmin(admin.ModelAdmin):
             )
         context = {
             **(extra_context or {}),
+            "show_save_and_add_another": False,
             "workspace": workspace,
             "reply_form": reply_form,
             "viewers": viewers_record(ticket_id=ticket.pk, user=request.user),

@@ -1,8 +1,16 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from faq import views as faq_views
 from wallet_support import views
+
+admin.site.site_header = settings.SUPPORT_SITE_NAME
+admin.site.site_title = settings.SUPPORT_SITE_NAME
+admin.site.index_title = _("Support desk")
+# The queue's list needs the width more than a second navigation column.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", faq_views.home, name="home"),
@@ -10,6 +18,7 @@ urlpatterns = [
     path("faq/", include("faq.urls")),
     path("", include("tickets.urls")),
     path("", include("livechat.urls")),
+    path("agent/dashboard/", include("tickets.dashboard_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
