@@ -14,6 +14,7 @@ COPY wallet_support ./wallet_support
 COPY tickets ./tickets
 COPY livechat ./livechat
 COPY faq ./faq
+COPY announcements ./announcements
 RUN pip install .
 
 COPY . .

@@ -107,6 +107,7 @@ def ticket_create(
                 ticket.save()
                 _message_save(ticket, author_kind, description, channel, attachments, actor, files)
                 _event(ticket, TicketEvent.Kind.CREATED, new_value=ticket.status, actor=actor)
+                _tag_with_announcements(ticket)
         except IntegrityError:
             if submission_key is not None:
                 existing = Ticket.objects.filter(submission_key=submission_key).first()
@@ -120,6 +121,13 @@ def ticket_create(
     transaction.on_commit(lambda: _queue_routing(ticket))
     logger.info("ticket %s filed via %s (%s)", ticket.reference, channel, problem_type)
     return ticket
+
+
+def _tag_with_announcements(ticket: Ticket) -> None:
+    # Imported here: the announcements app builds on this module (its reply-to-all posts here).
+    from announcements.services import announcement_tag_ticket
+
+    announcement_tag_ticket(ticket=ticket)
 
 
 def _queue_routing(ticket: Ticket) -> None:

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "faq",
     "tickets",
     "livechat",
+    "announcements",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wallet_support.context_processors.site",
                 "livechat.context_processors.chat_launcher",
+                "announcements.context_processors.announcements",
             ],
         },
     },
