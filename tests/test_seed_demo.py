@@ -18,6 +18,14 @@ def test_seed_demo_creates_printed_logins_and_reruns_without_duplicates(settings
     assert not agent.is_superuser
     assert agent.check_password("demo-agent-password")
     assert "agent / demo-agent-password" in output
+    from tickets.models import Team
+    from tickets.queue import desk_role
+
+    role = desk_role(agent)
+    assert role.is_agent
+    assert not role.is_admin
+    # The demo agent can work a whole morning: they reassign within the team they lead.
+    assert role.lead_team_ids == {Team.objects.get(code="transactions").pk}
     from faq.models import Article
     from tickets.models import Ticket
 

@@ -21,11 +21,20 @@ class DemoAccount:
     first_name: str
     is_superuser: bool
     agent_code: str
+    # Teams the account leads (may reassign their tickets); an admin leads every team.
+    leads: tuple[str, ...] = ()
 
 
 DEMO_ACCOUNTS = (
     DemoAccount("admin", "demo-admin-password", "Admin", is_superuser=True, agent_code="WS-1001"),
-    DemoAccount("agent", "demo-agent-password", "Lin", is_superuser=False, agent_code="WS-1024"),
+    DemoAccount(
+        "agent",
+        "demo-agent-password",
+        "Lin",
+        is_superuser=False,
+        agent_code="WS-1024",
+        leads=("transactions",),
+    ),
 )
 
 
@@ -124,5 +133,7 @@ class Command(BaseCommand):
         )
         for team in Team.objects.all():
             TeamMembership.objects.update_or_create(
-                team=team, user=user, defaults={"is_lead": account.is_superuser}
+                team=team,
+                user=user,
+                defaults={"is_lead": account.is_superuser or team.code in account.leads},
             )
