@@ -182,6 +182,7 @@ class Ticket(models.Model):
             models.Index(fields=["resolution_due"], name="tickets_res_due_idx"),
             # The queue's views: newest first, recently solved, and search by email in any case.
             models.Index(fields=["created_at"], name="tickets_created_idx"),
+            models.Index(fields=["status", "created_at"], name="tickets_status_created_idx"),
             models.Index(fields=["resolved_at"], name="tickets_resolved_idx"),
             models.Index(Upper("customer_email"), name="tickets_email_upper_idx"),
         ]
@@ -327,6 +328,7 @@ class GuardEvent(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("guard event")
         verbose_name_plural = _("guard events")
+        indexes = [models.Index(fields=["created_at"], name="guard_events_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} via {self.source}"

@@ -5,7 +5,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from tickets import emails, notifications, routing, sla
+from tickets import emails, notifications, reports, routing, sla
 from tickets.models import Message, SentMail, Ticket
 
 MAIL_RETRY = {
@@ -97,3 +97,8 @@ def notify_escalation(self, ticket_id: int) -> None:
     ticket = Ticket.objects.select_related("team").filter(pk=ticket_id).first()
     if ticket is not None:
         _send_once(self, lambda: emails.send_escalation(ticket))
+
+
+@shared_task(ignore_result=True)
+def refresh_dashboard() -> None:
+    reports.dashboard_refresh()

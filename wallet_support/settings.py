@@ -194,7 +194,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SLA_CHECK_INTERVAL_SECONDS,
         # A check that waited longer than one interval is replaced by the next one.
         "options": {"queue": "default", "expires": SLA_CHECK_INTERVAL_SECONDS},
-    }
+    },
+    # The support dashboard's figures, computed ahead of the page (tickets.reports).
+    "refresh-dashboard": {
+        "task": "tickets.tasks.refresh_dashboard",
+        "schedule": 60,
+        "options": {"queue": "default", "expires": 60},
+    },
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
