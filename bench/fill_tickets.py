@@ -26,6 +26,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -174,8 +175,11 @@ def tickets_fill(
     started = time.perf_counter()
     if reset:
         with connection.cursor() as cursor:
+            # Inside a transaction (a test), deferred foreign-key checks must run before TRUNCATE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             # CASCADE: messages, events, guard events and everything else that hangs off tickets.
             cursor.execute(f'TRUNCATE "{Ticket._meta.db_table}" RESTART IDENTITY CASCADE')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     desk = agents_ensure(count=agents)
     existing = Ticket.objects.count()
     wanted = max(0, tickets - existing)
@@ -188,24 +192,34 @@ def tickets_fill(
     )
     report = FillReport()
     times = maker.created_times(wanted)
-    for start in range(0, wanted, batch_size):
-        chunk = times[start : start + batch_size]
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Ticket._meta.db_table, len(chunk)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            batch = maker.batch(ids, chunk)
-            _unique_references(cursor, batch)
-            for table, columns, rows in batch.tables():
-                _copy(cursor, table, columns, rows)
-        report.tickets_added += len(chunk)
-        report.messages_added += len(batch.messages)
-        report.events_added += len(batch.events)
-        report.guard_events_added += len(batch.guard_events)
-        if progress is not None:
-            progress(report.tickets_added, wanted, time.perf_counter() - started)
+    chunks = [times[start : start + batch_size] for start in range(0, wanted, batch_size)]
+    # The next batch is generated (pure Python, no database) while this one is copied.
+    with ThreadPoolExecutor(max_workers=1) as generator:
+        upcoming = None
+        for chunk in [*chunks, None]:
+            following = None
+            if chunk is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                        "FROM generate_series(1, %s)",
+                        [Ticket._meta.db_table, len(chunk)],
+                    )
+                    ids = [row[0] for row in cursor.fetchall()]
+                following = generator.submit(maker.batch, ids, chunk)
+            if upcoming is not None:
+                batch = upcoming.result()
+                with transaction.atomic(), connection.cursor() as cursor:
+                    _unique_references(cursor, batch)
+                    for table, columns, rows in batch.tables():
+                        _copy(cursor, table, columns, rows)
+                report.tickets_added += len(batch.tickets)
+                report.messages_added += len(batch.messages)
+                report.events_added += len(batch.events)
+                report.guard_events_added += len(batch.guard_events)
+                if progress is not None:
+                    progress(report.tickets_added, wanted, time.perf_counter() - started)
+            upcoming = following
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(_filled_tables()))
     report.tickets_total = Ticket.objects.count()
