@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -35,13 +34,12 @@ from bench.faq_bench import machine
 from bench.fill_tickets import AGENT_USERNAME_PREFIX, QUEUE_DATABASE_URL
 from bench.server import bench_environment, ensure_database, manage, production_server
 
-SAVED_VIEWS = ("mine", "team_unassigned", "at_risk", "breached", "waiting", "solved")
+SAVED_VIEWS = ("mine", "team_unassigned", "at_risk", "breached", "waiting", "solved", "all")
 CHANGELIST = "/admin/tickets/ticket/"
 ADMIN_USERNAME = "queue-bench-admin"
 AGENT_USERNAME = "queue-bench-agent"  # only when the fill's agents are missing
 SEQ_SCAN = re.compile(r"(?:Parallel )?Seq Scan on (tickets_ticket|tickets_message)\b")
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-PAGE_SIZE = 100  # the admin's list_per_page, for the ORM equivalents
 
 
 def main() -> None:
@@ -373,7 +371,7 @@ def print_plans(users) -> None:
 
 
 def main_query(*, user, view: str | None):
-    """The page of tickets the list shows: the admin's ChangeList, else ORM equivalents."""
+    """The page of tickets the list shows, built by the admin's own ChangeList."""
     from django.contrib import admin
     from django.test import RequestFactory
 
@@ -382,56 +380,8 @@ def main_query(*, user, view: str | None):
     params = {"view": view} if view else {}
     request = RequestFactory().get(CHANGELIST, params, HTTP_HOST="localhost")
     request.user = user
-    try:
-        changelist = admin.site._registry[Ticket].get_changelist_instance(request)
-    except Exception as error:  # whatever the reason, the admin cannot build this page yet
-        reason = f"{type(error).__name__}: {shorten(str(error), 60)}"
-    else:
-        page = changelist.result_list
-        if hasattr(page, "explain"):
-            return page, "admin ChangeList (the admin's own queryset)"
-        reason = "its page is not a queryset"
-    return orm_equivalent(user=user, view=view), f"ORM equivalent (admin ChangeList: {reason})"
-
-
-def orm_equivalent(*, user, view: str | None):
-    """What each saved view means, in plain ORM filters, for when the admin lacks it."""
-    from django.db.models import F, Q
-    from django.utils import timezone
-
-    from tickets.models import Status, Ticket
-
-    now = timezone.now()
-    open_statuses = (Status.NEW, Status.OPEN, Status.PENDING)
-    working = (Status.NEW, Status.OPEN)
-    team_ids = list(user.team_memberships.values_list("team_id", flat=True))
-    tickets = Ticket.objects.select_related("team", "assignee")
-    if not user.is_superuser:
-        tickets = tickets.filter(Q(team_id__in=team_ids) | Q(assignee=user))
-    first_running = Q(status__in=open_statuses, first_responded_at__isnull=True)
-    resolution_running = Q(
-        status__in=working, first_responded_at__isnull=False, resolution_paused_at__isnull=True
-    )
-    filters = {
-        None: Q(status__in=open_statuses),
-        "mine": Q(assignee=user, status__in=working),
-        "team_unassigned": Q(team_id__in=team_ids, assignee__isnull=True, status__in=open_statuses),
-        "at_risk": (first_running & Q(first_response_warn_at__lte=now, first_response_due__gt=now))
-        | (resolution_running & Q(resolution_warn_at__lte=now, resolution_due__gt=now)),
-        "breached": (first_running & Q(first_response_due__lte=now))
-        | (resolution_running & Q(resolution_due__lte=now)),
-        "waiting": Q(status=Status.PENDING),
-        "solved": Q(
-            status__in=(Status.RESOLVED, Status.CLOSED),
-            resolved_at__gte=now - timedelta(days=7),
-        ),
-    }
-    ordering = (
-        ("-resolved_at", "-id")
-        if view == "solved"
-        else (F("first_response_due").asc(nulls_last=True), "id")
-    )
-    return tickets.filter(filters[view]).order_by(*ordering)[:PAGE_SIZE]
+    changelist = admin.site._registry[Ticket].get_changelist_instance(request)
+    return changelist.result_list, "admin ChangeList (the admin's own queryset)"
 
 
 if __name__ == "__main__":
