@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from faq.channels import channel_guide
@@ -48,17 +48,20 @@ def agent_identity(user: AbstractBaseUser) -> tuple[str, str]:
 
 
 def conversation_locked_with_last_message(pk: int) -> Conversation:
-    """The conversation, row-locked for a post, with `last_message_id` (None before any)."""
-    last = (
-        Message.objects.filter(ticket_id=OuterRef("ticket_id"), is_internal=False)
+    """The conversation, row-locked for a post, with `last_message_id` (None before any).
+
+    The last id is read in a statement of its own, after the lock is granted: read in the
+    locking statement it would come from that statement's snapshot, taken before waiting for the
+    lock, and miss the message the previous holder just committed.
+    """
+    conversation = Conversation.objects.select_for_update().get(pk=pk)
+    conversation.last_message_id = (
+        Message.objects.filter(ticket_id=conversation.ticket_id, is_internal=False)
         .order_by("-id")
-        .values("id")[:1]
+        .values_list("id", flat=True)
+        .first()
     )
-    return (
-        Conversation.objects.select_for_update(of=("self",))
-        .annotate(last_message_id=Subquery(last))
-        .get(pk=pk)
-    )
+    return conversation
 
 
 def conversation_for_socket(

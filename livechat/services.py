@@ -109,8 +109,8 @@ def chat_message_post(
 ) -> tuple[Message, bool]:
     """Save a chat message (once per client_id), then broadcast it; returns (message, created).
 
-    The busiest write of the desk: a row lock (which also reads the last message), an insert and
-    one ticket update. A resent client_id fails the insert on its unique constraint and is
+    The busiest write of the desk: a row lock, the last message id, an insert and one ticket
+    update. A resent client_id fails the insert on its unique constraint and is
     answered with the stored copy.
     """
     try:

@@ -5,6 +5,7 @@ move what is tickets.queue's desk_role. Pages stay in a fixed number of queries 
 """
 
 from copy import copy
+from uuid import uuid4
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
 
@@ -219,7 +220,6 @@ class TicketAdmin(admin.ModelAdmin):
         "wallet_account_id",
         "language",
         "transaction_link",
-        "same_transaction",
         "sla_clock",
         "first_response_due",
         "first_responded_at",
@@ -257,6 +257,13 @@ class TicketAdmin(admin.ModelAdmin):
             .select_related("team", "assignee")
             .annotate(next_due=queue.NEXT_DUE)
         )
+
+    def get_sortable_by(self, request):
+        # Open work is a few thousand rows: any column sorts. The whole history is sorted only
+        # by what has an index.
+        if request.GET.get("view") in {"all", "solved"}:
+            return ("reference",)
+        return self.list_display
 
     def get_ordering(self, request):
         return queue.saved_view_ordering(request.GET.get("view") or queue.DEFAULT_VIEW)
@@ -319,13 +326,16 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Assign to me"))
     def assign_to_me(self, request, tickets):
-        self._for_each(
-            request,
-            tickets,
-            lambda ticket: services.ticket_reassign(
-                ticket=ticket, actor=request.user, assignee=request.user
-            ),
-        )
+        def take(ticket: Ticket) -> None:
+            taken = ticket.assignee_id not in (None, request.user.pk)
+            if taken and not queue.can_reassign(user=request.user, ticket=ticket):
+                raise services.TicketError(
+                    str(_("a colleague already has it; ask them or a team lead.")),
+                    code="assigned",
+                )
+            services.ticket_reassign(ticket=ticket, actor=request.user, assignee=request.user)
+
+        self._for_each(request, tickets, take)
 
     @admin.action(description=_("Assign to the chosen agent"), permissions=["reassign"])
     def assign_to_agent(self, request, tickets):
@@ -381,20 +391,16 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Merge duplicates into the oldest"))
     def merge_duplicates(self, request, tickets):
-        chosen = list(tickets.order_by("created_at", "id"))
-        if len(chosen) < 2:
-            self.message_user(request, _("Choose at least two tickets to merge."), messages.ERROR)
-            return
-        target, *duplicates = chosen
+        chosen = list(tickets)
         try:
-            services.ticket_merge(target=target, duplicates=duplicates, actor=request.user)
+            target = services.ticket_merge(tickets=chosen, actor=request.user)
         except services.TicketError as error:
             self.message_user(request, error.message, messages.ERROR)
             return
         self.message_user(
             request,
-            _("%(count)d tickets merged into %(reference)s.")
-            % {"count": len(duplicates), "reference": target.reference},
+            _("%(count)d tickets merged into %(reference)s; the customer was sent a new link.")
+            % {"count": len(chosen) - 1, "reference": target.reference},
         )
 
     def _move(self, request, tickets, status: str) -> None:
@@ -430,7 +436,7 @@ class TicketAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": (*AgentTicketForm.Meta.fields, "description")})]
-        work = ["status", "priority"]
+        work = ["status", "priority", "loaded_at"]
         if queue.can_reassign(user=request.user, ticket=obj):
             work += ["team", "assignee"]
         else:
@@ -445,7 +451,6 @@ class TicketAdmin(admin.ModelAdmin):
                         ("customer_name", "customer_email"),
                         "wallet_account_id",
                         "transaction_link",
-                        "same_transaction",
                     )
                 },
             ),
@@ -535,6 +540,7 @@ class TicketAdmin(admin.ModelAdmin):
                         body=reply_form.cleaned_data["body"],
                         is_internal=reply_form.cleaned_data["is_internal"],
                         seen_up_to=reply_form.cleaned_data["seen_up_to"],
+                        client_id=reply_form.cleaned_data["client_id"],
                     )
                 except services.TicketError as error:
                     reply_form.add_error(None, error.message)
@@ -557,6 +563,7 @@ class TicketAdmin(admin.ModelAdmin):
             "workspace": workspace,
             "reply_form": reply_form,
             "viewers": viewers_record(ticket_id=ticket.pk, user=request.user),
+            "reply_key": uuid4(),
             "viewers_url": reverse("admin:tickets_ticket_viewers", args=[ticket.pk]),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
@@ -629,20 +636,6 @@ class TicketAdmin(admin.ModelAdmin):
             '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>',
             url,
             ticket.transaction_hash,
-        )
-
-    @admin.display(description=_("same transaction"))
-    def same_transaction(self, ticket: Ticket) -> str:
-        others = selectors.tickets_sharing_hash(ticket=ticket)[:20]
-        if not others:
-            return "-"
-        return format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            (
-                (reverse("admin:tickets_ticket_change", args=[other.pk]), other.reference)
-                for other in others
-            ),
         )
 
 

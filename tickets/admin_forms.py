@@ -43,6 +43,8 @@ class AgentReplyForm(forms.Form):
         label=_("Canned reply"), required=False, coerce=int, empty_value=None
     )
     seen_up_to = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    # One per rendered page: the same form sent twice is stored and emailed once.
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, canned_replies: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -102,7 +104,13 @@ class QueueActionForm(ActionForm):
 
 
 class TicketWorkForm(forms.ModelForm):
-    """The fields an agent changes on the ticket page; each change goes through a service."""
+    """The fields an agent changes on the ticket page; each change goes through a service.
+
+    `loaded_at` is the ticket's last activity when the page was drawn: if anyone has changed or
+    written on the ticket since, the form is refused rather than undoing their change.
+    """
+
+    loaded_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Ticket
@@ -113,6 +121,21 @@ class TicketWorkForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "assignee" in self.fields:
             self.fields["assignee"].queryset = agent_choices()
+        if self.instance.pk and "loaded_at" in self.fields:
+            self.fields["loaded_at"].initial = self.instance.updated_at
+
+    def clean(self):
+        cleaned = super().clean()
+        loaded_at = cleaned.get("loaded_at")
+        if self.instance.pk and loaded_at is not None and loaded_at != self.instance.updated_at:
+            raise forms.ValidationError(
+                _(
+                    "This ticket changed after you opened it (see its history and conversation). "
+                    "Nothing was saved: check it and save again."
+                ),
+                code="stale",
+            )
+        return cleaned
 
     def clean_status(self) -> str:
         status = self.cleaned_data["status"]

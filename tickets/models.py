@@ -328,7 +328,11 @@ class GuardEvent(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("guard event")
         verbose_name_plural = _("guard events")
-        indexes = [models.Index(fields=["created_at"], name="guard_events_created_idx")]
+        indexes = [
+            models.Index(fields=["created_at"], name="guard_events_created_idx"),
+            # The ticket page looks up refusals from the customer's address, in any case.
+            models.Index(Upper("customer_email"), name="guard_events_email_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} via {self.source}"

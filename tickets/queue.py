@@ -102,7 +102,11 @@ def can_reassign(*, user: AbstractBaseUser, ticket: Ticket) -> bool:
 # (stopped while the ticket waits on the customer), none once the ticket is solved.
 NEXT_DUE = Case(
     When(status__in=SOLVED_STATUSES, then=Value(None)),
-    When(first_responded_at__isnull=True, then=F("first_response_due")),
+    When(
+        first_responded_at__isnull=True,
+        first_response_due__isnull=False,
+        then=F("first_response_due"),
+    ),
     When(Q(status=Status.PENDING) | Q(resolution_paused_at__isnull=False), then=Value(None)),
     default=F("resolution_due"),
     output_field=DateTimeField(),
@@ -114,11 +118,8 @@ def _first_response_running() -> Q:
 
 
 def _resolution_running() -> Q:
-    return Q(
-        status__in=WORKING_STATUSES,
-        first_responded_at__isnull=False,
-        resolution_paused_at__isnull=True,
-    )
+    # As in tickets.sla: the resolution clock runs from the start, paused while pending.
+    return Q(status__in=WORKING_STATUSES, resolution_paused_at__isnull=True)
 
 
 def breached_q(now: datetime) -> Q:
@@ -226,7 +227,7 @@ def sla_clock(ticket: Ticket, *, now: datetime | None = None) -> SlaClock:
     now = now or timezone.now()
     if ticket.status in SOLVED_STATUSES:
         return SlaClock("none", str(_("Solved")), None, "")
-    if ticket.first_responded_at is None:
+    if ticket.first_responded_at is None and ticket.first_response_due is not None:
         clock, due, warn = (
             "first_response",
             ticket.first_response_due,
@@ -296,7 +297,11 @@ def ticket_workspace(*, ticket: Ticket, agent: AbstractBaseUser) -> Workspace:
         ),
         history=list(ticket.events.select_related("actor").order_by("-created_at", "-id")[:200]),
         canned_replies=canned_replies(ticket=ticket, agent=agent),
-        same_transaction=list(selectors.tickets_sharing_hash(ticket=ticket)[:20]),
+        same_transaction=list(
+            selectors.tickets_sharing_hash(ticket=ticket).filter(
+                pk__in=tickets_visible_to(agent).values("pk")
+            )[:20]
+        ),
     )
 
 

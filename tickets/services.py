@@ -23,6 +23,7 @@ from tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    new_access_key,
     new_reference,
     private_storage,
 )
@@ -168,6 +169,7 @@ def message_post_agent(
     body: str,
     is_internal: bool = False,
     seen_up_to: int | None = None,
+    client_id: UUID | None = None,
 ) -> Message:
     """An agent's reply (emailed to the customer) or internal note (never shown to them).
 
@@ -175,6 +177,11 @@ def message_post_agent(
     has written since, the reply is refused, so it never silently crosses theirs.
     """
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if client_id is not None:
+        # The same form sent twice (a double click, a resubmitted page): stored and sent once.
+        sent = Message.objects.filter(ticket=ticket, client_id=client_id).first()
+        if sent is not None:
+            return sent
     if not body.strip():
         raise TicketError(str(_("Write a message first.")), code="empty")
     if (
@@ -191,7 +198,14 @@ def message_post_agent(
             code="stale",
         )
     message = _message_save(
-        ticket, AuthorKind.AGENT, body, Channel.WEB, (), author, is_internal=is_internal
+        ticket,
+        AuthorKind.AGENT,
+        body,
+        Channel.WEB,
+        (),
+        author,
+        is_internal=is_internal,
+        client_id=client_id,
     )
     if not is_internal and ticket.first_responded_at is None:
         # The first agent reply stops the first-response clock.
@@ -257,20 +271,28 @@ def ticket_reassign(
 
 
 @transaction.atomic
-def ticket_merge(
-    *, target: Ticket, duplicates: Sequence[Ticket], actor: AbstractBaseUser
-) -> Ticket:
-    """Fold duplicate tickets of the same customer into `target`: their messages (and files)
-    move over in order, each duplicate is closed with a pointer to the target."""
-    ids = sorted({ticket.pk for ticket in duplicates} - {target.pk})
-    if not ids:
+def ticket_merge(*, tickets: Sequence[Ticket], actor: AbstractBaseUser) -> Ticket:
+    """Fold duplicate tickets of one customer into the oldest still open: their messages (and
+    files) move over in order, each copy is closed with a pointer to it.
+
+    Customers are known only by the address they typed, so anyone could have filed one of the
+    copies: the merged ticket gets a new private link, mailed to that address, and every link
+    given out before stops working.
+    """
+    ids = sorted({ticket.pk for ticket in tickets})
+    if len(ids) < 2:
         raise TicketError(str(_("Choose at least two tickets to merge.")), code="merge_nothing")
-    locked = {
-        ticket.pk: ticket
-        for ticket in Ticket.objects.select_for_update().filter(pk__in=[target.pk, *ids])
-    }
-    target = locked[target.pk]
-    others = [locked[pk] for pk in ids if pk in locked]
+    locked = list(
+        Ticket.objects.select_for_update().filter(pk__in=ids).order_by("created_at", "id")
+    )
+    still_open = [ticket for ticket in locked if ticket.is_open]
+    if not still_open:
+        raise TicketError(
+            str(_("All these tickets are solved; reopen the one to keep first.")),
+            code="merge_all_solved",
+        )
+    target = still_open[0]
+    others = [ticket for ticket in locked if ticket.pk != target.pk]
     for other in others:
         if other.customer_email.lower() != target.customer_email.lower():
             raise TicketError(
@@ -294,7 +316,9 @@ def ticket_merge(
         _event(other, TicketEvent.Kind.MERGED, "merged_into", "", target.reference, actor=actor)
         if other.status != Status.CLOSED:
             _set_status(other, Status.CLOSED, actor=actor)
-    target.save(update_fields=["updated_at"])
+    target.access_key = new_access_key()
+    target.save(update_fields=["access_key", "updated_at"])
+    ticket_send_link(ticket=target)
     return target
 
 
@@ -361,6 +385,7 @@ def _message_save(
     stored_files: list[str] | None = None,
     *,
     is_internal: bool = False,
+    client_id: UUID | None = None,
 ) -> Message:
     stored_files = [] if stored_files is None else stored_files
     message = Message.objects.create(
@@ -370,6 +395,7 @@ def _message_save(
         body=body,
         channel=channel,
         is_internal=is_internal,
+        client_id=client_id,
     )
     for attachment in attachments:
         stored = Attachment(
@@ -408,6 +434,8 @@ def _set_status(ticket: Ticket, status: str, *, actor: AbstractBaseUser | None) 
         ticket.resolved_at = now
     elif status == Status.CLOSED:
         ticket.closed_at = now
+        # Closed without being resolved first is solved too (the queue and the dashboard ask).
+        ticket.resolved_at = ticket.resolved_at or now
     elif status == Status.OPEN:
         ticket.resolved_at = None
         ticket.closed_at = None

@@ -18,6 +18,19 @@
     });
   }
 
+  // The reply box and the ticket's fields are two forms: saving the fields would drop a draft.
+  const replyForm = document.getElementById("reply-form");
+  if (body && replyForm) {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form === replyForm) return;
+      form.addEventListener("submit", function (event) {
+        if (body.value.trim() && !window.confirm(replyForm.dataset.draftWarning)) {
+          event.preventDefault();
+        }
+      });
+    });
+  }
+
   const box = document.getElementById("also-viewing");
   if (box && box.dataset.url) {
     const names = box.querySelector(".viewer-names");

@@ -100,3 +100,36 @@ def test_each_broadcast_names_the_message_before_it_in_the_conversation(
     payloads = [event["payload"] for event in sent if event["type"] == "chat.message"]
     mine = [p for p in payloads if p["conversation"] == str(conversation.public_id)]
     assert [(p["id"], p["prev"]) for p in mine] == [(first.pk, opening.pk), (second.pk, first.pk)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_prev_names_a_message_committed_while_the_post_waited_for_the_lock(postgres, monkeypatch):
+    """Two posts race: the second waits on the row lock while the first commits its message."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    sent = []
+    monkeypatch.setattr(services, "_broadcast", lambda group, event: sent.append(event))
+    conversation = make_conversation()
+
+    def second_post() -> None:
+        try:
+            post(conversation, body="second")
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        Conversation.objects.select_for_update().get(pk=conversation.pk)
+        first = Message.objects.create(
+            ticket_id=conversation.ticket_id, author_kind="customer", body="first", channel="chat"
+        )
+        racer = threading.Thread(target=second_post)
+        racer.start()
+        time.sleep(0.5)  # the second post is now waiting for the lock
+    racer.join(10)
+
+    second = sent[-1]["payload"]
+    assert second["body"] == "second"
+    assert second["prev"] == first.pk

@@ -235,13 +235,14 @@ def test_assign_to_me_priority_and_close_in_bulk_write_the_history(client, agent
 
 def test_an_action_without_its_choice_changes_nothing_and_says_why(client, agent):
     ticket = new_ticket()
+    before = ticket.priority
     response = client.post(
         LIST,
         {"action": "set_priority", "priority": "", "_selected_action": [ticket.pk]},
         follow=True,
     )
     ticket.refresh_from_db()
-    assert ticket.priority != ""
+    assert ticket.priority == before
     assert "Choose a priority first." in response.content.decode()
 
 
@@ -274,7 +275,12 @@ def test_merging_duplicates_moves_the_messages_and_closes_the_copies(client, age
 
 def reply(client, ticket, body, **extra):
     page = client.get(change_url(ticket))
-    data = {"_reply": "1", "body": body, "seen_up_to": page.context["workspace"].seen_up_to}
+    data = {
+        "_reply": "1",
+        "body": body,
+        "seen_up_to": page.context["workspace"].seen_up_to,
+        "client_id": str(page.context["reply_key"]),
+    }
     data.update(extra)
     return client.post(change_url(ticket), data)
 
@@ -287,7 +293,7 @@ def test_the_page_shows_evidence_thread_notes_history_and_guard_events(client, a
 
     page = client.get(change_url(ticket)).content.decode()
 
-    assert page.index("Evidence") < page.index("Conversation") < page.index("History")
+    assert page.index("Evidence") < page.index("Conversation") < page.index('id="history-title"')
     assert "BTC" in page
     assert "Checking the chain." in page
     assert "internal note" in page
@@ -315,7 +321,12 @@ def test_a_reply_based_on_a_stale_page_is_refused_and_the_draft_kept(client, age
 
     response = client.post(
         change_url(ticket),
-        {"_reply": "1", "body": "My late answer", "seen_up_to": stale_page},
+        {
+            "_reply": "1",
+            "body": "My late answer",
+            "seen_up_to": stale_page,
+            "client_id": "5f0c3a34-1d0e-4d8e-9f43-0a8b0c9d1e2f",
+        },
     )
 
     assert response.status_code == 200
@@ -338,6 +349,7 @@ def test_a_canned_reply_is_inserted_with_placeholders_without_javascript(client,
             "canned": "0",
             "body": "Hi.",
             "seen_up_to": page.seen_up_to,
+            "client_id": "5f0c3a34-1d0e-4d8e-9f43-0a8b0c9d1e2f",
         },
     )
     body = response.context["reply_form"]["body"].value()
@@ -397,3 +409,111 @@ def test_an_impossible_status_change_is_a_form_error(client, agent):
     assert "cannot become" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
+
+
+def test_a_merge_keeps_the_oldest_open_ticket_and_replaces_its_private_link(
+    client, agent, django_capture_on_commit_callbacks
+):
+    from tickets.links import ticket_token
+
+    solved = new_ticket(status=Status.CLOSED)
+    filed_by_someone = new_ticket()
+    newer = new_ticket()
+    old_link = ticket_token(filed_by_someone)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"{LIST}?view=all",
+            {
+                "action": "merge_duplicates",
+                "_selected_action": [solved.pk, filed_by_someone.pk, newer.pk],
+            },
+        )
+
+    filed_by_someone.refresh_from_db()
+    assert filed_by_someone.status == Status.NEW  # the oldest open one is kept
+    assert Message.objects.filter(ticket=filed_by_someone).count() == 3
+    assert ticket_token(filed_by_someone) != old_link
+    assert client.get(reverse("tickets:detail", args=[old_link])).status_code != 200
+    assert mail.outbox[-1].to == ["mei@example.com"]
+
+
+def test_merging_only_solved_tickets_is_refused(client, agent):
+    first = new_ticket(status=Status.CLOSED)
+    second = new_ticket(status=Status.RESOLVED)
+    response = client.post(
+        f"{LIST}?view=all",
+        {"action": "merge_duplicates", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+    assert "reopen the one to keep first" in response.content.decode()
+    assert Message.objects.filter(ticket=first).count() == 1
+
+
+def test_an_agent_cannot_take_a_colleagues_ticket_with_assign_to_me(client, agent):
+    colleague = make_agent("transactions")
+    theirs = new_ticket(assignee=colleague)
+    free = new_ticket()
+    client.post(LIST, {"action": "assign_to_me", "_selected_action": [theirs.pk, free.pk]})
+    theirs.refresh_from_db()
+    free.refresh_from_db()
+    assert theirs.assignee == colleague
+    assert free.assignee == agent
+
+
+def test_a_reply_sent_twice_is_stored_and_emailed_once(
+    client, agent, django_capture_on_commit_callbacks
+):
+    ticket = new_ticket()
+    page = client.get(change_url(ticket)).context
+    data = {
+        "_reply": "1",
+        "body": "Your transfer is confirmed.",
+        "seen_up_to": page["workspace"].seen_up_to,
+        "client_id": str(page["reply_key"]),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(change_url(ticket), data)
+        client.post(change_url(ticket), data)
+    assert ticket.messages.filter(body="Your transfer is confirmed.").count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_saving_fields_from_a_stale_page_is_refused(client, agent):
+    ticket = new_ticket(priority="high")
+    form = client.get(change_url(ticket)).context["adminform"].form
+    loaded_at = form["loaded_at"].value()
+    colleague = make_agent("transactions")
+    services.ticket_change_status(ticket=ticket, status=Status.PENDING, actor=colleague)
+
+    response = client.post(
+        change_url(ticket), {"status": "open", "priority": "low", "loaded_at": loaded_at}
+    )
+
+    assert response.status_code == 200
+    assert "changed after you opened it" in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority) == (Status.PENDING, "high")
+
+
+def test_recently_solved_includes_tickets_closed_without_resolving(client, agent):
+    ticket = new_ticket()
+    services.ticket_change_status(ticket=ticket, status=Status.CLOSED, actor=agent)
+    assert listed(client.get(LIST, {"view": "solved"})) == {ticket.reference}
+
+
+def test_other_teams_agents_get_nothing_from_the_side_endpoints(client, agent):
+    ticket = new_ticket()
+    other_ticket = new_ticket()
+    upload = png_upload("proof.png")
+    services.message_post_customer(
+        ticket=other_ticket,
+        body="Screenshot.",
+        attachments=[services.NewAttachment(upload=upload, checked=check_attachment(upload))],
+    )
+    attachment = other_ticket.messages.get(attachments__isnull=False).attachments.get()
+    # An attachment of another ticket, through this ticket's URL:
+    crossed = reverse("admin:tickets_ticket_attachment", args=[ticket.pk, attachment.pk])
+    assert client.get(crossed).status_code == 404
+
+    client.force_login(make_agent("payments"))
+    assert client.get(reverse("admin:tickets_ticket_viewers", args=[ticket.pk])).status_code == 404
