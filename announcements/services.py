@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from announcements import selectors
 from announcements.models import Announcement
+from tickets.agent_guard import agent_message_problem
 from tickets.models import Ticket
 from tickets.services import message_post_agent
 
@@ -47,6 +48,8 @@ def announcement_reply_all(
         raise AnnouncementError(
             str(_("Write the reply first: an empty reply cannot be sent.")), code="empty_body"
         )
+    if problem := agent_message_problem(body):
+        raise AnnouncementError(problem, code="agent_guard")
     ticket_ids = list(
         selectors.announcement_open_tickets(announcement=announcement).values_list("pk", flat=True)
     )

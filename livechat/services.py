@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from livechat import broadcast, selectors
 from livechat.models import Conversation
 from tickets import services as ticket_services
+from tickets.agent_guard import agent_message_problem
 from tickets.models import AgentProfile, AuthorKind, Channel, Message, Status, Team, Ticket
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ def chat_message_post(
     update. A resent client_id fails the insert on its unique constraint and is
     answered with the stored copy.
     """
+    if sender == AuthorKind.AGENT and (problem := agent_message_problem(body)):
+        raise ChatError("agent_guard", problem)
     try:
         with transaction.atomic():
             locked = selectors.conversation_locked_with_last_message(conversation.pk)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets import sla, tasks
+from tickets.agent_guard import agent_message_problem
 from tickets.models import (
     Attachment,
     AuthorKind,
@@ -184,6 +185,8 @@ def message_post_agent(
             return sent
     if not body.strip():
         raise TicketError(str(_("Write a message first.")), code="empty")
+    if not is_internal and (problem := agent_message_problem(body)):
+        raise TicketError(problem, code="agent_guard")
     if (
         seen_up_to is not None
         and Message.objects.filter(ticket=ticket, id__gt=seen_up_to).exclude(author=author).exists()

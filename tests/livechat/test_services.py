@@ -133,3 +133,15 @@ def test_prev_names_a_message_committed_while_the_post_waited_for_the_lock(postg
     second = sent[-1]["payload"]
     assert second["body"] == "second"
     assert second["prev"] == first.pk
+
+
+def test_an_agent_chat_message_asking_for_a_secret_is_refused_and_not_stored(agent):
+    conversation = make_conversation()
+    before = Message.objects.count()
+    with pytest.raises(ChatError) as refused:
+        post(conversation, sender="agent", author=agent, body="Please share your private key.")
+    assert refused.value.code == "agent_guard"
+    assert Message.objects.count() == before
+    # Customers may write such words (the customer guard handles real secrets separately).
+    post(conversation, body="Someone asked me to share my private key, is that you?")
+    assert Message.objects.count() == before + 1

@@ -517,3 +517,16 @@ def test_other_teams_agents_get_nothing_from_the_side_endpoints(client, agent):
 
     client.force_login(make_agent("payments"))
     assert client.get(reverse("admin:tickets_ticket_viewers", args=[ticket.pk])).status_code == 404
+
+
+def test_a_reply_asking_for_a_secret_is_stopped_and_the_draft_kept(client, agent):
+    ticket = new_ticket()
+    response = reply(client, ticket, "To unlock the account, send me your recovery phrase.")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "never ask customers" in page
+    assert "send me your recovery phrase" in page  # still in the reply box
+    assert not ticket.messages.filter(author=agent).exists()
+    # The same words as an internal note stay inside the desk and are allowed.
+    reply(client, ticket, "Caller asked whether to send me your recovery phrase.", is_internal="on")
+    assert ticket.messages.filter(author=agent, is_internal=True).count() == 1
