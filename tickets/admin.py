@@ -25,7 +25,6 @@ from tickets import queue, selectors, services
 from tickets.admin_forms import AgentReplyForm, QueueActionForm, TicketWorkForm
 from tickets.models import (
     AgentProfile,
-    Attachment,
     Channel,
     GuardEvent,
     RoutingRule,
@@ -594,7 +593,9 @@ class TicketAdmin(admin.ModelAdmin):
         ticket = self.get_object(request, unquote(object_id))
         if ticket is None or not self.has_view_permission(request, ticket):
             raise Http404("no such ticket")
-        found = ticket_attachment(ticket=ticket, attachment_id=attachment_id)
+        found = selectors.attachment_for_ticket(
+            ticket=ticket, attachment_id=attachment_id, include_internal=True
+        )
         if found is None:
             raise Http404("no such attachment")
         return attachment_response(found)
@@ -647,11 +648,6 @@ def _as_get(request: HttpRequest) -> HttpRequest:
     return again
 
 
-def ticket_attachment(*, ticket: Ticket, attachment_id: int) -> Attachment | None:
-    """Any attachment of the ticket, internal notes' included (agents only)."""
-    return Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
-
-
 def viewers_record(*, ticket_id: int, user) -> list[str]:
     """Note that `user` is looking at the ticket now; the others seen in the last minute."""
     key = f"ticket-viewers:{ticket_id}"
@@ -661,17 +657,10 @@ def viewers_record(*, ticket_id: int, user) -> list[str]:
         for viewer, entry in (cache.get(key) or {}).items()
         if now - entry[1] < VIEWERS_SECONDS
     }
-    name = _viewer_name(user)
+    name = selectors.agent_display_name(user)
     seen[user.pk] = (name, now)
     cache.set(key, seen, VIEWERS_SECONDS)
     return sorted(entry[0] for viewer, entry in seen.items() if viewer != user.pk)
-
-
-def _viewer_name(user) -> str:
-    try:
-        return user.agent_profile.display_name
-    except AgentProfile.DoesNotExist:
-        return user.get_short_name() or user.get_username()
 
 
 @admin.register(GuardEvent)

@@ -53,6 +53,11 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# A ticket still being worked on, and one that is done; Ticket.is_open says which.
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+SOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
 class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
     HIGH = "high", _("High")
@@ -208,7 +213,7 @@ class Ticket(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in {Status.RESOLVED, Status.CLOSED}
+        return self.status not in SOLVED_STATUSES
 
     def can_move_to(self, status: str) -> bool:
         return status in STATUS_TRANSITIONS[self.status]

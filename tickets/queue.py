@@ -30,11 +30,19 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets import selectors
 from tickets.forms import evidence_display
-from tickets.models import AgentProfile, Attachment, Status, TeamMembership, Ticket
+from tickets.models import (
+    OPEN_STATUSES,
+    SOLVED_STATUSES,
+    AgentProfile,
+    Attachment,
+    Status,
+    TeamMembership,
+    Ticket,
+)
+from tickets.sla import FIRST_RESPONSE_RUNNING, RESOLUTION_RUNNING
 
-OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
-WORKING_STATUSES = (Status.NEW, Status.OPEN)
-SOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+# New or open: still in an agent's hands (not waiting on the customer); the resolution clock runs.
+WORKING_STATUSES = RESOLUTION_RUNNING
 RECENTLY_SOLVED_DAYS = 7
 QUEUE_COUNT_CAP = 999
 
@@ -114,12 +122,12 @@ NEXT_DUE = Case(
 
 
 def _first_response_running() -> Q:
-    return Q(status__in=OPEN_STATUSES, first_responded_at__isnull=True)
+    return Q(status__in=FIRST_RESPONSE_RUNNING, first_responded_at__isnull=True)
 
 
 def _resolution_running() -> Q:
     # As in tickets.sla: the resolution clock runs from the start, paused while pending.
-    return Q(status__in=WORKING_STATUSES, resolution_paused_at__isnull=True)
+    return Q(status__in=RESOLUTION_RUNNING, resolution_paused_at__isnull=True)
 
 
 def breached_q(now: datetime) -> Q:
@@ -310,14 +318,10 @@ def canned_replies(*, ticket: Ticket, agent: AbstractBaseUser) -> list[str]:
 
     Placeholders: {name} (the customer), {reference}, {agent} (the agent's display name).
     """
-    try:
-        agent_name = agent.agent_profile.display_name
-    except AgentProfile.DoesNotExist:
-        agent_name = agent.get_short_name() or agent.get_username()
     values = {
         "name": ticket.customer_name or ticket.customer_email,
         "reference": ticket.reference,
-        "agent": agent_name,
+        "agent": selectors.agent_display_name(agent),
     }
     with translation.override(ticket.language or None):
         return [_fill(str(text), values) for text in settings.SUPPORT_CANNED_REPLIES]

@@ -34,14 +34,21 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from livechat.models import Conversation
-from tickets.models import SECRET_KIND_CHOICES, Channel, GuardEvent, ProblemType, Status, Ticket
+from tickets.models import (
+    OPEN_STATUSES,
+    SECRET_KIND_CHOICES,
+    Channel,
+    GuardEvent,
+    ProblemType,
+    Status,
+    Ticket,
+)
 
 PERIOD_CHOICES = (7, 30, 90)
 DEFAULT_PERIOD_DAYS = 30
 CACHE_SECONDS = 60
 # Bump the version when DashboardData changes shape: an old pickled payload must not be read.
 CACHE_KEY = "tickets:dashboard:v1:{days}:{time_zone}"
-OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 RATINGS = (1, 2, 3, 4, 5)
 # Open tickets by time since they were opened: (key, lower bound in days, upper bound in days).
 BACKLOG_BUCKETS = (

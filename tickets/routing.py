@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from tickets.business_hours import BusinessCalendar, add_business_time
 from tickets.models import (
+    OPEN_STATUSES,
     AgentProfile,
     Priority,
     ProblemType,
     RoutingRule,
     SLAPolicy,
-    Status,
     Team,
     Ticket,
     TicketEvent,
@@ -29,7 +29,6 @@ from tickets.models import (
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 AT_RISK_FRACTION = 0.8
 # Used when no SLAPolicy row covers a ticket: minutes of business time.
 FALLBACK_TARGETS = {

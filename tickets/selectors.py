@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tickets.models import (
+    OPEN_STATUSES,
     AgentProfile,
     Attachment,
     Channel,
@@ -18,12 +19,10 @@ from tickets.models import (
     Message,
     ProblemType,
     RoutingRule,
-    Status,
     Ticket,
 )
 from tickets.validators import explorer_url
 
-OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
 ESTIMATE_CACHE_KEY = "tickets:first-response-estimates"
 ESTIMATE_CACHE_SECONDS = 60
 RECENT_DAYS = 14
@@ -175,12 +174,19 @@ def ticket_guard_events(*, ticket: Ticket) -> QuerySet[GuardEvent]:
     )
 
 
-def attachment_for_ticket(*, ticket: Ticket, attachment_id: int) -> Attachment | None:
-    """An attachment of a customer-visible message of this ticket, or None."""
-    return (
-        Attachment.objects.filter(
-            pk=attachment_id, message__ticket=ticket, message__is_internal=False
-        )
-        .select_related("message")
-        .first()
-    )
+def attachment_for_ticket(
+    *, ticket: Ticket, attachment_id: int, include_internal: bool = False
+) -> Attachment | None:
+    """An attachment of this ticket, or None; internal notes' only for agents (include_internal)."""
+    attachments = Attachment.objects.filter(pk=attachment_id, message__ticket=ticket)
+    if not include_internal:
+        attachments = attachments.filter(message__is_internal=False)
+    return attachments.select_related("message").first()
+
+
+def agent_display_name(user) -> str:
+    """The name an agent goes by on the desk: their profile's, else their account's."""
+    try:
+        return user.agent_profile.display_name
+    except AgentProfile.DoesNotExist:
+        return user.get_short_name() or user.get_username()

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tickets.business_hours import add_business_time, business_time_between
-from tickets.models import Priority, Status, Ticket, TicketEvent
+from tickets.models import OPEN_STATUSES, Priority, Status, Ticket, TicketEvent
 from tickets.routing import agent_pick, team_calendar
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ ESCALATED_PRIORITY = {
     Priority.URGENT: Priority.URGENT,
 }
 RESOLUTION_RUNNING = (Status.NEW, Status.OPEN)
-FIRST_RESPONSE_RUNNING = (Status.NEW, Status.OPEN, Status.PENDING)
+FIRST_RESPONSE_RUNNING = OPEN_STATUSES
 
 
 @dataclass
