@@ -23,6 +23,7 @@ def bench_environment() -> dict[str, str]:
     env.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     env.setdefault("SECRET_KEY", "benchmark-only-secret-key-" + "x" * 30)
     env["DEBUG"] = "0"
+    env["SECURE_SSL_REDIRECT"] = "0"  # the benchmark speaks plain HTTP on loopback
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     env.setdefault("STATIC_ROOT", str(Path(tempfile.gettempdir()) / "wallet-support-bench-static"))

@@ -11,6 +11,7 @@ from faq import scams, selectors, services
 from faq.channels import channel_guide
 from faq.forms import SearchForm, VoteForm
 from faq.scams import looks_like_fake_support
+from security.ratelimit import rate_limit_hit, rate_limited_json, rate_limited_page
 from tickets.selectors import first_response_table
 
 VISITOR_SESSION_KEY = "faq_visitor"
@@ -86,6 +87,11 @@ def article_detail(request: HttpRequest, category: str, article: str) -> HttpRes
 @require_POST
 def article_vote(request: HttpRequest, category: str, article: str) -> HttpResponse:
     article_obj = selectors.article_get(slug=article)
+    if limited := rate_limit_hit(request, "faq_vote"):
+        if wants_json(request):
+            return rate_limited_json(limited)
+        back_url = f"{article_obj.get_absolute_url()}#helpful"
+        return rate_limited_page(request, limited, back_url=back_url)
     form = VoteForm(request.POST)
     if not form.is_valid():
         error = form.errors["helpful"][0]

@@ -1,6 +1,7 @@
 """WebSocket consumers of the live chat (docs/chat-protocol.md): thin, validating each frame and
 calling a service; broadcasts come from the services after commit."""
 
+import functools
 import json
 import time
 from collections import deque
@@ -19,19 +20,24 @@ from livechat.limits import (
 )
 from livechat.models import Conversation
 from livechat.services import AGENTS_GROUP, ChatError
-from tickets.models import GuardEvent
+from security.ratelimit import rate_limit_hit_client
+from security.sockets import session_sockets_group, user_sockets_group
+from security.two_factor import session_verified
+from tickets.models import GuardEvent, Message
 from tickets.protection import refuse_secrets
 from tickets.services import guard_refusals_record
 
 FORBIDDEN = 4403
+SESSION_ENDED = 4401
 VISITOR_SESSION_KEY = "chat_visitor"
 
 
 class ProtocolError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after = retry_after
 
 
 def parse_client_id(value: object) -> UUID:
@@ -58,6 +64,27 @@ def parse_after(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ProtocolError("invalid", _("after must be a message id."))
     return value
+
+
+def socket_client(scope: dict) -> dict[str, str | None]:
+    """The address and session key a socket's messages are counted against."""
+    client = scope.get("client")
+    session = scope.get("session")
+    return {
+        "address": client[0] if client else None,
+        "session_key": session.session_key if session is not None else None,
+    }
+
+
+def visitor_message_post(
+    *, address: str | None, session_key: str | None, **message
+) -> tuple[Message, bool]:
+    """Count a visitor's message against the cache-backed limits, then store it: both in the
+    database thread, so the cache call never blocks the event loop. A refused one is not stored."""
+    limited = rate_limit_hit_client("chat_message", address=address, session_key=session_key)
+    if limited:
+        raise ProtocolError("rate_limited", limited.message, retry_after=limited.retry_after)
+    return services.chat_message_post(**message)
 
 
 def stored_copy(message, conversation: Conversation) -> dict:
@@ -101,7 +128,7 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
         try:
             await getattr(self, handler)(content)
         except ProtocolError as error:
-            await self.send_error(error.code, error.message)
+            await self.send_error(error.code, error.message, retry_after=error.retry_after)
         except ChatError as error:
             await self.send_error(error.code, error.message)
 
@@ -115,11 +142,15 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
                 "rate_limited",
                 _("You are sending too fast. Try again in %(seconds)d seconds.")
                 % {"seconds": wait},
+                retry_after=wait,
             )
         self.sent_times.append(now)
 
-    async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": str(message)})
+    async def send_error(self, code: str, message: str, *, retry_after: int | None = None) -> None:
+        event = {"type": "error", "code": code, "message": str(message)}
+        if retry_after is not None:
+            event["retry_after"] = retry_after
+        await self.send_json(event)
 
     async def check_secrets(self, body: str, conversation: Conversation, source: str) -> None:
         refusals = refuse_secrets({"body": body})
@@ -129,13 +160,19 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
             )
             raise ProtocolError("secret_refused", refusals[0].message)
 
-    async def post_message(self, conversation: Conversation, sender: str, author, content) -> None:
-        """Validate, guard and save a message; a resend is answered with the stored copy."""
+    async def post_message(
+        self, conversation: Conversation, sender: str, author, content, *, visitor: bool = False
+    ) -> None:
+        """Validate, guard and save a message; a resend is answered with the stored copy. A
+        visitor's message is counted against the cache-backed limits too."""
         self.check_rate()
         body = parse_body(content.get("body"))
         client_id = parse_client_id(content.get("client_id"))
         await self.check_secrets(body, conversation, GuardEvent.Source.CHAT)
-        message, created = await database_sync_to_async(services.chat_message_post)(
+        post = services.chat_message_post
+        if visitor:
+            post = functools.partial(visitor_message_post, **socket_client(self.scope))
+        message, created = await database_sync_to_async(post)(
             conversation=conversation,
             sender=sender,
             body=body,
@@ -194,7 +231,8 @@ class ChatConsumer(ChatProtocolConsumer):
 
     async def on_message(self, content: dict) -> None:
         author = self.scope.get("user") if self.role == "agent" else None
-        await self.post_message(self.conversation, self.role, author, content)
+        visitor = self.role == "customer"
+        await self.post_message(self.conversation, self.role, author, content, visitor=visitor)
 
     async def on_typing(self, content: dict) -> None:
         await self.channel_layer.group_send(
@@ -241,8 +279,15 @@ class AgentConsumer(ChatProtocolConsumer):
         if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
             await self.close(code=FORBIDDEN)
             return
+        session = self.scope.get("session")
+        if not await database_sync_to_async(session_verified)(user, session):
+            await self.close(code=FORBIDDEN)
+            return
         self.user = user
         self.groups_joined: set[str] = set()
+        # Log-out, a new password or a lost role closes this socket (security.sockets).
+        await self.join(user_sockets_group(user.pk))
+        await self.join(session_sockets_group(session.session_key))
         await self.join(AGENTS_GROUP)
         await self.accept()
         snapshot = await database_sync_to_async(selectors.queue_snapshot)(agent=user)
@@ -257,6 +302,9 @@ class AgentConsumer(ChatProtocolConsumer):
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def security_revoke(self, event: dict) -> None:
+        await self.close(code=SESSION_ENDED)
 
     async def queue_changed(self, event: dict) -> None:
         snapshot = await database_sync_to_async(selectors.queue_snapshot)(agent=self.user)

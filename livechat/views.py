@@ -4,7 +4,6 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.contrib import messages as flash
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,14 @@ from livechat import selectors, services
 from livechat.consumers import VISITOR_SESSION_KEY
 from livechat.forms import ChatRatingForm, ChatStartForm, VerifyForm
 from livechat.models import Conversation
+from security.decorators import agent_required
+from security.ratelimit import (
+    form_rate_limited,
+    rate_limit_hit,
+    rate_limited_json,
+    rate_limited_page,
+    rate_limited_render,
+)
 from tickets.models import AgentProfile, GuardEvent, ProblemType, Ticket
 from tickets.protection import refuse_secrets
 from tickets.services import guard_refusals_record
@@ -61,6 +68,9 @@ def chat_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def chat_start(request: HttpRequest) -> HttpResponse:
     """Open a conversation (form or JSON), or file a ticket when nobody can answer."""
+    limited = rate_limit_hit(request, "chat_start")
+    if limited and wants_json(request):
+        return rate_limited_json(limited)
     if request.content_type == "application/json":
         try:
             payload = json.loads(request.body or b"{}")
@@ -74,6 +84,10 @@ def chat_start(request: HttpRequest) -> HttpResponse:
     else:
         data = request.POST
     form = ChatStartForm(data)
+    if limited:
+        form = form_rate_limited(form, limited)
+        context = {"form": form, "available": selectors.live_chat_available()}
+        return rate_limited_render(request, "livechat/start.html", context, limited)
     if not form.is_valid():
         if form.refusals:
             guard_refusals_record(
@@ -137,6 +151,15 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
     conversation = own_conversation(request, public_id)
     body = (request.POST.get("body") or "").strip()
     refusals = refuse_secrets({"body": body})
+    if limited := rate_limit_hit(request, "chat_message"):
+        url = reverse("livechat:conversation", args=[public_id])
+        return rate_limited_page(
+            request,
+            limited,
+            back_url=f"{url}#composer",
+            resend_url=request.path,
+            draft="" if refusals else body,
+        )
     if refusals:
         guard_refusals_record(
             refusals=refusals, source=GuardEvent.Source.CHAT, ticket=conversation.ticket
@@ -190,7 +213,7 @@ def conversation_transcript(request: HttpRequest, public_id: str) -> HttpRespons
     return redirect("livechat:conversation", public_id=public_id)
 
 
-@staff_member_required
+@agent_required
 def agent_console(request: HttpRequest) -> HttpResponse:
     profile = AgentProfile.objects.filter(user=request.user).first()
     context = {
@@ -206,6 +229,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     """Is this agent code or ticket reference really ours? Answers without revealing more."""
     form = VerifyForm(request.POST or None)
     result = None
+    if request.method == "POST" and (limited := rate_limit_hit(request, "verify")):
+        form = form_rate_limited(form, limited, field="code")
+        context = {"form": form, "result": None}
+        return rate_limited_render(request, "livechat/verify.html", context, limited)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"].strip().upper()
         agent = (

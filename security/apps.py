@@ -6,3 +6,6 @@ class SecurityConfig(AppConfig):
     name = "security"
     verbose_name = _("Security")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from security import signals  # noqa: F401 - connects the log-in hooks

@@ -1,7 +1,16 @@
-"""The audit log of agents' sensitive actions: written once, never changed or deleted."""
+"""The audit log of agents' sensitive actions (written once, never changed or deleted), and the
+recovery codes of agents' two-factor log-in."""
 
-from django.db import models
+import hashlib
+import secrets
+
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+
+RECOVERY_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+RECOVERY_CODE_LENGTH = 10
+RECOVERY_CODE_COUNT = 10
 
 
 class AuditEvent(models.Model):
@@ -48,3 +57,50 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events cannot be deleted.")
+
+
+def _recovery_code_digest(salt: str, code: str) -> str:
+    normalised = "".join(code.split()).replace("-", "").lower()
+    return hashlib.sha256(f"{salt}:{normalised}".encode()).hexdigest()
+
+
+class RecoveryCodeDevice(Device):
+    """One-time recovery codes for an agent who lost their authenticator, as a django-otp
+    device. Only salted hashes are stored: the codes are shown once, when they are made.
+    (django-otp's own static device keeps its codes in clear text.)"""
+
+    salt = models.CharField(max_length=32, editable=False)
+    code_digests = models.JSONField(default=list, editable=False)
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def codes_renew(self) -> list[str]:
+        """Replace every code; returns the new ones (the only time they exist in clear)."""
+        codes = [
+            "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+            for _ in range(RECOVERY_CODE_COUNT)
+        ]
+        self.salt = secrets.token_hex(16)
+        self.code_digests = [_recovery_code_digest(self.salt, code) for code in codes]
+        self.save()
+        return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+    @property
+    def codes_left(self) -> int:
+        return len(self.code_digests)
+
+    def verify_token(self, token) -> bool:
+        if not isinstance(token, str) or not self.salt:
+            return False
+        digest = _recovery_code_digest(self.salt, token)
+        with transaction.atomic():
+            # The row lock makes a code good for exactly one log-in, even in parallel.
+            current = type(self).objects.select_for_update().get(pk=self.pk)
+            if digest not in current.code_digests:
+                return False
+            current.code_digests.remove(digest)
+            current.save(update_fields=["code_digests"])
+        self.code_digests = current.code_digests
+        return True

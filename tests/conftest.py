@@ -39,7 +39,9 @@ def worker_id(request) -> str:
 
 @pytest.fixture(autouse=True)
 def _isolated_services(settings, worker_id):
-    """Give each test worker its own Redis database, and serve static files without a manifest."""
+    """Give each test worker its own Redis database, and serve static files without a manifest.
+    The test client speaks plain HTTP: production's HTTPS redirect is tested on its own."""
+    settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -52,6 +54,15 @@ def _isolated_services(settings, worker_id):
         settings.CHANNEL_LAYERS = {
             "default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": hosts}}
         }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(_isolated_services):
+    """Each test starts with an empty cache: one test's rate-limit counts (every test client
+    posts from 127.0.0.1) and cached values never reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +108,18 @@ def superuser(django_user_model):
     return django_user_model.objects.create_superuser(
         username="admin-fixture", email="admin@example.com", password="a-long-test-password"
     )
+
+
+def login_with_second_factor(client, user) -> None:
+    """Log `user` in on the test client as if they had passed both log-in steps: a confirmed
+    authenticator device, and the session marked verified by it (django-otp's session key)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

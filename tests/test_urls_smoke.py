@@ -5,6 +5,8 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.conftest import login_with_second_factor
+
 # Values for URL parameters, so that parameterised routes are visited too; unknown objects must
 # answer 404 (or a redirect), never 500.
 SAMPLE_KWARGS = {
@@ -50,7 +52,7 @@ def test_smoke_walks_a_meaningful_number_of_urls():
 @pytest.mark.parametrize("path", project_paths())
 def test_every_url_answers_without_server_error(client, superuser, path):
     anonymous = client.get(path)
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
     staff = client.get(path)
 
     assert anonymous.status_code < 500, path

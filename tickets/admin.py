@@ -21,6 +21,8 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
 
+import tickets.privacy_admin  # noqa: F401 (registers the customers' data requests)
+from security.audit import Action, audit_record
 from tickets import queue, selectors, services
 from tickets.admin_forms import AgentReplyForm, QueueActionForm, TicketWorkForm
 from tickets.models import (
@@ -552,6 +554,7 @@ class TicketAdmin(admin.ModelAdmin):
                     return HttpResponseRedirect(request.path)
             request = _as_get(request)
         workspace = queue.ticket_workspace(ticket=ticket, agent=request.user)
+        audit_record(Action.VIEW_TICKET, request=request, ticket_reference=ticket.reference)
         if reply_form is None:
             reply_form = AgentReplyForm(
                 initial={"seen_up_to": workspace.seen_up_to}, canned_replies=canned
@@ -598,6 +601,12 @@ class TicketAdmin(admin.ModelAdmin):
         )
         if found is None:
             raise Http404("no such attachment")
+        audit_record(
+            Action.DOWNLOAD_ATTACHMENT,
+            request=request,
+            ticket_reference=ticket.reference,
+            target=f"attachment {found.pk}",
+        )
         return attachment_response(found)
 
     # --- read-only fields ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from security.audit import Action, audit_record
 from tickets import sla, tasks
 from tickets.agent_guard import agent_message_problem
 from tickets.models import (
@@ -270,6 +271,14 @@ def ticket_reassign(
         _event(ticket, kinds[field], field, old or "", value or "", actor=actor)
     if changed:
         ticket.save(update_fields=[*changed, "updated_at"])
+    moved = {"team", "assignee"} & set(changed)
+    if moved and actor is not None:
+        audit_record(
+            Action.REASSIGN,
+            actor=actor,
+            ticket_reference=ticket.reference,
+            detail={field: getattr(ticket, f"{field}_id") for field in sorted(moved)},
+        )
     return ticket
 
 
@@ -322,6 +331,12 @@ def ticket_merge(*, tickets: Sequence[Ticket], actor: AbstractBaseUser) -> Ticke
     target.access_key = new_access_key()
     target.save(update_fields=["access_key", "updated_at"])
     ticket_send_link(ticket=target)
+    audit_record(
+        Action.MERGE,
+        actor=actor,
+        ticket_reference=target.reference,
+        detail={"merged": [other.reference for other in others]},
+    )
     return target
 
 

@@ -8,6 +8,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from security.ratelimit import (
+    form_rate_limited,
+    rate_limit_hit,
+    rate_limited_page,
+    rate_limited_render,
+)
 from tickets import selectors, services
 from tickets.forms import ContactForm, NewLinkForm, RatingForm, ReplyForm, evidence_display
 from tickets.links import LinkExpired, ticket_from_token, ticket_private_url, ticket_token
@@ -41,6 +47,9 @@ def contact(request: HttpRequest) -> HttpResponse:
         form = ContactForm(problem_type=problem_type)
         return render(request, "tickets/contact.html", {"form": form})
     form = ContactForm(request.POST, request.FILES, problem_type=problem_type)
+    if limited := rate_limit_hit(request, "contact"):
+        form = form_rate_limited(form, limited, hash_fields={"transaction_hash"})
+        return rate_limited_render(request, "tickets/contact.html", {"form": form}, limited)
     if not form.is_valid():
         if form.refusals:
             services.guard_refusals_record(
@@ -122,6 +131,10 @@ def owned(request: HttpRequest, reference: str) -> HttpResponse:
 def reply(request: HttpRequest, token: str) -> HttpResponse:
     ticket = ticket_by_token_or_404(request, token)
     form = ReplyForm(request.POST, request.FILES)
+    if limited := rate_limit_hit(request, "ticket_reply"):
+        form = form_rate_limited(form, limited, field="body")
+        context = _detail_context(ticket, token, reply_form=form)
+        return rate_limited_render(request, "tickets/detail.html", context, limited)
     if not form.is_valid():
         if form.refusals:
             services.guard_refusals_record(
@@ -151,6 +164,8 @@ def change_status(request: HttpRequest, token: str, action: str) -> HttpResponse
     status = {"close": Status.CLOSED, "reopen": Status.OPEN}.get(action)
     if status is None:
         raise Http404("unknown action")
+    if limited := rate_limit_hit(request, "ticket_reply"):
+        return rate_limited_page(request, limited, back_url=reverse("tickets:detail", args=[token]))
     try:
         services.ticket_change_status(ticket=ticket, status=status)
     except services.TicketError as error:
@@ -169,6 +184,10 @@ def change_status(request: HttpRequest, token: str, action: str) -> HttpResponse
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     ticket = ticket_by_token_or_404(request, token)
     form = RatingForm(request.POST)
+    if limited := rate_limit_hit(request, "ticket_reply"):
+        form = form_rate_limited(form, limited, field="rating")
+        context = _detail_context(ticket, token, rating_form=form)
+        return rate_limited_render(request, "tickets/detail.html", context, limited)
     if not form.is_valid():
         context = _detail_context(ticket, token, rating_form=form)
         return render(request, "tickets/detail.html", context, status=400)

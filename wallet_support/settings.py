@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,7 +61,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django's admin on a site that needs the second factor.
+    "security.admin_config.AgentAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wallet_support.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -273,14 +276,67 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Security headers and cookies (Content-Security-Policy, HSTS): see README "Security".
+# No inline script, style or event handler on any page: templates hand data to scripts through
+# data- attributes and json_script (type="application/json", which CSP never runs). The admin
+# needs nothing more. wallet_support.middleware adds this host's ws:/wss: origin for the chat.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browsers honour HSTS over HTTPS only. Preload stays off unless asked for: the preload list is
+# built into browsers, takes months to leave and binds the whole registrable domain, so it is the
+# domain owner's decision; Django's reminder about it (security.W021) is silenced while off.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Plain HTTP is redirected to HTTPS, except the health check that a load balancer probes over
+# HTTP. Behind a TLS proxy this needs BEHIND_HTTPS_PROXY=1, or every request redirects forever.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: pages that post from JavaScript send the form's hidden field.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Rate limits (security/ratelimit.py), counted in the cache.
+# Each scope counts every post (valid or not) per client address and per session; an address
+# limit is generous because a mobile carrier's NAT puts many customers behind one address.
+# Rates are django-ratelimit's "count/period" (10m = ten minutes). A broken cache lets posts
+# through (logged) rather than turning every customer away.
+RATE_LIMITS_ENABLED = True
+RATE_LIMITS = {
+    "contact": {"address": "60/10m", "session": "10/10m"},
+    # Customer replies, status changes and ratings on the ticket page.
+    "ticket_reply": {"address": "120/10m", "session": "20/10m"},
+    "chat_start": {"address": "60/10m", "session": "10/10m"},
+    # On top of the socket's own burst limit (livechat/limits.py).
+    "chat_message": {"address": "1000/10m", "session": "100/10m"},
+    "faq_vote": {"address": "300/10m", "session": "30/10m"},
+    # /verify/ says whether a ticket reference exists: slow down anyone trying them all.
+    "verify": {"address": "100/10m", "session": "20/10m"},
+}
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
 
 # Agents' log-in: two-factor (TOTP with recovery codes) and the lockout (security/two_factor.py).
 LOGIN_URL = "security:login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 OTP_TOTP_ISSUER = env_str("SUPPORT_SITE_NAME", "Wallet Support")
+# The lockout above limits code guesses; django-otp's own per-device back-off would make a
+# mistyped code block the next correct one for seconds, so it is off.
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # The desk's public identity, shown in the header notice and on the security page.
 SUPPORT_SITE_NAME = env_str("SUPPORT_SITE_NAME", "Wallet Support")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("livechat.urls")),
     path("agent/dashboard/", include("tickets.dashboard_urls")),
+    path("agent/", include("security.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

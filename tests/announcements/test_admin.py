@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from announcements.models import Announcement
 from tests.announcements.factories import make_announcement, make_ticket
+from tests.conftest import login_with_second_factor
 from tickets.models import AuthorKind, Message, Status
 from tickets.services import ticket_change_status
 
@@ -46,7 +47,7 @@ def test_changelist_shows_severity_window_types_and_tagged_tickets(client, super
     )
     announcement.tickets.add(make_ticket(), make_ticket())
     make_announcement(title_en="Unpublished draft", is_published=False)
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     response = client.get(reverse("admin:announcements_announcement_changelist"))
 
@@ -73,7 +74,7 @@ def test_changelist_filters_by_time_window(client, superuser, window, shown):
     make_announcement(
         title_en="Ended one", starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=1)
     )
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     response = client.get(
         reverse("admin:announcements_announcement_changelist"), {"window": window}
@@ -85,7 +86,7 @@ def test_changelist_filters_by_time_window(client, superuser, window, shown):
 
 
 def test_staff_add_a_bilingual_announcement(client, superuser):
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     response = client.post(reverse("admin:announcements_announcement_add"), add_form())
 
@@ -99,7 +100,7 @@ def test_staff_add_a_bilingual_announcement(client, superuser):
 
 
 def test_adding_an_announcement_that_ends_before_it_starts_saves_nothing(client, superuser):
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     response = client.post(
         reverse("admin:announcements_announcement_add"),
@@ -112,7 +113,7 @@ def test_adding_an_announcement_that_ends_before_it_starts_saves_nothing(client,
 
 
 def test_adding_an_announcement_without_a_chinese_title_saves_nothing(client, superuser):
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     response = client.post(
         reverse("admin:announcements_announcement_add"), add_form(title_zh_hans="  ")
@@ -125,7 +126,7 @@ def test_adding_an_announcement_without_a_chinese_title_saves_nothing(client, su
 
 def test_change_page_offers_the_reply_to_all_tool(client, superuser):
     announcement = make_announcement()
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     response = client.get(
         reverse("admin:announcements_announcement_change", args=[announcement.pk])
@@ -149,7 +150,7 @@ def test_reply_all_form_sends_one_reply_per_open_ticket(
     announcement.tickets.add(open_ticket, other_open, closed)
     mail.outbox.clear()
     client = Client(enforce_csrf_checks=True)
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     form_page = client.get(reply_all_url(announcement))
     assert form_page.status_code == 200
@@ -174,7 +175,7 @@ def test_reply_all_without_a_csrf_token_is_refused(superuser):
     announcement = make_announcement()
     announcement.tickets.add(make_ticket())
     client = Client(enforce_csrf_checks=True)
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     response = client.post(reply_all_url(announcement), {"body": REPLY})
 
@@ -185,7 +186,7 @@ def test_reply_all_without_a_csrf_token_is_refused(superuser):
 def test_reply_all_with_an_empty_reply_shows_an_error_and_sends_nothing(client, superuser):
     announcement = make_announcement()
     announcement.tickets.add(make_ticket())
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     response = client.post(reply_all_url(announcement), {"body": "   "})
 
@@ -200,7 +201,7 @@ def test_reply_all_needs_the_right_to_change_tickets(client, staff_user):
         Permission.objects.get(codename="change_announcement"),
         Permission.objects.get(codename="view_announcement"),
     )
-    client.force_login(staff_user)
+    login_with_second_factor(client, staff_user)
 
     change_page = client.get(
         reverse("admin:announcements_announcement_change", args=[announcement.pk])

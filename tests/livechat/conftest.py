@@ -11,6 +11,7 @@ from django.test import Client
 
 from livechat.consumers import VISITOR_SESSION_KEY
 from livechat.models import Conversation
+from tests.conftest import login_with_second_factor
 from tests.tickets.factories import make_agent
 from tickets.services import ticket_create
 
@@ -33,7 +34,7 @@ def visitor_cookie(visitor_key: str) -> bytes:
 
 def staff_cookie(user) -> bytes:
     client = Client()
-    client.force_login(user)
+    login_with_second_factor(client, user)
     session_id = client.cookies[settings.SESSION_COOKIE_NAME].value
     return f"{settings.SESSION_COOKIE_NAME}={session_id}".encode()
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from livechat.models import Conversation
+from tests.conftest import login_with_second_factor
 from tests.livechat.conftest import make_conversation
 from tests.tickets import guard_corpus as corpus
 from tests.tickets.factories import make_agent
@@ -218,7 +219,7 @@ def test_agent_console_is_staff_only(client, agent):
     url = reverse("livechat:agent_console")
 
     assert client.get(url).status_code == 302
-    client.force_login(agent)
+    login_with_second_factor(client, agent)
     assert client.get(url).status_code == 200
 
 

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.conftest import login_with_second_factor
 from tickets.models import Ticket
 
 
@@ -10,7 +11,7 @@ from tickets.models import Ticket
 def test_agent_opens_a_phone_ticket_from_the_admin(
     client, superuser, django_capture_on_commit_callbacks
 ):
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -39,7 +40,7 @@ def test_agent_opens_a_phone_ticket_from_the_admin(
 def test_admin_refuses_a_recovery_phrase_typed_by_an_agent(client, superuser):
     from tests.tickets import guard_corpus as corpus
 
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
     phrase = " ".join(corpus.phrase_words("english", 12, 3))
 
     response = client.post(

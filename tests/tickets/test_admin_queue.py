@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.conftest import login_with_second_factor
 from tests.tickets.conftest import png_upload
 from tests.tickets.factories import make_agent
 from tickets import services
@@ -47,7 +48,7 @@ def listed(response) -> set[str]:
 @pytest.fixture
 def agent(client):
     user = make_agent("transactions")
-    client.force_login(user)
+    login_with_second_factor(client, user)
     return user
 
 
@@ -69,13 +70,13 @@ def test_an_agent_sees_only_their_teams_and_their_own_tickets(client, agent):
 
 def test_an_admin_sees_every_team(client, superuser):
     tickets = [new_ticket(code) for code in ("transactions", "payments", "general")]
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
     assert listed(client.get(LIST)) == {ticket.reference for ticket in tickets}
 
 
 def test_staff_without_a_desk_role_cannot_open_the_queue(client, staff_user):
     new_ticket()
-    client.force_login(staff_user)
+    login_with_second_factor(client, staff_user)
     assert client.get(LIST).status_code == 403
 
 
@@ -88,7 +89,7 @@ def test_only_leads_and_admins_get_the_reassign_fields_and_actions(client, agent
     assert "assign_to_me" in actions
 
     lead = make_agent("transactions", is_lead=True)
-    client.force_login(lead)
+    login_with_second_factor(client, lead)
     form = client.get(change_url(ticket)).context["adminform"].form
     assert {"team", "assignee"} <= set(form.fields)
     actions = dict(client.get(LIST).context["action_form"].fields["action"].choices)
@@ -112,7 +113,7 @@ def test_a_lead_cannot_reassign_another_teams_ticket_in_bulk(client):
     own = new_ticket("transactions")
     foreign = new_ticket("payments", assignee=lead)  # visible to the lead, not their team's
     colleague = make_agent("transactions")
-    client.force_login(lead)
+    login_with_second_factor(client, lead)
 
     response = client.post(
         LIST,
@@ -202,7 +203,7 @@ def test_search_finds_a_ticket_by_each_key(client, agent, field, stored, typed):
 
 
 def test_the_list_costs_the_same_queries_for_5_or_40_tickets(client, superuser):
-    client.force_login(superuser)
+    login_with_second_factor(client, superuser)
     for _ in range(5):
         new_ticket(assignee=superuser)
     with CaptureQueriesContext(connection) as few:
@@ -385,7 +386,7 @@ def test_attachments_download_through_the_permission_check(client, agent):
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
 
-    client.force_login(make_agent("payments"))
+    login_with_second_factor(client, make_agent("payments"))
     assert client.get(url).status_code == 404
 
 
@@ -393,7 +394,7 @@ def test_two_agents_on_one_ticket_see_each_other(client, agent):
     ticket = new_ticket()
     client.get(change_url(ticket))
     colleague = make_agent("transactions")
-    client.force_login(colleague)
+    login_with_second_factor(client, colleague)
 
     page = client.get(change_url(ticket))
     viewers = client.get(reverse("admin:tickets_ticket_viewers", args=[ticket.pk])).json()
@@ -515,7 +516,7 @@ def test_other_teams_agents_get_nothing_from_the_side_endpoints(client, agent):
     crossed = reverse("admin:tickets_ticket_attachment", args=[ticket.pk, attachment.pk])
     assert client.get(crossed).status_code == 404
 
-    client.force_login(make_agent("payments"))
+    login_with_second_factor(client, make_agent("payments"))
     assert client.get(reverse("admin:tickets_ticket_viewers", args=[ticket.pk])).status_code == 404
 
 

@@ -1,0 +1,182 @@
+"""Rate limits on what visitors post, counted in the cache by django-ratelimit.
+
+Every attempt (valid or not) counts against two keys: the client's address and the session.
+Address limits are generous, because a Chinese mobile carrier puts many customers behind one
+address; session limits are stricter. Limits per scope are in `settings.RATE_LIMITS`.
+
+Views call `rate_limit_hit(request, scope)`; the chat socket, which has no request, calls
+`rate_limit_hit_client(scope, address=..., session_key=...)` from its database thread. Both count
+the same way. The response helpers below answer a refused attempt with 429 and `Retry-After`.
+"""
+
+import ipaddress
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import ngettext
+from django_ratelimit.core import get_usage
+
+from tickets.protection import refuse_secrets
+
+logger = logging.getLogger(__name__)
+
+SCOPES = ("contact", "ticket_reply", "chat_start", "chat_message", "faq_vote", "verify")
+KEY_KINDS = ("address", "session")
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    """A refused attempt: when the client may try again."""
+
+    scope: str
+    retry_after: int
+
+    @property
+    def message(self) -> str:
+        # A property, so the text is in the language active where it is shown.
+        return ngettext(
+            "Too many attempts. Please try again in %(seconds)d second.",
+            "Too many attempts. Please try again in %(seconds)d seconds.",
+            self.retry_after,
+        ) % {"seconds": self.retry_after}
+
+
+def client_address(raw: str | None) -> str | None:
+    """The address a limit counts: IPv4 as it is, IPv6 masked to its /64 (one subscriber's
+    network), like django-ratelimit's own `ip` key. None when there is no valid address."""
+    if not raw:
+        return None
+    try:
+        address = ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return None
+    if address.version == 6:
+        mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
+        return str(ipaddress.ip_network(f"{address}/{mask}", strict=False).network_address)
+    return str(address)
+
+
+def rate_limits_enabled() -> bool:
+    return getattr(settings, "RATE_LIMITS_ENABLED", True)
+
+
+def _count(scope: str, kind: str, value: str) -> int | None:
+    """Count one attempt for this key; the seconds until its window ends when it is over."""
+    rate = settings.RATE_LIMITS[scope][kind]
+    try:
+        usage = get_usage(
+            None,  # the key is given below: django-ratelimit needs no request for it
+            group=f"wallet_support.{scope}.{kind}",
+            key=lambda group, request: value,
+            rate=rate,
+            increment=True,
+        )
+    except Exception:
+        # A cache outage must not turn every contact form away: fail open, and say so.
+        logger.warning("rate limit %s/%s not counted: cache error", scope, kind, exc_info=True)
+        return None
+    if usage is None or not usage["should_limit"]:
+        return None
+    # The window still holds at its last second (`time_left` 0): the count resets one later.
+    return max(1, usage["time_left"] + 1)
+
+
+def rate_limit_hit_client(
+    scope: str, *, address: str | None, session_key: str | None
+) -> RateLimited | None:
+    """Count one attempt of a client against its address and its session; None while both are
+    within their limits. For code without a request (the chat socket), from a worker thread:
+    the cache call blocks."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown rate-limit scope {scope!r}")
+    if not rate_limits_enabled():
+        return None
+    keys = {"address": client_address(address), "session": session_key}
+    waits = [_count(scope, kind, value) for kind, value in keys.items() if value]
+    waits = [wait for wait in waits if wait is not None]
+    if not waits:
+        return None
+    return RateLimited(scope=scope, retry_after=max(waits))
+
+
+def rate_limit_hit(request: HttpRequest, scope: str) -> RateLimited | None:
+    """Count one attempt of this request's client in `scope`; None while it is allowed."""
+    if not rate_limits_enabled():
+        return None
+    if request.session.session_key is None:
+        # A first-time visitor gets a session now, so their very first attempts count too.
+        request.session.save()
+    return rate_limit_hit_client(
+        scope,
+        address=request.META.get("REMOTE_ADDR"),
+        session_key=request.session.session_key,
+    )
+
+
+# Answers to a refused attempt: status 429, `Retry-After`, nothing saved.
+
+
+def _with_retry_after(response: HttpResponse, limited: RateLimited) -> HttpResponse:
+    response["Retry-After"] = str(limited.retry_after)
+    return response
+
+
+def rate_limited_json(limited: RateLimited) -> JsonResponse:
+    body = {"error": "rate_limited", "message": limited.message, "retry_after": limited.retry_after}
+    return _with_retry_after(JsonResponse(body, status=429), limited)
+
+
+def rate_limited_render(
+    request: HttpRequest, template: str, context: dict, limited: RateLimited
+) -> HttpResponse:
+    """The page of the refused form again (see `form_rate_limited`), as a 429."""
+    return _with_retry_after(render(request, template, context, status=429), limited)
+
+
+def rate_limited_page(
+    request: HttpRequest,
+    limited: RateLimited,
+    *,
+    back_url: str,
+    resend_url: str = "",
+    draft: str = "",
+) -> HttpResponse:
+    """templates/429.html, for a post that has no form page of its own to show again. With a
+    `resend_url`, the text the visitor wrote (`draft`) is kept in a form that sends it again."""
+    context = {"limited": limited, "back_url": back_url, "resend_url": resend_url, "draft": draft}
+    return rate_limited_render(request, "429.html", context, limited)
+
+
+def form_rate_limited(
+    form: forms.Form,
+    limited: RateLimited,
+    *,
+    field: str | None = None,
+    hash_fields: Iterable[str] = (),
+) -> forms.Form:
+    """The posted form with its input kept and the limit as its error (on `field`, or for the
+    whole form). It is not validated: a refused attempt costs no checks and saves nothing. A
+    recovery phrase, private key or card number typed in it is blanked, as every form does, so
+    the page never sends it back (`hash_fields` may hold a bare transaction hash)."""
+    typed = {
+        name: form.data.get(form.add_prefix(name), "")
+        for name, form_field in form.fields.items()
+        if not isinstance(form_field, forms.FileField | forms.ChoiceField | forms.UUIDField)
+    }
+    refusals = refuse_secrets(typed, hash_fields=hash_fields)
+    if refusals:
+        data = form.data.copy()
+        for refusal in refusals:
+            data[form.add_prefix(refusal.field)] = ""
+        form.data = data
+    # Errors without full_clean(): set what validation would have set, then add the one error.
+    form.cleaned_data = {}
+    form._errors = ErrorDict(renderer=form.renderer)
+    form.add_error(field, limited.message)
+    return form

@@ -1,0 +1,61 @@
+"""Helpers of the attack tests: a stored-script payload, the check that it is shown escaped,
+rate limits out of the way, and row counts for "nothing was saved"."""
+
+import io
+from collections.abc import Iterable
+
+import pytest
+from django.core.cache import cache
+from django.utils.html import escape
+
+from livechat.models import Conversation
+from tickets.models import Attachment, GuardEvent, Message, Ticket, TicketEvent
+
+# What a browser would run if any of it came back unescaped.
+RAW_FRAGMENTS = ("<script>alert(", "<img src=x onerror", "<img/src=x/onerror", "<svg onload")
+
+# A valid address: the quoted local part may hold < > ( ) = and / (RFC 5321).
+XSS_EMAIL = '"<script>alert(1)</script><img/src=x/onerror=alert(1)>"@example.com'
+
+
+def xss(marker: str) -> str:
+    """A stored-script payload naming the field it was typed in, breaking out of an attribute
+    as well as out of text."""
+    return f'<script>alert("{marker}")</script>"><img src=x onerror=alert(1)>'
+
+
+def assert_no_raw_script(content: str, *, where: str) -> None:
+    for fragment in RAW_FRAGMENTS:
+        assert fragment not in content, f"{where}: unescaped {fragment!r}"
+
+
+def assert_escaped(content: str, texts: Iterable[str], *, where: str) -> None:
+    """Nothing runnable came back, and each text is there, escaped (so it was shown at all)."""
+    assert_no_raw_script(content, where=where)
+    for text in texts:
+        assert escape(text) in content, f"{where}: {text!r} is not shown (escaped)"
+
+
+@pytest.fixture
+def no_rate_limits(settings):
+    """These tests post many times from one client: the limits (tested elsewhere) stay out of
+    the way, and no count leaks into the next test."""
+    settings.RATE_LIMITS_ENABLED = False
+    cache.clear()
+    yield
+    cache.clear()
+
+
+COUNTED = (Ticket, Message, Attachment, TicketEvent, GuardEvent, Conversation)
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def png_bytes(size: tuple[int, int] = (8, 6)) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
