@@ -8,7 +8,11 @@ from collections import deque
 from uuid import UUID
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.http.cookie import parse_cookie
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from livechat import selectors, services
 from livechat.db import chat_db as database_sync_to_async
@@ -87,6 +91,23 @@ def visitor_message_post(
     return services.chat_message_post(**message)
 
 
+def scope_language(scope: dict) -> str:
+    """The socket's language, chosen as LocaleMiddleware chooses a page's: the language cookie,
+    then Accept-Language, then the site default."""
+    headers = dict(scope.get("headers") or [])
+    cookies = parse_cookie(headers.get(b"cookie", b"").decode("latin-1"))
+    accepted = parse_accept_lang_header(headers.get(b"accept-language", b"").decode("latin-1"))
+    wanted = [cookies.get(settings.LANGUAGE_COOKIE_NAME)] + [code for code, _q in accepted]
+    for code in wanted:
+        if not code or code == "*":
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
 def stored_copy(message, conversation: Conversation) -> dict:
     """The stored message answering a resend: the client's acknowledgement."""
     prev = selectors.previous_message_id(message)
@@ -100,12 +121,18 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.sent_times: deque[float] = deque()
-        await self.authorize_and_join()
+        self.language = scope_language(self.scope)
+        with translation.override(self.language):
+            await self.authorize_and_join()
 
     async def authorize_and_join(self) -> None:
         raise NotImplementedError
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        with translation.override(self.language):
+            await self.receive_frame(text_data, bytes_data)
+
+    async def receive_frame(self, text_data, bytes_data) -> None:
         size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
         if size > MAX_FRAME_BYTES:
             await self.send_error("frame_too_large", _("That message is too large to send."))

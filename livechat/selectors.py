@@ -11,6 +11,7 @@ from django.utils import timezone
 from faq.channels import channel_guide
 from livechat.models import Conversation
 from tickets.models import AgentProfile, Message
+from tickets.queue import ticket_visible_to
 
 HISTORY_LIMIT = 500
 AVERAGE_CHAT_SECONDS = 6 * 60
@@ -76,7 +77,10 @@ def conversation_for_socket(
     if conversation is None:
         return None
     if user.is_authenticated and user.is_active and user.is_staff:
-        return conversation, "agent"
+        # Only the agents who may see its ticket: its team's, its assignee, admins.
+        if ticket_visible_to(user=user, ticket=conversation.ticket):
+            return conversation, "agent"
+        return None
     if visitor_key and conversation.visitor_key == visitor_key:
         return conversation, "customer"
     return None

@@ -678,6 +678,13 @@ class GuardEventAdmin(admin.ModelAdmin):
     list_filter = ("kind", "source")
     readonly_fields = ("created_at", "kind", "source", "ticket", "customer_email", "field")
 
+    # Customer addresses and evidence of every team: admins only.
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -745,6 +752,13 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ("state", "event")
     readonly_fields = ("ticket", "event", "payload", "state", "created_at", "delivered_at")
     inlines = (WebhookAttemptInline,)
+
+    # Customer addresses and evidence of every team: admins only.
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request) -> bool:
         return False

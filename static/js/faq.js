@@ -97,10 +97,15 @@
         headers: { Accept: "application/json" },
         credentials: "same-origin"
       })
-        .then(function (response) { return response.json(); })
-        .then(function (data) {
+        .then(function (response) {
+          return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+        })
+        .then(function (result) {
+          var data = result.data;
           thanks.textContent = data.message || (data.error && data.error.message) || "";
           thanks.hidden = false;
+          // Refused (too many votes, say): the message shows and the buttons stay for later.
+          if (!result.ok) { return; }
           form.hidden = true;
           var question = section.querySelector(".helpful__question");
           if (question) { question.hidden = true; }

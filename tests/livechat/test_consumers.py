@@ -364,3 +364,36 @@ def test_recovery_phrase_in_chat_is_refused_never_stored_or_broadcast(agent):
     run(scenario)
     assert not Message.objects.filter(body__contains=phrase.split()[0] + " " + phrase.split()[1])
     assert GuardEvent.objects.get().source == "chat"
+
+
+@pytest.mark.parametrize(
+    ("language_header", "expected"),
+    [
+        ((b"cookie", b"django_language=zh-hans"), "该数据帧不是有效的 JSON。"),
+        ((b"accept-language", b"zh-CN,zh;q=0.9"), "该数据帧不是有效的 JSON。"),
+        ((b"accept-language", b"en-GB,en;q=0.9"), "That frame is not valid JSON."),
+    ],
+)
+def test_errors_come_in_the_visitors_language(language_header, expected):
+    conversation = make_conversation(visitor_key="visitor-lang")
+    cookie = visitor_cookie("visitor-lang")
+
+    async def scenario():
+        socket = communicator(chat_path(conversation), cookie)
+        name, value = language_header
+        if name == b"cookie":
+            socket.scope["headers"] = [
+                (key, val + b"; " + value if key == b"cookie" else val)
+                for key, val in socket.scope["headers"]
+            ]
+        else:
+            socket.scope["headers"].append(language_header)
+        connected, _ = await socket.connect()
+        assert connected
+        await socket.send_to(text_data="{not json")
+        error = await receive_until(socket, "error")
+        assert error["code"] == "invalid_json"
+        assert error["message"] == expected
+        await socket.disconnect()
+
+    run(scenario)

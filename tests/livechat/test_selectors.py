@@ -6,7 +6,7 @@ from livechat import selectors
 from livechat.models import Conversation
 from tests.livechat.conftest import make_conversation
 from tests.tickets.factories import make_agent
-from tickets.models import AgentProfile
+from tickets.models import AgentProfile, Team, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +45,21 @@ def test_a_status_for_a_waiting_chat_costs_a_fixed_number_of_queries(django_asse
     with django_assert_num_queries(2):
         payload = selectors.status_payload(conversations[-1])
     assert payload["position"] == 20
+
+
+def test_only_agents_who_may_see_the_ticket_open_its_chat(superuser):
+    conversation = make_conversation(problem_type="abnormal_transaction")
+    Ticket.objects.filter(pk=conversation.ticket_id).update(
+        team=Team.objects.get(code="transactions")
+    )
+    team_agent = make_agent("transactions")
+    other_team = make_agent("payments")
+    public_id = str(conversation.public_id)
+
+    def role(user):
+        found = selectors.conversation_for_socket(public_id=public_id, visitor_key=None, user=user)
+        return found[1] if found else None
+
+    assert role(team_agent) == "agent"
+    assert role(superuser) == "agent"
+    assert role(other_team) is None
