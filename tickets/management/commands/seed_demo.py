@@ -110,10 +110,13 @@ class Command(BaseCommand):
         # Tickets after the agents, so routing can assign them.
         for number, ticket in enumerate(DEMO_TICKETS):
             ticket_create(submission_key=UUID(int=number + 1), **ticket)
-        self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at /admin/ as:"))
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at /agent/login/ as:"))
         for account in DEMO_ACCOUNTS:
             role = "admin" if account.is_superuser else "agent"
             self.stdout.write(f"  {role:6} {account.username} / {account.password}")
+        self.stdout.write(
+            "The first log-in of each sets up two-factor log-in: have an authenticator app ready."
+        )
 
     def ensure_account(self, account: DemoAccount) -> None:
         user, _ = get_user_model().objects.get_or_create(username=account.username)
