@@ -85,7 +85,7 @@ def main() -> None:
     with production_server(env, log_path=log_path) as (port, _server):
         for user, password in users:
             client = HttpClient(port, language=args.language)
-            if not client.login(user.get_username(), password):
+            if not client.login(user.get_username(), password, second_factor_code(user)):
                 print(f"login as {user.get_username()} failed: see {log_path}", file=sys.stderr)
                 continue
             results[user.get_username()] = [
@@ -164,24 +164,24 @@ class HttpClient:
                 self.cookies[name] = morsel.value
         return response.status, {k.lower(): v for k, v in response.getheaders()}, content
 
-    def login(self, username: str, password: str) -> bool:
-        """The admin's own login form, CSRF token included."""
-        login_path = "/admin/login/?next=/admin/"
-        _status, _headers, page = self.request("GET", login_path)
-        token = CSRF_FIELD.search(page.decode("utf-8", "replace"))
-        if token is None:
-            return False
-        status, headers, _page = self.request(
-            "POST",
-            login_path,
-            {
-                "csrfmiddlewaretoken": token[1],
-                "username": username,
-                "password": password,
-                "next": "/admin/",
-            },
-        )
-        return status == 302 and "/login/" not in headers.get("location", "")
+    def login(self, username: str, password: str, code: str) -> bool:
+        """The agents' two-step log-in (password, then the authenticator code), CSRF included."""
+        for path, fields in (
+            ("/agent/login/?next=/admin/", {"username": username, "password": password}),
+            ("/agent/login/verify/?next=/admin/", {"code": code}),
+        ):
+            _status, _headers, page = self.request("GET", path)
+            token = CSRF_FIELD.search(page.decode("utf-8", "replace"))
+            if token is None:
+                return False
+            status, headers, _page = self.request(
+                "POST", path, {"csrfmiddlewaretoken": token[1], "next": "/admin/", **fields}
+            )
+            if status != 302 or "/login/" in headers.get("location", "").replace(
+                "/login/verify/", ""
+            ):
+                return False
+        return True
 
     def close(self) -> None:
         self.connection.close()
@@ -207,9 +207,13 @@ def page_statements(user, path: str, language: str) -> tuple[int | None, list[st
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django_otp import DEVICE_ID_SESSION_KEY
 
     client = Client(HTTP_HOST="localhost", raise_request_exception=False)
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = bench_authenticator(user).persistent_id
+    session.save()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, HTTP_ACCEPT_LANGUAGE=language)
     if response.status_code >= 500:
@@ -258,6 +262,24 @@ def print_results(results: list["UrlResult"]) -> None:
 
 
 # --- Users and targets -----------------------------------------------------------------------
+
+
+def bench_authenticator(user):
+    """The bench user's authenticator (agents need a second factor), made on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+
+
+def second_factor_code(user) -> str:
+    """The code the bench user's authenticator app would show now."""
+    from django_otp.oath import TOTP
+
+    device = bench_authenticator(user)
+    return (
+        f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():0{device.digits}d}"
+    )
 
 
 def bench_users_ensure() -> list[tuple[object, str]]:

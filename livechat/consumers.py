@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from api.sockets import accepted_subprotocol, app_conversation_for_socket, socket_app_user
 from livechat import selectors, services
 from livechat.db import chat_db as database_sync_to_async
 from livechat.limits import (
@@ -33,6 +34,7 @@ from tickets.services import guard_refusals_record
 
 FORBIDDEN = 4403
 SESSION_ENDED = 4401
+MAX_ID = 2**63 - 1  # the largest id a message (a bigint) can have
 VISITOR_SESSION_KEY = "chat_visitor"
 
 
@@ -54,6 +56,8 @@ def parse_client_id(value: object) -> UUID:
 def parse_body(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ProtocolError("invalid", _("A message needs some text."))
+    if "\x00" in value:
+        raise ProtocolError("invalid", _("That message holds a character that cannot be sent."))
     if len(value) > MAX_BODY_CHARACTERS:
         raise ProtocolError(
             "too_long",
@@ -65,7 +69,7 @@ def parse_body(value: object) -> str:
 def parse_after(value: object) -> int:
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
         raise ProtocolError("invalid", _("after must be a message id."))
     return value
 
@@ -74,9 +78,12 @@ def socket_client(scope: dict) -> dict[str, str | None]:
     """The address and session key a socket's messages are counted against."""
     client = scope.get("client")
     session = scope.get("session")
+    app_user = scope.get("app_user")  # the wallet app's user counts as one session
     return {
         "address": client[0] if client else None,
-        "session_key": session.session_key if session is not None else None,
+        "session_key": app_user.rate_limit_key
+        if app_user is not None
+        else (session.session_key if session is not None else None),
     }
 
 
@@ -128,6 +135,22 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
     async def authorize_and_join(self) -> None:
         raise NotImplementedError
 
+    async def join_revocation_groups(self, user, session) -> None:
+        """Log-out, a new password or a lost role closes a staff socket (security.sockets)."""
+        self.revocation_groups = [
+            user_sockets_group(user.pk),
+            session_sockets_group(session.session_key),
+        ]
+        for group in self.revocation_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave_revocation_groups(self) -> None:
+        for group in getattr(self, "revocation_groups", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def security_revoke(self, event: dict) -> None:
+        await self.close(code=SESSION_ENDED)
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         with translation.override(self.language):
             await self.receive_frame(text_data, bytes_data)
@@ -148,7 +171,8 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict):
             await self.send_error("invalid_json", _("Send a JSON object."))
             return
-        handler = self.handlers.get(content.get("type"))
+        kind = content.get("type")
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
             await self.send_error("unknown_type", _("Unknown message type."))
             return
@@ -241,20 +265,30 @@ class ChatConsumer(ChatProtocolConsumer):
             public_id=self.scope["url_route"]["kwargs"]["conversation"],
             visitor_key=visitor_key,
             user=self.scope.get("user"),
+            session=session,
         )
+        if found is None and (app_user := socket_app_user(self.scope)) is not None:
+            # The wallet app: its API token instead of a session (api/sockets.py).
+            self.scope["app_user"] = app_user
+            found = await database_sync_to_async(app_conversation_for_socket)(
+                public_id=self.scope["url_route"]["kwargs"]["conversation"], app_user=app_user
+            )
         if found is None:
             await self.close(code=FORBIDDEN)
             return
         self.conversation, self.role = found
         self.group = self.conversation.group_name
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
+        if self.role == "agent":
+            await self.join_revocation_groups(self.scope["user"], session)
+        await self.accept(subprotocol=accepted_subprotocol(self.scope))
         status = await database_sync_to_async(selectors.status_payload)(self.conversation)
         await self.send_json(status)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_revocation_groups()
 
     async def on_message(self, content: dict) -> None:
         author = self.scope.get("user") if self.role == "agent" else None
@@ -312,9 +346,7 @@ class AgentConsumer(ChatProtocolConsumer):
             return
         self.user = user
         self.groups_joined: set[str] = set()
-        # Log-out, a new password or a lost role closes this socket (security.sockets).
-        await self.join(user_sockets_group(user.pk))
-        await self.join(session_sockets_group(session.session_key))
+        await self.join_revocation_groups(user, session)
         await self.join(AGENTS_GROUP)
         await self.accept()
         snapshot = await database_sync_to_async(selectors.queue_snapshot)(agent=user)
@@ -329,9 +361,7 @@ class AgentConsumer(ChatProtocolConsumer):
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def security_revoke(self, event: dict) -> None:
-        await self.close(code=SESSION_ENDED)
+        await self.leave_revocation_groups()
 
     async def queue_changed(self, event: dict) -> None:
         snapshot = await database_sync_to_async(selectors.queue_snapshot)(agent=self.user)
@@ -372,7 +402,10 @@ class AgentConsumer(ChatProtocolConsumer):
 
     async def on_message(self, content: dict) -> None:
         found = await database_sync_to_async(selectors.conversation_for_socket)(
-            public_id=self.conversation_id(content), visitor_key=None, user=self.user
+            public_id=self.conversation_id(content),
+            visitor_key=None,
+            user=self.user,
+            session=self.scope.get("session"),
         )
         if found is None:
             raise ChatError("not_allowed", _("You cannot write in that chat."))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from faq.channels import channel_guide
 from livechat.models import Conversation
+from security.two_factor import session_verified
 from tickets.models import AgentProfile, Message
 from tickets.queue import ticket_visible_to
 
@@ -66,9 +67,14 @@ def conversation_locked_with_last_message(pk: int) -> Conversation:
 
 
 def conversation_for_socket(
-    *, public_id: str, visitor_key: str | None, user: AbstractBaseUser | AnonymousUser
+    *,
+    public_id: str,
+    visitor_key: str | None,
+    user: AbstractBaseUser | AnonymousUser,
+    session=None,
 ) -> tuple[Conversation, str] | None:
-    """The conversation and the role of who may open its socket, or None for anyone else."""
+    """The conversation and the role of who may open its socket, or None for anyone else.
+    Staff act as its agent only from a session that passed the second factor."""
     try:
         UUID(str(public_id))
     except ValueError:
@@ -78,7 +84,9 @@ def conversation_for_socket(
         return None
     if user.is_authenticated and user.is_active and user.is_staff:
         # Only the agents who may see its ticket: its team's, its assignee, admins.
-        if ticket_visible_to(user=user, ticket=conversation.ticket):
+        if session_verified(user, session) and ticket_visible_to(
+            user=user, ticket=conversation.ticket
+        ):
             return conversation, "agent"
         return None
     if visitor_key and conversation.visitor_key == visitor_key:

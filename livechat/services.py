@@ -216,8 +216,11 @@ def conversation_close(*, public_id: str, by: AbstractBaseUser | None = None) ->
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("ticket")
-        .get(public_id=public_id)
+        .filter(public_id=public_id)
+        .first()
     )
+    if conversation is None:
+        raise ChatError("not_found", _("There is no such conversation."))
     if conversation.status == Conversation.Status.CLOSED:
         return conversation
     was_queued = conversation.status == Conversation.Status.QUEUED
@@ -246,8 +249,11 @@ def conversation_transfer(
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("ticket")
-        .get(public_id=public_id)
+        .filter(public_id=public_id)
+        .first()
     )
+    if conversation is None:
+        raise ChatError("not_found", _("There is no such conversation."))
     if conversation.status == Conversation.Status.CLOSED:
         raise ChatError("closed", _("This conversation is closed."))
     if agent_code:

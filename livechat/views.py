@@ -4,6 +4,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.contrib import messages as flash
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,11 +46,12 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def own_conversation(request: HttpRequest, public_id: str) -> Conversation:
-    """The visitor's own conversation (or any, for staff); anyone else gets a 404."""
+    """The visitor's own conversation; anyone else gets a 404. These pages act as the customer,
+    so staff use the agent console instead, never these."""
     found = selectors.conversation_for_socket(
         public_id=public_id,
         visitor_key=request.session.get(VISITOR_SESSION_KEY),
-        user=request.user,
+        user=AnonymousUser(),
     )
     if found is None:
         raise Http404("no such conversation")
@@ -165,6 +167,8 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
             refusals=refusals, source=GuardEvent.Source.CHAT, ticket=conversation.ticket
         )
         flash.error(request, refusals[0].message)
+    elif "\x00" in body:
+        flash.error(request, _("That message holds a character that cannot be sent."))
     elif not body or len(body) > 4000:
         flash.error(request, _("Write a message of up to 4,000 characters."))
     else:

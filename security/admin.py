@@ -1,6 +1,12 @@
 from django.contrib import admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.models import AuditEvent
+
+# Devices change only through the log-in and `manage.py reset_two_factor` (audited, and it closes
+# the user's sockets), never by editing rows in the admin.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 @admin.register(AuditEvent)

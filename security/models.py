@@ -29,6 +29,7 @@ class AuditEvent(models.Model):
         MERGE = "merge", _("Merged tickets")
         EXPORT = "export", _("Exported data")
         DELETE = "delete", _("Deleted data")
+        DATA_REQUEST_REFUSED = "data_request_refused", _("Refused a data request")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     # Plain copies rather than a foreign key: the row must outlive the account and never be

@@ -26,7 +26,7 @@ from tickets.protection import refuse_secrets
 
 logger = logging.getLogger(__name__)
 
-SCOPES = ("contact", "ticket_reply", "chat_start", "chat_message", "faq_vote", "verify")
+SCOPES = ("contact", "ticket_reply", "chat_start", "chat_message", "faq_vote", "verify", "privacy")
 KEY_KINDS = ("address", "session")
 
 
@@ -128,7 +128,14 @@ def _with_retry_after(response: HttpResponse, limited: RateLimited) -> HttpRespo
 
 
 def rate_limited_json(limited: RateLimited) -> JsonResponse:
-    body = {"error": "rate_limited", "message": limited.message, "retry_after": limited.retry_after}
+    # The shape of the site's other JSON errors (and the API's).
+    body = {
+        "error": {
+            "code": "rate_limited",
+            "message": limited.message,
+            "retry_after": limited.retry_after,
+        }
+    }
     return _with_retry_after(JsonResponse(body, status=429), limited)
 
 

@@ -9,9 +9,10 @@ from django.dispatch import receiver
 
 from security import sockets
 from security.audit import Action, audit_record
+from tickets.models import TeamMembership
 
 User = get_user_model()
-ACCESS_FIELDS = {"password", "is_active", "is_staff"}
+ACCESS_FIELDS = {"password", "is_active", "is_staff", "is_superuser"}
 
 
 @receiver(user_logged_out)
@@ -41,6 +42,7 @@ def close_sockets_on_lost_access(sender, instance, created, **kwargs) -> None:
         before["password"] != instance.password
         or (before["is_active"] and not instance.is_active)
         or (before["is_staff"] and not instance.is_staff)
+        or (before["is_superuser"] and not instance.is_superuser)
     )
     if lost:
         user_id = instance.pk
@@ -50,4 +52,12 @@ def close_sockets_on_lost_access(sender, instance, created, **kwargs) -> None:
 @receiver(post_delete, sender=User)
 def close_sockets_on_delete(sender, instance, **kwargs) -> None:
     user_id = instance.pk
+    transaction.on_commit(lambda: sockets.sockets_close_for_user(user_id))
+
+
+@receiver(post_save, sender=TeamMembership)
+@receiver(post_delete, sender=TeamMembership)
+def close_sockets_on_team_change(sender, instance, **kwargs) -> None:
+    """A socket keeps the teams it joined with: a changed membership reconnects it."""
+    user_id = instance.user_id
     transaction.on_commit(lambda: sockets.sockets_close_for_user(user_id))

@@ -85,9 +85,13 @@ def second_factor_check(request: HttpRequest, *, user, code: str) -> StepResult:
     def check() -> StepResult:
         token = "".join(code.split())
         if token.isdigit():
-            for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-                if device.verify_token(token):
-                    return StepResult(user=user, device=device)
+            # Locked, so two requests with one code cannot both pass django-otp's replay check.
+            with transaction.atomic():
+                for device in TOTPDevice.objects.select_for_update().filter(
+                    user=user, confirmed=True
+                ):
+                    if device.verify_token(token):
+                        return StepResult(user=user, device=device)
         else:
             recovery = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
             if recovery is not None and recovery.verify_token(token):
@@ -103,11 +107,15 @@ def second_factor_check(request: HttpRequest, *, user, code: str) -> StepResult:
     return _guarded(request, user.get_username(), check)
 
 
-def authenticator_pending(user) -> TOTPDevice:
-    """The authenticator being set up: one unconfirmed device, kept across page reloads."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+def authenticator_pending(user, *, device_id: int | None = None) -> TOTPDevice:
+    """The authenticator being set up in one log-in: its own key (kept across reloads of that
+    log-in by `device_id`), never shown to another session. A new set-up replaces any other
+    unconfirmed key of the user."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=device_id).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
+        with transaction.atomic():
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
     return device
 
 
@@ -123,11 +131,15 @@ def authenticator_qr_svg(device: TOTPDevice) -> str:
     )
 
 
-def two_factor_enroll(request: HttpRequest, *, user, code: str) -> StepResult:
-    """Confirm the pending authenticator with its first code; issue fresh recovery codes."""
-    device = authenticator_pending(user)
+def two_factor_enroll(
+    request: HttpRequest, *, user, device_id: int | None, code: str
+) -> StepResult:
+    """Confirm this log-in's pending authenticator with its first code; issue recovery codes."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=device_id).first()
 
     def check() -> StepResult:
+        if device is None:
+            return StepResult(error=_("The set-up expired. Scan the new code and try again."))
         if not device.verify_token("".join(code.split())):
             return StepResult(
                 error=_("That code is not right. Check the time on your phone and try again.")

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model, login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -62,6 +63,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 "user": result.user.pk,
                 "backend": result.user.backend,
                 "since": time.time(),
+                # A new password meanwhile ends this half-finished log-in.
+                "auth_hash": result.user.get_session_auth_hash(),
             }
             return redirect(f"{reverse('security:verify')}?{urlencode({'next': next_url})}")
         form.add_error(None, result.error)
@@ -76,6 +79,10 @@ def _pending_login(request: HttpRequest):
     user = (
         get_user_model().objects.filter(pk=pending["user"], is_active=True, is_staff=True).first()
     )
+    if user is None or not constant_time_compare(
+        pending.get("auth_hash", ""), user.get_session_auth_hash()
+    ):
+        return None, None
     return user, pending["backend"]
 
 
@@ -117,8 +124,11 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 def _enroll(request: HttpRequest, user, backend: str, next_url: str) -> HttpResponse:
     form = EnrollForm(request.POST or None)
     status = 200
+    pending = request.session[PENDING_LOGIN_KEY]
     if request.method == "POST" and form.is_valid():
-        result = two_factor.two_factor_enroll(request, user=user, code=form.cleaned_data["code"])
+        result = two_factor.two_factor_enroll(
+            request, user=user, device_id=pending.get("enrolling"), code=form.cleaned_data["code"]
+        )
         if not result.error:
             _log_in(request, user, result.device, backend)
             return render(
@@ -128,7 +138,9 @@ def _enroll(request: HttpRequest, user, backend: str, next_url: str) -> HttpResp
             )
         form.add_error(None, result.error)
         status = _step_status(result)
-    device = two_factor.authenticator_pending(user)
+    device = two_factor.authenticator_pending(user, device_id=pending.get("enrolling"))
+    if pending.get("enrolling") != device.pk:
+        request.session[PENDING_LOGIN_KEY] = {**pending, "enrolling": device.pk}
     context = {
         "form": form,
         "next": next_url,

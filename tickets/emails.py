@@ -9,17 +9,55 @@ from django.urls import reverse
 from django.utils import translation
 
 from tickets import selectors
+from tickets.guard import SecretKind
+from tickets.inbound import MAX_MESSAGE_BYTES
 from tickets.links import ticket_absolute_url
-from tickets.models import Message, Ticket
+from tickets.models import InboundEmail, Message, Ticket
+from tickets.protection import REFUSAL_MESSAGES
+from tickets.validators import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
+
+
+def mail_domain() -> str:
+    """The domain of our Message-IDs (tickets.inbound_services recognises replies by it)."""
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "wallet.example"
 
 
 def _thread_id(ticket: Ticket) -> str:
     """A stable Message-ID for the ticket's thread, so replies group in mail clients."""
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "wallet.example"
-    return f"<ticket.{ticket.reference.lower()}@{domain}>"
+    return f"<ticket.{ticket.reference.lower()}@{mail_domain()}>"
 
 
-def _send(ticket: Ticket, *, to: str, template: str, context: dict, language: str) -> None:
+def _threading(ticket: Ticket, *, to: str) -> tuple[str, str]:
+    """In-Reply-To and References: the ticket's thread, and for the customer also the last
+    email they sent us, so their mail client files our answer under it."""
+    thread = _thread_id(ticket)
+    if to.lower() != ticket.customer_email.lower():
+        return thread, thread
+    last_email = (
+        InboundEmail.objects.filter(ticket=ticket, ticket_message__isnull=False)
+        .exclude(message_id="")
+        .order_by("-id")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    if last_email is None:
+        return thread, thread
+    return last_email, f"{thread} {last_email}"
+
+
+# Headers of mail no person wrote: RFC 3834 auto-responders (and Exchange's) stay silent.
+AUTOMATIC_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+
+def _send(
+    ticket: Ticket,
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    language: str,
+    automatic: bool = True,
+) -> None:
     with translation.override(language):
         context = {
             "ticket": ticket,
@@ -30,8 +68,8 @@ def _send(ticket: Ticket, *, to: str, template: str, context: dict, language: st
         subject = render_to_string(f"tickets/email/{template}_subject.txt", context)
         text = render_to_string(f"tickets/email/{template}.txt", context)
         html = render_to_string(f"tickets/email/{template}.html", context)
-    domain = _thread_id(ticket).split("@", 1)[1].rstrip(">")
-    thread = _thread_id(ticket)
+    domain = mail_domain()
+    in_reply_to, references = _threading(ticket, to=to)
     mail = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text,
@@ -40,9 +78,10 @@ def _send(ticket: Ticket, *, to: str, template: str, context: dict, language: st
         reply_to=[settings.SUPPORT_INBOX_EMAIL],
         headers={
             "Message-ID": make_msgid(idstring=ticket.reference.lower(), domain=domain),
-            "In-Reply-To": thread,
-            "References": thread,
+            "In-Reply-To": in_reply_to,
+            "References": references,
             "X-Ticket-Reference": ticket.reference,
+            **(AUTOMATIC_HEADERS if automatic else {}),
         },
     )
     mail.attach_alternative(html, "text/html")
@@ -72,6 +111,7 @@ def send_agent_reply(message: Message) -> None:
         template="agent_reply",
         context={"message": message},
         language=message.ticket.language,
+        automatic=False,
     )
 
 
@@ -121,3 +161,50 @@ def send_chat_transcript(ticket: Ticket) -> None:
         context={"chat_messages": list(messages.select_related("author"))},
         language=ticket.language,
     )
+
+
+def send_guard_warning(ticket: Ticket, kinds: list[str]) -> None:
+    """Tell the sender of an email that held a secret that we removed it, and what to do."""
+    with translation.override(ticket.language):
+        warnings = [str(REFUSAL_MESSAGES[SecretKind(kind)]) for kind in kinds]
+    _send(
+        ticket,
+        to=ticket.customer_email,
+        template="guard_warning",
+        context={"warnings": warnings},
+        language=ticket.language,
+    )
+
+
+def send_too_large_notice(*, to: str, language: str, subject: str, in_reply_to: str) -> None:
+    """Answer an email too large to accept (no ticket was opened), in the sender's language."""
+    with translation.override(language):
+        context = {
+            "site_name": settings.SUPPORT_SITE_NAME,
+            "language": language,
+            "subject": subject,
+            "max_mb": MAX_MESSAGE_BYTES // (1024 * 1024),
+            "file_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+            "max_files": MAX_ATTACHMENTS,
+            "contact_url": settings.SUPPORT_SITE_URL.rstrip("/") + reverse("tickets:contact"),
+        }
+        subject_line = render_to_string("tickets/email/too_large_subject.txt", context)
+        text = render_to_string("tickets/email/too_large.txt", context)
+        html = render_to_string("tickets/email/too_large.html", context)
+    headers = {
+        "Message-ID": make_msgid(domain=mail_domain()),
+        "Auto-Submitted": "auto-replied",
+        "X-Auto-Response-Suppress": "All",
+    }
+    if in_reply_to:
+        headers.update({"In-Reply-To": in_reply_to, "References": in_reply_to})
+    mail = EmailMultiAlternatives(
+        subject=" ".join(subject_line.split()),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[settings.SUPPORT_INBOX_EMAIL],
+        headers=headers,
+    )
+    mail.attach_alternative(html, "text/html")
+    mail.send()

@@ -33,6 +33,9 @@ DESCRIPTION_MAX_LENGTH = 10_000
 TEXT_MAX_LENGTH = 500
 
 
+CHOOSE_OFFERED = _("Choose one of the options offered.")
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -215,6 +218,10 @@ class ContactForm(forms.Form):
         self.evidence_names = list(evidence_fields(problem_type))
         for name, field in evidence_fields(problem_type).items():
             self.fields[name] = field
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                # Django's message repeats the value sent, which could be a pasted secret.
+                field.error_messages["invalid_choice"] = CHOOSE_OFFERED
         self.refusals: list[Refusal] = []
 
     @property

@@ -371,6 +371,12 @@ def data_request_refuse(*, data_request: DataRequest, actor: AbstractBaseUser) -
     data_request.completed_at = timezone.now()
     data_request.carried_out_by = actor
     data_request.save(update_fields=["status", "completed_at", "carried_out_by"])
+    audit_record(
+        Action.DATA_REQUEST_REFUSED,
+        actor=actor,
+        target=f"data request {data_request.pk}",
+        detail={"kind": data_request.kind},
+    )
     return data_request
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from security.ratelimit import form_rate_limited, rate_limit_hit, rate_limited_render
 from tickets import privacy
 from tickets.links import LinkExpired
 from tickets.models import DataRequest
@@ -47,6 +48,10 @@ def privacy_request(request: HttpRequest) -> HttpResponse:
     """Ask for an export or a deletion; the answer never says whether we hold the address."""
     form = DataRequestForm(request.POST or None)
     if request.method == "POST":
+        # Each request mails the address: limited, so nobody can flood someone's inbox.
+        if limited := rate_limit_hit(request, "privacy"):
+            form = form_rate_limited(form, limited)
+            return rate_limited_render(request, "tickets/privacy.html", {"form": form}, limited)
         if not form.is_valid():
             return render(request, "tickets/privacy.html", {"form": form}, status=400)
         try:

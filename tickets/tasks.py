@@ -1,8 +1,10 @@
 """Celery tasks of the ticket desk: thin, id-taking, retried around the mail server."""
 
+import imaplib
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from tickets import emails, notifications, reports, routing, sla
@@ -102,3 +104,29 @@ def notify_escalation(self, ticket_id: int) -> None:
 @shared_task(ignore_result=True)
 def refresh_dashboard() -> None:
     reports.dashboard_refresh()
+
+
+@shared_task(**MAIL_RETRY)
+def send_guard_warning(self, ticket_id: int, kinds: list[str]) -> None:
+    """Warn the sender of an email that held a recovery phrase (or key, card) we removed."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is not None:
+        _send_once(self, lambda: emails.send_guard_warning(ticket, kinds))
+
+
+@shared_task(
+    **RELIABLE,
+    # Network trouble and a busy database are retried; a refused log-in is not (settings).
+    autoretry_for=(OSError, imaplib.IMAP4.abort, OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=MAX_RETRY_DELAY_SECONDS,
+    max_retries=5,
+)
+def fetch_mail() -> dict[str, int]:
+    """Poll the support mailbox over IMAP (Celery beat, when IMAP_HOST is set)."""
+    if not settings.IMAP_HOST:
+        return {}
+    # Imported here: inbound_services builds on tickets.services, which imports this module.
+    from tickets.inbound_services import mailbox_fetch
+
+    return mailbox_fetch()

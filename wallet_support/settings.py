@@ -72,7 +72,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "csp",
     "channels",
     "faq",
@@ -80,6 +79,10 @@ INSTALLED_APPS = [
     "livechat",
     "announcements",
     "security",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +266,21 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Wallet Support <support@wallet.example>")
+# Incoming mail (tickets.inbound_services): the support mailbox read over IMAP by Celery beat,
+# off unless IMAP_HOST is set. A mail server can also pipe mail to `manage.py receive_email`.
+IMAP_HOST = env_str("IMAP_HOST")
+IMAP_USE_SSL = env_bool("IMAP_USE_SSL", default=True)
+IMAP_PORT = env_int("IMAP_PORT", 993 if IMAP_USE_SSL else 143)
+IMAP_USER = env_str("IMAP_USER")
+IMAP_PASSWORD = env_str("IMAP_PASSWORD")
+IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
+IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 60)
+if IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["fetch-mail"] = {
+        "task": "tickets.tasks.fetch_mail",
+        "schedule": IMAP_POLL_SECONDS,
+        "options": {"queue": "default", "expires": IMAP_POLL_SECONDS},
+    }
 
 # Production hardening; the security issue extends this.
 SECURE_PROXY_SSL_HEADER = (
@@ -325,6 +343,8 @@ RATE_LIMITS = {
     "faq_vote": {"address": "300/10m", "session": "30/10m"},
     # /verify/ says whether a ticket reference exists: slow down anyone trying them all.
     "verify": {"address": "100/10m", "session": "20/10m"},
+    # /privacy/ mails a confirmation link to the address typed.
+    "privacy": {"address": "25/h", "session": "5/h"},
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
@@ -337,6 +357,58 @@ OTP_TOTP_ISSUER = env_str("SUPPORT_SITE_NAME", "Wallet Support")
 # The lockout above limits code guesses; django-otp's own per-device back-off would make a
 # mistyped code block the next correct one for seconds, so it is off.
 OTP_TOTP_THROTTLE_FACTOR = 0
+# Authenticator keys are never shown again after set-up, not even to admins.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# The in-app API (api/, docs/api.md): the wallet backend signs short-lived tokens (HS256) with
+# this shared secret; the API answers 503 while it is unset. During a rotation the previous
+# secret is still accepted. Both must be at least 32 characters.
+API_TOKEN_SECRET = env_str("API_TOKEN_SECRET")
+API_TOKEN_SECRET_PREVIOUS = env_str("API_TOKEN_SECRET_PREVIOUS")
+for _name, _secret in [
+    ("API_TOKEN_SECRET", API_TOKEN_SECRET),
+    ("API_TOKEN_SECRET_PREVIOUS", API_TOKEN_SECRET_PREVIOUS),
+]:
+    if 0 < len(_secret) < 32:
+        raise SystemExit(f"{_name} is too short: use at least 32 random characters.")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.AppTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsAppUser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Wallet Support in-app API",
+    "DESCRIPTION": "For the wallet app: tickets, the help centre and live chat (docs/api.md).",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (no CDN), started by a script file: see api/views.py.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "validatorUrl": None},
+    # Names for choice sets that share a field name (each ticket type's request has its own).
+    "ENUM_NAME_OVERRIDES": {
+        "ProblemTypeEnum": "tickets.models.ProblemType",
+        "TicketStatusEnum": "tickets.models.Status",
+        "AccountSecurityTypeEnum": [("account_security", "account_security")],
+        "AbnormalTransactionTypeEnum": [("abnormal_transaction", "abnormal_transaction")],
+        "TopupWithdrawalTypeEnum": [("topup_withdrawal", "topup_withdrawal")],
+        "AccountFrozenTypeEnum": [("account_frozen", "account_frozen")],
+        "OtherTypeEnum": [("other", "other")],
+    },
+}
 
 # The desk's public identity, shown in the header notice and on the security page.
 SUPPORT_SITE_NAME = env_str("SUPPORT_SITE_NAME", "Wallet Support")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("livechat.urls")),
     path("agent/dashboard/", include("tickets.dashboard_urls")),
     path("agent/", include("security.urls")),
+    path("api/v1/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

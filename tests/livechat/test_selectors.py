@@ -1,6 +1,8 @@
 """Queue positions and waits as customers see them."""
 
 import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from livechat import selectors
 from livechat.models import Conversation
@@ -56,10 +58,17 @@ def test_only_agents_who_may_see_the_ticket_open_its_chat(superuser):
     other_team = make_agent("payments")
     public_id = str(conversation.public_id)
 
-    def role(user):
-        found = selectors.conversation_for_socket(public_id=public_id, visitor_key=None, user=user)
+    def role(user, *, second_factor: bool = True):
+        session = {}
+        if second_factor:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        found = selectors.conversation_for_socket(
+            public_id=public_id, visitor_key=None, user=user, session=session
+        )
         return found[1] if found else None
 
     assert role(team_agent) == "agent"
     assert role(superuser) == "agent"
     assert role(other_team) is None
+    assert role(make_agent("transactions"), second_factor=False) is None

@@ -3,8 +3,10 @@ rate limits out of the way, and row counts for "nothing was saved"."""
 
 import io
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.html import escape
 
@@ -51,6 +53,12 @@ COUNTED = (Ticket, Message, Attachment, TicketEvent, GuardEvent, Conversation)
 
 def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def media_files() -> list[Path]:
+    """Every file under MEDIA_ROOT (a temporary folder per test: tests/conftest.py)."""
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
 
 
 def png_bytes(size: tuple[int, int] = (8, 6)) -> bytes:

@@ -201,3 +201,49 @@ def test_the_database_itself_refuses_to_rewrite_the_log(postgres, superuser):
             cursor.execute(statement, [event.pk])
 
     assert AuditEvent.objects.get(pk=event.pk).actor_username == superuser.username
+
+
+def test_an_agents_chat_socket_needs_the_second_factor_and_closes_on_logout():
+    from tests.livechat.conftest import make_conversation
+    from tickets.models import Team, Ticket
+
+    conversation = make_conversation(visitor_key="visitor-2fa")
+    Ticket.objects.filter(pk=conversation.ticket_id).update(
+        team=Team.objects.get(code="transactions")
+    )
+    agent = make_agent("transactions")
+    client, cookie = verified_client(agent)
+    password_only = Client()
+    password_only.force_login(agent)
+    bare_cookie = (
+        f"{settings.SESSION_COOKIE_NAME}={password_only.cookies[settings.SESSION_COOKIE_NAME].value}"
+    ).encode()
+    path = f"/ws/chat/{conversation.public_id}/"
+
+    async def scenario():
+        refused = communicator(path, bare_cookie)
+        connected, code = await refused.connect()
+        assert (connected, code) == (False, 4403)
+
+        socket = communicator(path, cookie)
+        connected, _ = await socket.connect()
+        assert connected
+        assert (await socket.receive_json_from(timeout=3))["type"] == "status"
+        await database_sync_to_async(client.post)("/admin/logout/")
+        await assert_closed(socket)
+
+    run(scenario)
+
+
+def test_staff_cannot_act_as_the_customer_on_the_chat_pages():
+    from tests.livechat.conftest import make_conversation
+
+    conversation = make_conversation(visitor_key="visitor-pages")
+    client = Client()
+    login_with_second_factor(client, make_agent("transactions"))
+
+    page = client.get(f"/chat/{conversation.public_id}/")
+    sent = client.post(f"/chat/{conversation.public_id}/send/", {"body": "hello"})
+
+    assert page.status_code == 404
+    assert sent.status_code == 404

@@ -358,3 +358,42 @@ def test_other_accounts_are_not_locked_by_one_account_lockout(client):
         password_step(client, locked_agent.username, "wrong")
 
     assert password_step(client, other.username).status_code == 302
+
+
+def test_each_login_sets_up_its_own_key_never_shown_to_another_session(client):
+    agent = make_agent("payments")
+    password_step(client, agent.username)
+    first = client.get(VERIFY).context["secret"]
+    assert client.get(VERIFY).context["secret"] == first  # a reload keeps it
+    intruder = type(client)()
+    password_step(intruder, agent.username)
+
+    second = intruder.get(VERIFY).context["secret"]
+
+    assert second != first
+    stale = TOTPDevice.objects.filter(user=agent, confirmed=False)
+    assert stale.count() == 1
+    refused = client.post(VERIFY, {"code": _code(stale.get())})
+    assert refused.status_code == 200
+    assert "set-up expired" in refused.content.decode()
+
+
+def test_a_new_password_ends_a_half_finished_login(client):
+    agent, device = enrolled_agent()
+    password_step(client, agent.username)
+    agent.set_password("another-long-password-entirely")
+    agent.save()
+
+    response = client.post(VERIFY, {"code": _code(device)})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_authenticator_keys_are_not_in_the_admin(client, superuser):
+    from tests.conftest import login_with_second_factor
+
+    login_with_second_factor(client, superuser)
+
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404

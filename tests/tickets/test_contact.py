@@ -110,7 +110,7 @@ def test_contact_in_chinese_sends_chinese_mail(client, django_capture_on_commit_
         ({"transaction_hash": "0x123"}, "transaction_hash", "64"),
         ({"amount": "-5"}, "amount", "greater than zero"),
         ({"transaction_at": "2999-01-01T10:00"}, "transaction_at", "in the future"),
-        ({"network": "dogecoin"}, "network", "Select a valid choice"),
+        ({"network": "dogecoin"}, "network", "Choose one of the options offered"),
     ],
     ids=["no-email", "bad-email", "vague", "too-long", "bad-hash", "negative", "future", "network"],
 )
