@@ -19,6 +19,7 @@ from tickets.models import (
     AuthorKind,
     Channel,
     GuardEvent,
+    InboundEmail,
     Message,
     Priority,
     ProblemType,
@@ -323,6 +324,8 @@ def ticket_merge(*, tickets: Sequence[Ticket], actor: AbstractBaseUser) -> Ticke
                 code="merge_chat",
             )
     Message.objects.filter(ticket__in=others).update(ticket=target)
+    # A mail threaded to a copy then lands on the merged ticket.
+    InboundEmail.objects.filter(ticket__in=others).update(ticket=target)
     for other in others:
         _event(target, TicketEvent.Kind.MERGED, "reference", "", other.reference, actor=actor)
         _event(other, TicketEvent.Kind.MERGED, "merged_into", "", target.reference, actor=actor)
