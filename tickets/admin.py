@@ -29,6 +29,7 @@ from tickets.models import (
     AgentProfile,
     Channel,
     GuardEvent,
+    InboundEmail,
     RoutingRule,
     SLAPolicy,
     Status,
@@ -761,4 +762,35 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    """What the mailbox brought and what became of it (no addresses or text are kept)."""
+
+    list_display = ("received_at", "outcome", "ticket", "size", "message_id")
+    list_filter = ("outcome",)
+    search_fields = ("=message_id", "=ticket__reference")
+    readonly_fields = (
+        "received_at",
+        "outcome",
+        "ticket",
+        "ticket_message",
+        "size",
+        "message_id",
+        "raw_sha256",
+    )
+    show_full_result_count = False
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

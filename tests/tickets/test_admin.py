@@ -57,3 +57,17 @@ def test_admin_refuses_a_recovery_phrase_typed_by_an_agent(client, superuser):
 
     assert response.status_code == 200
     assert Ticket.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_inbound_mail_log_is_for_admins_and_read_only(client, superuser):
+    from tests.tickets.factories import make_agent
+
+    login_with_second_factor(client, superuser)
+    url = "/admin/tickets/inboundemail/"
+
+    assert client.get(url).status_code == 200
+    assert client.get(f"{url}add/").status_code == 403
+    agent_client = type(client)()
+    login_with_second_factor(agent_client, make_agent("transactions"))
+    assert agent_client.get(url).status_code == 403

@@ -1,0 +1,27 @@
+"""Journey 6: a visitor checks an agent code on /verify/ before trusting someone."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+
+
+def test_verify_confirms_a_real_agent_code_and_warns_about_an_unknown_one(site, visitor, language):
+    # Given a visitor on the verify page
+    page = visitor
+    page.goto("/verify/")
+
+    # When they check the demo agent's code
+    page.locator("input[name=code]").fill("ws-1024")
+    page.locator("form[action='/verify/'] button[type=submit]").click()
+
+    # Then the page confirms a real agent, by name and code
+    verified = page.get_by_role("status")
+    expect(verified).to_contain_text("WS-1024")
+    expect(verified).to_contain_text("Lin")
+    screenshot(page, f"verify-{language}-desktop")
+
+    # And a code nobody here has is called out as not ours
+    page.locator("input[name=code]").fill("WS-9999")
+    page.locator("form[action='/verify/'] button[type=submit]").click()
+    expect(page.get_by_role("alert")).to_contain_text("WS-9999")
+    expect(page.locator("a[href='/security/']").first).to_be_visible()
