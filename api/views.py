@@ -335,6 +335,11 @@ class TicketRatingView(AppUserView):
         data = validated(serializers.RatingSerializer, request)
         form = RatingForm({"rating": str(data["rating"]), "comment": data["comment"]})
         if not form.is_valid():
+            if refusals := refuse_secrets({"comment": data["comment"]}):
+                ticket_services.guard_refusals_record(
+                    refusals=refusals, source=GuardEvent.Source.API, ticket=ticket
+                )
+                raise refused(refusals, form_errors(form))
             raise invalid(form_errors(form))
         try:
             ticket_services.ticket_rate(

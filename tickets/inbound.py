@@ -90,8 +90,25 @@ def dedupe_key(*, message_id: str, raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+# More MIME parts than any real mail has; nesting this deep exhausts the parser's recursion.
+MAX_MIME_BOUNDARIES = 200
+
+
 def parse_email(raw: bytes, *, headers_only: bool = False) -> ParsedEmail:
-    """Parse one raw message; `headers_only` for a message too large to read whole."""
+    """Parse one raw message; `headers_only` for a message too large to read whole. Anything
+    the parser cannot make sense of is `UnreadableEmail`, never another error: the message is
+    then recorded as unreadable and never retried."""
+    if raw.lower().count(b"boundary=") > MAX_MIME_BOUNDARIES:
+        raise UnreadableEmail("too many MIME parts")
+    try:
+        return _parse_email(raw, headers_only=headers_only)
+    except UnreadableEmail:
+        raise
+    except Exception as error:  # untrusted input: every parse failure means the same thing
+        raise UnreadableEmail(f"unparseable: {type(error).__name__}") from error
+
+
+def _parse_email(raw: bytes, *, headers_only: bool) -> ParsedEmail:
     if headers_only:
         raw = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0] + b"\r\n\r\n"
     if not raw.strip():

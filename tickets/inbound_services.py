@@ -11,6 +11,7 @@ addition to the other customer's conversation.
 """
 
 import contextlib
+import hashlib
 import imaplib
 import logging
 import re
@@ -26,6 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from security.ratelimit import rate_limit_hit_client
 from tickets import emails, inbound, services, tasks
 from tickets.forms import DESCRIPTION_MAX_LENGTH
 from tickets.guard import SecretKind, scan_text
@@ -130,7 +132,7 @@ def _file(parsed: ParsedEmail, record: InboundEmail, *, too_large: bool) -> Inbo
         kind = Outcome.BOUNCE if parsed.automatic == AutomaticKind.BOUNCE else Outcome.AUTO_REPLY
         return InboundResult(kind)
     if too_large:
-        transaction.on_commit(lambda: _send_too_large_notice(parsed), robust=True)
+        transaction.on_commit(lambda: _send_too_large_notice(parsed))
         return InboundResult(Outcome.TOO_LARGE)
     ticket, foreign = _matching_ticket(parsed)
     if ticket is not None:
@@ -215,6 +217,12 @@ def _reply(ticket: Ticket, parsed: ParsedEmail, record: InboundEmail) -> Message
 
 
 def _new_ticket(parsed: ParsedEmail, record: InboundEmail, *, note: str) -> InboundResult:
+    # A sender address is easy to forge: new tickets per address are limited like the contact
+    # form's per session, so nobody can file dozens in someone's name and flood their inbox.
+    sender_key = "email:" + hashlib.sha256(parsed.sender_email.lower().encode()).hexdigest()
+    if rate_limit_hit_client("contact", address=None, session_key=sender_key):
+        logger.warning("inbound email #%s: too many new tickets from one sender", record.pk)
+        return InboundResult(Outcome.RATE_LIMITED)
     with translation.override(parsed.language):
         fields, refusals = _without_secrets(
             {
@@ -339,11 +347,11 @@ def _body_with_notes(body: str, refused: list[str], *, cut: bool) -> str:
 
 
 def _send_too_large_notice(parsed: ParsedEmail) -> None:
-    emails.send_too_large_notice(
-        to=parsed.sender_email,
-        language=parsed.language,
-        subject=parsed.subject,
-        in_reply_to=parsed.message_id,
+    # The notice quotes the subject back: never a secret typed in it.
+    with translation.override(parsed.language):
+        subject = _without_secrets({"subject": parsed.subject})[0]["subject"]
+    tasks.send_too_large_notice.delay(
+        parsed.sender_email, parsed.language, subject, parsed.message_id
     )
 
 

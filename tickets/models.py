@@ -659,10 +659,11 @@ class InboundEmail(models.Model):
         OWN = "own", _("Our own mail, ignored")
         TOO_LARGE = "too_large", _("Too large, refused")
         UNREADABLE = "unreadable", _("Unreadable, refused")
+        RATE_LIMITED = "rate_limited", _("Too many from one sender, refused")
 
     # SHA-256 of the Message-ID, or of the raw message when it has no Message-ID.
     dedupe_key = models.CharField(max_length=64, unique=True, editable=False)
-    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
     raw_sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField(_("size in bytes"))
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)

@@ -114,6 +114,17 @@ def send_guard_warning(self, ticket_id: int, kinds: list[str]) -> None:
         _send_once(self, lambda: emails.send_guard_warning(ticket, kinds))
 
 
+@shared_task(**MAIL_RETRY)
+def send_too_large_notice(self, to: str, language: str, subject: str, in_reply_to: str) -> None:
+    """Tell the sender of an email too large to accept; no ticket exists to take an id from."""
+    _send_once(
+        self,
+        lambda: emails.send_too_large_notice(
+            to=to, language=language, subject=subject, in_reply_to=in_reply_to
+        ),
+    )
+
+
 @shared_task(
     **RELIABLE,
     # Network trouble and a busy database are retried; a refused log-in is not (settings).

@@ -29,6 +29,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from PIL import Image
 
+from tickets.guard import contains_secret
+
 
 class Network(models.TextChoices):
     """Networks a customer can say a transaction was sent on."""
@@ -222,6 +224,9 @@ def safe_filename(name: str | None, extension: str | None = None) -> str:
         stem, original_extension = name, ""
     if extension is None:
         extension = "." + original_extension.strip(" ") if original_extension.strip(" ") else ""
+    if contains_secret(re.sub(r"[._-]+", " ", stem)) is not None:
+        # A recovery phrase or key typed as a file name is never kept or shown.
+        stem = ""
     stem = stem.strip(" .")[: MAX_NAME_LENGTH - len(extension)].rstrip(" .")
     return f"{stem or 'attachment'}{extension}"
 

@@ -337,3 +337,20 @@ def test_posts_are_rate_limited_per_app_user_with_retry_after(api, settings):
     assert int(answers[2]["Retry-After"]) == error["retry_after"] > 0
     assert other.status_code == 201  # counted per app user, not per address
     assert Message.objects.filter(ticket=ticket).count() == 3
+
+
+def test_a_recovery_phrase_in_a_rating_comment_is_refused_and_counted(api):
+    ticket = web_ticket()
+    ticket_change_status(ticket=ticket, status=Status.RESOLVED)
+    phrase = " ".join(corpus.phrase_words("english", 12, seed=11))
+
+    response = api.post(
+        url(ticket, "rating/"), {"rating": 5, "comment": f"my words {phrase}"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "secret_refused"
+    assert phrase not in response.content.decode()
+    assert GuardEvent.objects.filter(ticket=ticket, source=GuardEvent.Source.API).exists()
+    ticket.refresh_from_db()
+    assert ticket.satisfaction_rating is None

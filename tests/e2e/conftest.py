@@ -8,9 +8,11 @@ loop running in this thread, and Django refuses ORM calls from there. Data is re
 through `manage.py shell` in the site's environment instead (`Site.django`).
 """
 
+import base64
 import email
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -25,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from tests.conftest import redis_reachable, service_unavailable
 
@@ -36,6 +39,17 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 SECRET_KEY = "browser-tests-only-secret-key-" + "x" * 30
 CELERY_QUEUES = "security,transactions,payments,default"
+AGENT_PASSWORD = "browser-agent-password"
+# One agent per journey and language: an authenticator code is accepted once (replay
+# protection), so two log-ins of one agent within 30 seconds would need to wait.
+AGENTS = {
+    f"{journey}-{language}": (f"WS-2{number:03d}", name)
+    for number, (journey, language, name) in enumerate(
+        (journey, language, name)
+        for journey in ("chat", "queue")
+        for language, name in (("zh-hans", "王芳"), ("en", "Alex"))
+    )
+}
 
 
 def pytest_collection_modifyitems(items):
@@ -125,6 +139,21 @@ def mail_text(message: email.message.Message) -> str:
     return "\n".join(texts)
 
 
+CREATE_AGENTS = """
+import json
+from django.contrib.auth import get_user_model
+from tickets.models import AgentProfile, Team, TeamMembership
+for username, (code, name) in json.loads('%(agents)s').items():
+    user = get_user_model().objects.create_user(
+        username=username, password='%(password)s', is_staff=True, first_name=name
+    )
+    AgentProfile.objects.create(user=user, display_name=name, agent_code=code,
+                                availability=AgentProfile.Availability.ONLINE)
+    for team in Team.objects.all():
+        TeamMembership.objects.create(team=team, user=user, is_lead=True)
+"""
+
+
 def e2e_database_url(worker_id: str) -> str:
     db = settings.DATABASES["default"]
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
@@ -201,6 +230,13 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
 
     import redis
 
+    from faq.channels import ALWAYS, DEFAULT_CHANNELS
+
+    # Live chat open around the clock, so the chat journey runs whatever the hour.
+    channels = [
+        {**channel, "hours": ALWAYS} if channel["code"] == "live_chat" else channel
+        for channel in DEFAULT_CHANNELS
+    ]
     base = tmp_path_factory.mktemp("e2e-site")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -220,6 +256,7 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
         "EMAIL_FILE_PATH": str(base / "mail"),
         "LOG_LEVEL": "WARNING",
         "PORT": str(port),
+        "SUPPORT_CHANNELS_JSON": json.dumps(channels),
     }
     env.pop("CI", None)
     (base / "mail").mkdir()
@@ -230,31 +267,44 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
     site = Site(url=url, env=env, mail_dir=base / "mail", log_dir=base)
     try:
         collect = spawn([*manage, "collectstatic", "--noinput"], env, base / "collectstatic.log")
-        subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
         site.processes.append(
             spawn(
                 [
-                    sys.executable, "-m", "celery", "--app=wallet_support", "worker",
-                    f"--queues={CELERY_QUEUES}", "--pool=solo", "--without-gossip",
-                    "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "--app=wallet_support",
+                    "worker",
+                    f"--queues={CELERY_QUEUES}",
+                    "--pool=solo",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--loglevel=WARNING",
                     f"--hostname=e2e-{worker_id}-{os.getpid()}@%h",
                 ],
                 env,
                 base / "worker.log",
             )
         )
-        subprocess.run([*manage, "seed_demo", "--allow-without-debug"], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*manage, "seed_demo", "--allow-without-debug"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        site.django(CREATE_AGENTS % {"agents": json.dumps(AGENTS), "password": AGENT_PASSWORD})
         if collect.wait(120) != 0:
             pytest.fail((base / "collectstatic.log").read_text()[-3000:])
         from wallet_support.serve import command
 
         server = spawn(command(host="127.0.0.1", port=port), env, base / "server.log")
         site.processes.append(server)
-        wait_until(
-            lambda: healthy(url) or server.poll() is not None, timeout=60, what="/healthz"
-        )
+        wait_until(lambda: healthy(url) or server.poll() is not None, timeout=60, what="/healthz")
         if server.poll() is not None:
             pytest.fail("the server exited:\n" + (base / "server.log").read_text()[-3000:])
         yield site
@@ -303,7 +353,7 @@ def browser(launch_browser):
 
 @pytest.fixture(scope="package")
 def browser_context_args(site):
-    return {"base_url": site.url, "viewport": DESKTOP}
+    return {"base_url": site.url}
 
 
 @pytest.fixture(params=LANGUAGES)
@@ -319,11 +369,30 @@ def visitor(new_context, site, language):
 
 def open_page(new_context, site: Site, language: str, **context_args):
     context = new_context(
-        locale="zh-CN" if language == "zh-hans" else "en-US", **context_args
+        locale="zh-CN" if language == "zh-hans" else "en-US",
+        **{"viewport": DESKTOP, **context_args},
     )
     context.add_cookies([{"name": "django_language", "value": language, "url": site.url}])
     context.set_default_timeout(15_000)
     return context.new_page()
+
+
+def agent_log_in(page, username: str, *, next_url: str) -> None:
+    """Log in at /agent/login/ as a person would: password, then the authenticator app. The
+    first log-in sets the app up from the key the page shows, and shows the recovery codes."""
+    from django_otp.oath import totp
+
+    page.goto(f"/agent/login/?next={next_url}")
+    page.locator("[name=username]").fill(username)
+    page.locator("[name=password]").fill(AGENT_PASSWORD)
+    page.locator("form[action='/agent/login/'] button[type=submit]").click()
+    key = page.locator(".secret-key").inner_text()
+    code = totp(base64.b32decode(key.replace(" ", "").upper()))
+    page.locator("[name=code]").fill(f"{code:06d}")
+    page.locator("form[action='/agent/login/verify/'] button[type=submit]").click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    page.locator(f".form-actions a[href='{next_url}']").click()
+    expect(page).to_have_url(re.compile(re.escape(next_url)))
 
 
 def screenshot(page, name: str, *, full_page: bool = True) -> None:

@@ -416,6 +416,22 @@ def test_too_large_mail_is_refused_and_the_sender_told_why(
     assert notice.extra_headers["Auto-Submitted"] == "auto-replied"
 
 
+@pytest.mark.django_db
+def test_the_too_large_notice_never_quotes_a_secret_from_the_subject(
+    django_capture_on_commit_callbacks,
+):
+    words = phrase_words("english", 12, 3)
+    raw = eml("new_ticket.eml").replace(
+        b"Subject: ", b"Subject: " + " ".join(words).encode() + b" ", 1
+    )
+
+    receive(raw, django_capture_on_commit_callbacks, size=inbound.MAX_MESSAGE_BYTES + 1)
+
+    [notice] = mail.outbox
+    assert "[removed: recovery phrase]" in notice.body
+    assert " ".join(words[:3]) not in notice.body + notice.subject
+
+
 # --- the pipe command ----------------------------------------------------------------------
 
 
@@ -740,3 +756,61 @@ def test_fetch_mail_raises_a_network_error_so_celery_retries(settings):
     with pytest.raises(ConnectionRefusedError):
         inbound_services.mailbox_fetch()
     assert OSError in tasks.fetch_mail.autoretry_for
+
+
+def _nested_multipart(depth: int) -> bytes:
+    head = b"From: zhao.min@example.com\r\nSubject: nested\r\nMIME-Version: 1.0\r\n"
+    parts = b""
+    for level in range(depth):
+        parts += (
+            f'Content-Type: multipart/mixed; boundary="b{level}"\r\n\r\n--b{level}\r\n'.encode()
+        )
+    return head + parts + b"Content-Type: text/plain\r\n\r\nhello\r\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: zhao.min@example.com\r\nSubject: =?utf-8?B?a?=\r\n\r\nMy transfer is late.\r\n",
+        b"From: zhao.min@example.com\r\nSubject: hi\r\nContent-Type: text/plain; "
+        b'charset="utf-8\x00"\r\n\r\nMy transfer is late.\r\n',
+        _nested_multipart(1000),
+    ],
+    ids=["bad-base64-subject", "nul-in-charset", "deep-nesting"],
+)
+def test_malformed_mail_is_recorded_unreadable_once_and_never_retried(
+    raw, django_capture_on_commit_callbacks
+):
+    first = receive(raw, django_capture_on_commit_callbacks)
+    second = receive(raw, django_capture_on_commit_callbacks)
+
+    assert first.outcome in {InboundEmail.Outcome.UNREADABLE, InboundEmail.Outcome.NEW_TICKET}
+    assert second.duplicate
+    assert InboundEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_new_tickets_from_one_sender_are_limited(settings, django_capture_on_commit_callbacks):
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "contact": {"address": "50/10m", "session": "3/10m"},
+    }
+
+    def mail_from(sender: str, number: int) -> bytes:
+        message = EmailMessage()
+        message["From"] = sender
+        message["Subject"] = f"Question {number}"
+        message["Message-ID"] = make_msgid(domain="example.com")
+        message.set_content("My withdrawal has been pending since yesterday, please check it.")
+        return message.as_bytes()
+
+    outcomes = [
+        receive(mail_from("victim@example.com", n), django_capture_on_commit_callbacks).outcome
+        for n in range(4)
+    ]
+    other = receive(mail_from("someone@example.com", 9), django_capture_on_commit_callbacks)
+
+    assert outcomes == [InboundEmail.Outcome.NEW_TICKET] * 3 + [InboundEmail.Outcome.RATE_LIMITED]
+    assert other.outcome == InboundEmail.Outcome.NEW_TICKET
+    assert Ticket.objects.filter(customer_email="victim@example.com").count() == 3

@@ -578,3 +578,16 @@ def test_check_attachments_collects_each_files_problem_under_its_name():
     assert first.startswith("“setup.png”: This type of file cannot be attached.")
     assert second.startswith("“空.pdf”: This file is empty.")
     assert all("Attach PNG, JPEG or PDF files of at most 5 MB." in text for text in (first, second))
+
+
+@pytest.mark.parametrize(
+    ("language", "separator", "extension"),
+    [("english", "_", ".png"), ("english", "-", ".pdf"), ("chinese_simplified", " ", ".jpg")],
+)
+def test_a_recovery_phrase_typed_as_a_file_name_is_never_kept(language, separator, extension):
+    from tests.tickets.guard_corpus import phrase_words
+
+    name = separator.join(phrase_words(language, 12, 7)) + extension
+
+    assert safe_filename(name) == f"attachment{extension}"
+    assert safe_filename("march receipt.png") == "march receipt.png"
