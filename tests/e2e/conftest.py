@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,7 +33,11 @@ from playwright.sync_api import expect
 from tests.conftest import redis_reachable, service_unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Pictures go to a temporary folder unless SCREENSHOT_DIR names one (SCREENSHOT_DIR=docs/screenshots
+# renews the README's pictures), so a test run leaves the checkout as it was.
+SCREENSHOTS = Path(
+    os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "wallet-support-screenshots"
+)
 AXE_SOURCE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 LANGUAGES = ["zh-hans", "en"]
 DESKTOP = {"width": 1280, "height": 800}
@@ -52,6 +57,7 @@ AGENTS = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """One xdist worker runs every journey (`--dist loadgroup`), so one server starts."""
     here = Path(__file__).resolve().parent
