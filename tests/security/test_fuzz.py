@@ -9,6 +9,8 @@ clear the cache (rate limits, the chat's availability) before each one.
 """
 
 import json
+import os
+from types import SimpleNamespace
 from uuid import uuid4
 
 import pytest
@@ -46,6 +48,9 @@ pytestmark = pytest.mark.usefixtures("no_rate_limits")
 FUZZ = settings(
     max_examples=40,
     deadline=None,
+    # The same examples on every run, so CI never fails by chance; FUZZ_EXPLORE=1 draws new ones
+    # (then keep any failure it finds as a test of its own).
+    derandomize=not os.environ.get("FUZZ_EXPLORE"),
     # The client and database are the test's own; each example resets what it needs.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -240,7 +245,12 @@ def test_customer_reply_saves_a_whole_message_or_nothing(client, open_ticket, bo
         assert response.status_code == 400
         assert set(changed) <= {"GuardEvent"}
         assert len(media_files()) == files_before
-        assert_secret_not_echoed(response, {"body": body or ""})
+        # The page shows the thread, which holds earlier examples' accepted replies (a phrase
+        # glued to other words goes unseen, tickets.guard): look at the form's answer only.
+        page = response.content.decode()
+        assert 'id="reply-title"' in page
+        form_part = page.split('id="reply-title"', 1)[1]
+        assert_secret_not_echoed(SimpleNamespace(content=form_part.encode()), {"body": body or ""})
 
 
 # --- the help centre and /verify/ -----------------------------------------------------------
