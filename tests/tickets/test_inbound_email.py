@@ -696,7 +696,7 @@ def test_fetch_mail_files_the_unseen_messages_of_a_real_imap_mailbox(
         mailbox.append("INBOX", None, None, eml(name).replace(b"\n", b"\r\n"))
 
     with django_capture_on_commit_callbacks(execute=True):
-        report = tasks.fetch_mail.delay().get()
+        report = tasks.fetch_mail.delay().get(disable_sync_subtasks=False)
 
     assert report == {"fetched": 4, "filed": 3, "duplicates": 1, "failed": 0}
     assert "Thanks for looking." in li_ticket.messages.order_by("id").last().body
@@ -707,7 +707,7 @@ def test_fetch_mail_files_the_unseen_messages_of_a_real_imap_mailbox(
     # A crash after filing but before flagging: the next run only flags.
     mailbox.store("1:*", "-FLAGS", "(\\Seen)")
     with django_capture_on_commit_callbacks(execute=True):
-        again = tasks.fetch_mail.delay().get()
+        again = tasks.fetch_mail.delay().get(disable_sync_subtasks=False)
     assert again == {"fetched": 4, "filed": 0, "duplicates": 4, "failed": 0}
     assert Ticket.objects.count() == 2
     assert li_ticket.messages.count() == 2
@@ -747,7 +747,9 @@ def test_fetch_mail_refuses_a_wrong_password_without_retrying(mailbox, settings)
 def test_fetch_mail_is_off_without_an_imap_host(settings):
     settings.IMAP_HOST = ""
 
-    assert tasks.fetch_mail.delay().get() == {}
+    # disable_sync_subtasks: a real worker started earlier in this process (the Celery tests)
+    # leaves Celery believing every .get() runs inside a task.
+    assert tasks.fetch_mail.apply().get(disable_sync_subtasks=False) == {}
 
 
 def test_fetch_mail_raises_a_network_error_so_celery_retries(settings):
