@@ -9,22 +9,27 @@ Views call `rate_limit_hit(request, scope)`; the chat socket, which has no reque
 the same way. The response helpers below answer a refused attempt with 429 and `Retry-After`.
 """
 
+import hashlib
 import ipaddress
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import _split_rate, get_usage
 
 from tickets.protection import refuse_secrets
 
 logger = logging.getLogger(__name__)
+CACHE_ALIAS = getattr(settings, "RATELIMIT_USE_CACHE", "default")
 
 SCOPES = ("contact", "ticket_reply", "chat_start", "chat_message", "faq_vote", "verify", "privacy")
 KEY_KINDS = ("address", "session")
@@ -87,6 +92,36 @@ def _count(scope: str, kind: str, value: str) -> int | None:
     return max(1, usage["time_left"] + 1)
 
 
+def _count_in_redis(scope: str, keys: dict[str, str]) -> list[int | None]:
+    """Both keys' counts in one round trip to Redis: a fixed window per key, named by the
+    window's end, created with its expiry and incremented in one pipeline. The chat socket counts
+    every message, on its one database thread, and django-ratelimit's three round trips per key
+    (SET NX, EXISTS, INCR) took half of that thread at 200 messages a second."""
+    backend = caches[CACHE_ALIAS]
+    now = int(time.time())
+    plan = []
+    try:
+        # Django's RedisCache exposes no pipeline: its client's (documented in its source).
+        pipeline = backend._cache.get_client(write=True).pipeline(transaction=False)
+        for kind, value in keys.items():
+            limit, period = _split_rate(settings.RATE_LIMITS[scope][kind])
+            window_end = (now // period + 1) * period
+            digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+            key = backend.make_and_validate_key(f"rl:{scope}:{kind}:{digest}:{window_end}")
+            pipeline.set(key, 0, ex=period + 1, nx=True)
+            pipeline.incr(key)
+            plan.append((limit, window_end))
+        counts = pipeline.execute()[1::2]
+    except Exception:
+        for kind in keys:
+            logger.warning("rate limit %s/%s not counted: cache error", scope, kind, exc_info=True)
+        return []
+    return [
+        max(1, window_end - now) if count > limit else None
+        for (limit, window_end), count in zip(plan, counts, strict=True)
+    ]
+
+
 def rate_limit_hit_client(
     scope: str, *, address: str | None, session_key: str | None
 ) -> RateLimited | None:
@@ -98,7 +133,11 @@ def rate_limit_hit_client(
     if not rate_limits_enabled():
         return None
     keys = {"address": client_address(address), "session": session_key}
-    waits = [_count(scope, kind, value) for kind, value in keys.items() if value]
+    keys = {kind: value for kind, value in keys.items() if value}
+    if isinstance(caches[CACHE_ALIAS], RedisCache):
+        waits = _count_in_redis(scope, keys)
+    else:
+        waits = [_count(scope, kind, value) for kind, value in keys.items()]
     waits = [wait for wait in waits if wait is not None]
     if not waits:
         return None

@@ -275,7 +275,8 @@ def test_a_broken_cache_lets_the_attempt_through_and_logs_it(caplog):
     backend_class = type(caches["default"])
 
     with (
-        mock.patch.object(backend_class, "add", broken),
+        # Both ways of counting (django-ratelimit's, the Redis pipeline) make their keys here.
+        mock.patch.object(backend_class, "make_and_validate_key", broken),
         caplog.at_level(logging.WARNING, logger="security.ratelimit"),
     ):
         limited = rate_limit_hit_client("contact", address="192.0.2.1", session_key="abc")
@@ -557,3 +558,34 @@ def test_chat_sockets_of_other_sessions_share_their_address_limit(settings):
 
     assert [event["type"] for event in events] == ["message", "message", "error", "message"]
     assert events[2]["code"] == "rate_limited"
+
+
+def test_on_redis_both_keys_are_counted_in_one_round_trip(redis_url, settings):
+    from redis.client import Pipeline
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "verify": {"address": "3/10m", "session": "2/10m"},
+    }
+    caches["default"].clear()
+    real_execute = Pipeline.execute
+    round_trips = []
+
+    def counted(pipeline, *args, **kwargs):
+        round_trips.append(len(pipeline.command_stack))
+        return real_execute(pipeline, *args, **kwargs)
+
+    with mock.patch.object(Pipeline, "execute", counted):
+        answers = [
+            rate_limit_hit_client("verify", address="192.0.2.7", session_key="s-1")
+            for _ in range(3)
+        ]
+        other_session = rate_limit_hit_client("verify", address="192.0.2.7", session_key="s-2")
+
+    assert round_trips == [4, 4, 4, 4]  # SET NX + INCR for each key, one pipeline per attempt
+    assert answers[:2] == [None, None]
+    assert 1 <= answers[2].retry_after <= 600  # the session's limit of 2
+    assert other_session is not None  # the address's limit of 3 was reached
