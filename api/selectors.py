@@ -1,12 +1,12 @@
 """Reads of the in-app API: what the app's user may see."""
 
 import re
-from uuid import UUID
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from api.tokens import AppUser
 from livechat.models import Conversation
+from livechat.selectors import conversation_by_public_id
 from tickets.models import Attachment, Channel, Message, Ticket
 
 REFERENCE_SHAPE = re.compile(r"[A-Z0-9-]{1,16}")
@@ -53,11 +53,7 @@ def thread_message(*, message_id: int) -> Message:
 
 def app_user_conversation(*, app_user: AppUser, public_id: str) -> Conversation | None:
     """A live chat of one of the app user's tickets, or None."""
-    try:
-        UUID(str(public_id))
-    except ValueError:
-        return None
-    conversation = Conversation.objects.select_related("ticket").filter(public_id=public_id).first()
+    conversation = conversation_by_public_id(public_id)
     if conversation is None:
         return None
     if not app_user_tickets(app_user=app_user).filter(pk=conversation.ticket_id).exists():

@@ -66,6 +66,15 @@ def conversation_locked_with_last_message(pk: int) -> Conversation:
     return conversation
 
 
+def conversation_by_public_id(public_id: object) -> Conversation | None:
+    """The conversation with this public id (its ticket loaded), or None for any other value."""
+    try:
+        UUID(str(public_id))
+    except ValueError:
+        return None
+    return Conversation.objects.select_related("ticket").filter(public_id=public_id).first()
+
+
 def conversation_for_socket(
     *,
     public_id: str,
@@ -75,11 +84,7 @@ def conversation_for_socket(
 ) -> tuple[Conversation, str] | None:
     """The conversation and the role of who may open its socket, or None for anyone else.
     Staff act as its agent only from a session that passed the second factor."""
-    try:
-        UUID(str(public_id))
-    except ValueError:
-        return None
-    conversation = Conversation.objects.select_related("ticket").filter(public_id=public_id).first()
+    conversation = conversation_by_public_id(public_id)
     if conversation is None:
         return None
     if user.is_authenticated and user.is_active and user.is_staff:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from security.admin_site import AdminsReadOnlyMixin
 from security.models import AuditEvent
 
 # Devices change only through the log-in and `manage.py reset_two_factor` (audited, and it closes
@@ -10,7 +11,7 @@ if admin.site.is_registered(TOTPDevice):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(AdminsReadOnlyMixin, admin.ModelAdmin):
     """Readable by superusers, changeable by nobody."""
 
     list_display = ("created_at", "actor_username", "action", "ticket_reference", "target")
@@ -19,18 +20,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
     show_full_result_count = False
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -22,6 +22,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
 
 import tickets.privacy_admin  # noqa: F401 (registers the customers' data requests)
+from security.admin_site import AdminsReadOnlyMixin
 from security.audit import Action, audit_record
 from tickets import queue, selectors, services
 from tickets.admin_forms import AgentReplyForm, QueueActionForm, TicketWorkForm
@@ -674,23 +675,10 @@ def viewers_record(*, ticket_id: int, user) -> list[str]:
 
 
 @admin.register(GuardEvent)
-class GuardEventAdmin(admin.ModelAdmin):
+class GuardEventAdmin(AdminsReadOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "source", "ticket", "customer_email", "field")
     list_filter = ("kind", "source")
     readonly_fields = ("created_at", "kind", "source", "ticket", "customer_email", "field")
-
-    # Customer addresses and evidence of every team: admins only.
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class TeamMembershipInline(admin.TabularInline):
@@ -766,7 +754,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(admin.ModelAdmin):
+class InboundEmailAdmin(AdminsReadOnlyMixin, admin.ModelAdmin):
     """What the mailbox brought and what became of it (no addresses or text are kept)."""
 
     list_display = ("received_at", "outcome", "ticket", "size", "message_id")
@@ -782,15 +770,3 @@ class InboundEmailAdmin(admin.ModelAdmin):
         "raw_sha256",
     )
     show_full_result_count = False
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
