@@ -10,7 +10,8 @@ from uuid import uuid4
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -351,5 +352,19 @@ def evidence_display(problem_type: str, evidence: dict) -> list[tuple[str, str]]
         if field is None or value in (None, ""):
             continue
         choices = dict(getattr(field, "choices", []) or [])
-        rows.append((str(field.label), str(choices.get(value, value))))
+        rows.append((str(field.label), str(choices.get(value, _readable_date(field, value)))))
     return rows
+
+
+def _readable_date(field: forms.Field, value):
+    """A stored ISO date or time as the active language writes it (in the site's time zone)."""
+    if isinstance(value, str) and isinstance(field, forms.DateTimeField):
+        moment = parse_datetime(value)
+        if moment is not None:
+            moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+            return formats.date_format(moment, "DATETIME_FORMAT")
+    elif isinstance(value, str) and isinstance(field, forms.DateField):
+        day = parse_date(value)
+        if day is not None:
+            return formats.date_format(day, "DATE_FORMAT")
+    return value

@@ -193,7 +193,8 @@ def _record_routing(ticket: Ticket, decision: RoutingDecision, old_priority: str
             ticket=ticket,
             kind=TicketEvent.Kind.ASSIGNED,
             field="assignee",
-            new_value=str(ticket.assignee_id or ""),
+            # The username, as a hand-made assignment writes it (tickets.services).
+            new_value=str(ticket.assignee or ""),
         ),
     ]
     if old_priority != ticket.priority:

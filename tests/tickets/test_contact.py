@@ -242,3 +242,22 @@ def test_contact_form_needs_csrf(django_capture_on_commit_callbacks):
 
     assert response.status_code == 403
     assert Ticket.objects.count() == 0
+
+
+def test_evidence_dates_read_as_the_language_writes_them(settings):
+    from django.utils import translation
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+
+    from tickets.forms import evidence_display
+
+    evidence = {"transaction_at": "2026-11-20T09:30:00+00:00", "amount": "0.5"}
+
+    with translation.override("en"):
+        rows = dict(evidence_display(ProblemType.ABNORMAL_TRANSACTION, evidence))
+    with translation.override("zh-hans"):
+        rows_zh = dict(evidence_display(ProblemType.ABNORMAL_TRANSACTION, evidence))
+
+    assert "Nov. 20, 2026, 5:30 p.m." in rows.values()
+    assert "2026年11月20日 17:30" in rows_zh.values()
+    assert "0.5" in rows.values()

@@ -108,7 +108,9 @@ def test_assign_to_the_available_member_with_fewest_open_tickets():
 
     ticket.refresh_from_db()
     assert ticket.assignee == free
-    assert ticket.events.filter(kind=TicketEvent.Kind.ASSIGNED, new_value=str(free.pk)).exists()
+    assert ticket.events.filter(
+        kind=TicketEvent.Kind.ASSIGNED, new_value=free.get_username()
+    ).exists()
 
 
 @pytest.mark.django_db
