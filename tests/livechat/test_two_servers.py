@@ -61,6 +61,7 @@ def two_servers(postgres, redis_url):
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         for port in ports
     ]

@@ -63,11 +63,13 @@ def celery_processes(postgres, redis_url, tmp_path, monkeypatch):
             ],
             cwd=ROOT,
             env=env,
+            start_new_session=True,
         ),
         subprocess.Popen(
             [*celery, "beat", f"--schedule={tmp_path / 'beat-schedule'}", "--loglevel=WARNING"],
             cwd=ROOT,
             env=env,
+            start_new_session=True,
         ),
     ]
     yield processes

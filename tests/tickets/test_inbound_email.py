@@ -646,8 +646,12 @@ def dovecot():
     )
     log = root / "dovecot.log"
     # In the foreground (-F), so the test owns the process and stops it by its id.
+    # In a session of its own: no signal Dovecot sends its process group can reach the tests.
     server = subprocess.Popen(
-        [binary, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        [binary, "-F", "-c", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         if not _answers(port, server):
