@@ -79,16 +79,13 @@ class DataRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Carry out the selected requests"), permissions=["carry_out"])
     def carry_out(self, request, data_requests):
-        done = 0
-        for data_request in data_requests:
-            try:
-                privacy.data_request_carry_out(
-                    data_request=data_request, actor=request.user, request=request
-                )
-            except TicketError as error:
-                self.message_user(request, f"{data_request}: {error.message}", messages.WARNING)
-            else:
-                done += 1
+        done = self._for_each(
+            request,
+            data_requests,
+            lambda data_request: privacy.data_request_carry_out(
+                data_request=data_request, actor=request.user, request=request
+            ),
+        )
         self.message_user(
             request,
             ngettext("%(count)d request carried out.", "%(count)d requests carried out.", done)
@@ -97,16 +94,27 @@ class DataRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Refuse the selected requests"), permissions=["carry_out"])
     def refuse(self, request, data_requests):
-        done = 0
-        for data_request in data_requests:
-            try:
-                privacy.data_request_refuse(data_request=data_request, actor=request.user)
-            except TicketError as error:
-                self.message_user(request, f"{data_request}: {error.message}", messages.WARNING)
-            else:
-                done += 1
+        done = self._for_each(
+            request,
+            data_requests,
+            lambda data_request: privacy.data_request_refuse(
+                data_request=data_request, actor=request.user
+            ),
+        )
         self.message_user(
             request,
             ngettext("%(count)d request refused.", "%(count)d requests refused.", done)
             % {"count": done},
         )
+
+    def _for_each(self, request, data_requests, act) -> int:
+        """Apply `act` to each request; a refused one is reported, the others counted."""
+        done = 0
+        for data_request in data_requests:
+            try:
+                act(data_request)
+            except TicketError as error:
+                self.message_user(request, f"{data_request}: {error.message}", messages.WARNING)
+            else:
+                done += 1
+        return done
