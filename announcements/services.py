@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from announcements import selectors
 from announcements.models import Announcement
-from tickets.agent_guard import agent_message_problem
+from guard.agent_messages import agent_message_problem
 from tickets.models import Ticket
 from tickets.services import message_post_agent
 

@@ -25,13 +25,14 @@ from faq import scams
 from faq import selectors as faq_selectors
 from faq import services as faq_services
 from faq.forms import SearchForm
+from guard.models import GuardEvent
+from guard.refusals import Refusal, refuse_secrets
 from livechat import services as chat_services
 from livechat.forms import ChatStartForm
 from security.ratelimit import rate_limit_hit_client
 from tickets import services as ticket_services
 from tickets.forms import ContactForm, MultipleFileField, RatingForm, ReplyForm, evidence_fields
-from tickets.models import Channel, GuardEvent, Ticket
-from tickets.protection import Refusal, refuse_secrets
+from tickets.models import Channel, Ticket
 from tickets.selectors import attachment_for_ticket, expected_first_response_text
 from tickets.views import attachment_response
 

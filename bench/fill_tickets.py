@@ -233,14 +233,9 @@ def tickets_fill(
 def _filled_tables() -> list[str]:
     from django.contrib.auth import get_user_model
 
-    from tickets.models import (
-        AgentProfile,
-        GuardEvent,
-        Message,
-        TeamMembership,
-        Ticket,
-        TicketEvent,
-    )
+    from agents.models import AgentProfile, TeamMembership
+    from guard.models import GuardEvent
+    from tickets.models import Message, Ticket, TicketEvent
 
     models = (Ticket, Message, TicketEvent, GuardEvent, AgentProfile, TeamMembership)
     return [f'"{model._meta.db_table}"' for model in (*models, get_user_model())]
@@ -311,7 +306,7 @@ def agents_ensure(*, count: int = AGENT_COUNT) -> list[DeskAgent]:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from tickets.models import AgentProfile, Team, TeamMembership
+    from agents.models import AgentProfile, Team, TeamMembership
 
     teams = {team.code: team for team in Team.objects.all()}
     if not teams:
@@ -371,7 +366,7 @@ def agents_ensure(*, count: int = AGENT_COUNT) -> list[DeskAgent]:
 
 
 class BusinessClock:
-    """`tickets.business_hours.add_business_time` on integer microseconds, for one calendar.
+    """`common.business_hours.add_business_time` on integer microseconds, for one calendar.
 
     The calendar's merged business intervals between `first` and `last` are computed once (by
     business_hours itself), so adding business time is two bisections instead of a walk over
@@ -379,7 +374,7 @@ class BusinessClock:
     """
 
     def __init__(self, calendar, *, first: datetime, last: datetime) -> None:
-        from tickets.business_hours import _intervals
+        from common.business_hours import _intervals
 
         self.calendar = calendar
         self.always_open = calendar._always_open
@@ -412,7 +407,7 @@ class BusinessClock:
         return self._slow_add(start, duration)
 
     def _slow_add(self, start: int, duration: int) -> int:
-        from tickets.business_hours import add_business_time
+        from common.business_hours import add_business_time
 
         moment = _EPOCH + timedelta(microseconds=start)
         return _micros(add_business_time(moment, timedelta(microseconds=duration), self.calendar))
@@ -706,7 +701,8 @@ class Batch:
     guard_events: list[str] = field(default_factory=list)
 
     def tables(self) -> list[tuple[str, list[str], list[str]]]:
-        from tickets.models import GuardEvent, Message, Ticket, TicketEvent
+        from guard.models import GuardEvent
+        from tickets.models import Message, Ticket, TicketEvent
 
         columns, defaults = self.ticket_columns, self.ticket_defaults
         ticket_rows = [
@@ -793,11 +789,11 @@ class TicketMaker:
         """`stream` (the tickets already there) makes a top-up draw new random numbers."""
         from django.db.models import Count
 
+        from agents.models import Team
         from tickets.models import (
             REFERENCE_ALPHABET,
             REFERENCE_LENGTH,
             RoutingRule,
-            Team,
             Ticket,
             new_access_key,
         )

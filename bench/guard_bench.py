@@ -6,8 +6,8 @@
 import statistics
 import timeit
 
+from guard.detect import scan_text
 from tests.tickets import guard_corpus as corpus
-from tickets.guard import scan_text
 
 MESSAGE_LENGTH = 4000
 

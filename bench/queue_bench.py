@@ -287,7 +287,7 @@ def bench_users_ensure() -> list[tuple[object, str]]:
     from django.contrib.auth import get_user_model
     from django.db.models import Count
 
-    from tickets.models import AgentProfile, Team, TeamMembership
+    from agents.models import AgentProfile, Team, TeamMembership
 
     user_model = get_user_model()
     admin, _created = user_model.objects.get_or_create(

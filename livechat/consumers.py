@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from api.sockets import accepted_subprotocol, app_conversation_for_socket, socket_app_user
+from guard.models import GuardEvent
+from guard.refusals import refuse_secrets
 from livechat import selectors, services
 from livechat.db import chat_db as database_sync_to_async
 from livechat.limits import (
@@ -28,8 +30,7 @@ from livechat.services import AGENTS_GROUP, ChatError
 from security.ratelimit import rate_limit_hit_client
 from security.sockets import session_sockets_group, user_sockets_group
 from security.two_factor import session_verified
-from tickets.models import GuardEvent, Message
-from tickets.protection import refuse_secrets
+from tickets.models import Message
 from tickets.services import guard_refusals_record
 
 FORBIDDEN = 4403
@@ -383,7 +384,7 @@ class AgentConsumer(ChatProtocolConsumer):
         await self.send_json(payload)
 
     async def on_presence(self, content: dict) -> None:
-        await database_sync_to_async(services.agent_set_presence)(
+        await database_sync_to_async(services.presence_set)(
             agent=self.user, availability=content.get("availability")
         )
 

@@ -4,8 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import AgentProfile, ProblemType
-from tickets.protection import Refusal, refuse_secrets
+from agents.models import AgentProfile
+from guard.refusals import Refusal, refuse_secrets
+from tickets.models import ProblemType
 
 # Names a visitor may not take: they would pass for the desk itself.
 RESERVED_NAMES = re.compile(

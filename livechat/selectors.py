@@ -8,11 +8,13 @@ from django.core.cache import cache
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from agents import selectors as agents_selectors
+from agents.models import AgentProfile
 from faq.channels import channel_guide
 from livechat.models import Conversation
 from security.two_factor import session_verified
-from tickets.models import AgentProfile, Message
-from tickets.queue import ticket_visible_to
+from tickets.models import Message
+from tickets.selectors import ticket_visible_to
 
 HISTORY_LIMIT = 500
 AVERAGE_CHAT_SECONDS = 6 * 60
@@ -40,13 +42,7 @@ def live_chat_available() -> bool:
     return in_hours and online
 
 
-def agent_identity(user: AbstractBaseUser) -> tuple[str, str]:
-    """The name and official agent code a customer sees (the profile is cached on the user)."""
-    try:
-        profile = user.agent_profile
-    except AgentProfile.DoesNotExist:
-        return user.get_short_name() or user.get_username(), "-"
-    return profile.display_name, profile.agent_code
+
 
 
 def conversation_locked_with_last_message(pk: int) -> Conversation:
@@ -132,7 +128,7 @@ def previous_message_id(message: Message) -> int | None:
 def message_payload(message: Message, conversation: Conversation, *, prev: int | None) -> dict:
     """A message as the protocol sends it, with the id of the message before it."""
     if message.author_kind == "agent" and message.author_id:
-        author = agent_identity(message.author)[0]
+        author = agents_selectors.agent_identity(message.author)[0]
     elif message.author_kind == "customer":
         author = conversation.visitor_name
     else:
@@ -194,7 +190,7 @@ def status_payload(
             position, wait = queue_position(conversation)
         payload.update(position=position, wait_seconds=wait)
     elif conversation.status == Conversation.Status.ACTIVE and conversation.agent_id:
-        name, code = agent_identity(conversation.agent)
+        name, code = agents_selectors.agent_identity(conversation.agent)
         payload["agent"] = {"name": name, "code": code}
     return payload
 

@@ -12,11 +12,16 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from livechat import broadcast, selectors
+from agents import services as agents_services
+from agents.models import AgentProfile, Team
+from agents.selectors import agent_identity
+from common import realtime as broadcast
+from common.errors import DeskError
+from guard.agent_messages import agent_message_problem
+from livechat import selectors
 from livechat.models import Conversation
 from tickets import services as ticket_services
-from tickets.agent_guard import agent_message_problem
-from tickets.models import AgentProfile, AuthorKind, Channel, Message, Status, Team, Ticket
+from tickets.models import AuthorKind, Channel, Message, Status, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +202,7 @@ def conversation_accept(*, public_id: str, agent: AbstractBaseUser) -> Conversat
         ticket_services.ticket_change_status(
             ticket=conversation.ticket, status=Status.OPEN, actor=agent
         )
-    name, code = selectors.agent_identity(agent)
+    name, code = agent_identity(agent)
     _system_message(
         conversation,
         _("%(name)s (agent code %(code)s) joined the chat.") % {"name": name, "code": code},
@@ -263,7 +268,7 @@ def conversation_transfer(
         conversation.agent = profile.user
         conversation.status = Conversation.Status.ACTIVE
         ticket_services.ticket_reassign(ticket=conversation.ticket, actor=by, assignee=profile.user)
-        name, code = selectors.agent_identity(profile.user)
+        name, code = agent_identity(profile.user)
         text = _("The chat was transferred to %(name)s (agent code %(code)s).")
         _system_message(conversation, text % {"name": name, "code": code})
     elif team_code:
@@ -309,18 +314,12 @@ def conversation_read(*, conversation: Conversation, sender: str, up_to: int) ->
     return up_to
 
 
-def agent_set_presence(*, agent: AbstractBaseUser, availability: str) -> AgentProfile:
-    if availability not in AgentProfile.Availability.values:
-        raise ChatError("invalid", _("Presence is online, away or offline."))
-    profile, _created = AgentProfile.objects.get_or_create(
-        user=agent,
-        defaults={
-            "display_name": agent.get_short_name() or agent.get_username(),
-            "agent_code": f"WS-U{agent.pk}",
-        },
-    )
-    profile.availability = availability
-    profile.save(update_fields=["availability"])
+def presence_set(*, agent: AbstractBaseUser, availability: str) -> AgentProfile:
+    """An agent's console sets their availability; the other consoles then refresh the queue."""
+    try:
+        profile = agents_services.agent_set_presence(agent=agent, availability=availability)
+    except DeskError as error:
+        raise ChatError(error.code, error.message) from error
     with transaction.atomic():
         _queue_changed_on_commit()
     return profile

@@ -12,20 +12,21 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agents.models import AgentProfile
+from guard.models import GuardEvent
+from guard.refusals import form_rate_limited, refuse_secrets
 from livechat import selectors, services
 from livechat.consumers import VISITOR_SESSION_KEY
 from livechat.forms import ChatRatingForm, ChatStartForm, VerifyForm
 from livechat.models import Conversation
 from security.decorators import agent_required
 from security.ratelimit import (
-    form_rate_limited,
     rate_limit_hit,
     rate_limited_json,
     rate_limited_page,
     rate_limited_render,
 )
-from tickets.models import AgentProfile, GuardEvent, ProblemType, Ticket
-from tickets.protection import refuse_secrets
+from tickets.models import ProblemType, Ticket
 from tickets.services import guard_refusals_record
 
 logger = logging.getLogger(__name__)

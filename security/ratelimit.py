@@ -13,20 +13,15 @@ import hashlib
 import ipaddress
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django import forms
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 from django_ratelimit.core import _split_rate, get_usage
-
-from tickets.protection import refuse_secrets
 
 logger = logging.getLogger(__name__)
 CACHE_ALIAS = getattr(settings, "RATELIMIT_USE_CACHE", "default")
@@ -181,7 +176,7 @@ def rate_limited_json(limited: RateLimited) -> JsonResponse:
 def rate_limited_render(
     request: HttpRequest, template: str, context: dict, limited: RateLimited
 ) -> HttpResponse:
-    """The page of the refused form again (see `form_rate_limited`), as a 429."""
+    """The page of the refused form again (see guard.refusals.form_rate_limited), as a 429."""
     return _with_retry_after(render(request, template, context, status=429), limited)
 
 
@@ -197,32 +192,3 @@ def rate_limited_page(
     `resend_url`, the text the visitor wrote (`draft`) is kept in a form that sends it again."""
     context = {"limited": limited, "back_url": back_url, "resend_url": resend_url, "draft": draft}
     return rate_limited_render(request, "429.html", context, limited)
-
-
-def form_rate_limited(
-    form: forms.Form,
-    limited: RateLimited,
-    *,
-    field: str | None = None,
-    hash_fields: Iterable[str] = (),
-) -> forms.Form:
-    """The posted form with its input kept and the limit as its error (on `field`, or for the
-    whole form). It is not validated: a refused attempt costs no checks and saves nothing. A
-    recovery phrase, private key or card number typed in it is blanked, as every form does, so
-    the page never sends it back (`hash_fields` may hold a bare transaction hash)."""
-    typed = {
-        name: form.data.get(form.add_prefix(name), "")
-        for name, form_field in form.fields.items()
-        if not isinstance(form_field, forms.FileField | forms.ChoiceField | forms.UUIDField)
-    }
-    refusals = refuse_secrets(typed, hash_fields=hash_fields)
-    if refusals:
-        data = form.data.copy()
-        for refusal in refusals:
-            data[form.add_prefix(refusal.field)] = ""
-        form.data = data
-    # Errors without full_clean(): set what validation would have set, then add the one error.
-    form.cleaned_data = {}
-    form._errors = ErrorDict(renderer=form.renderer)
-    form.add_error(field, limited.message)
-    return form

@@ -9,7 +9,6 @@ from django.dispatch import receiver
 
 from security import sockets
 from security.audit import Action, audit_record
-from tickets.models import TeamMembership
 
 User = get_user_model()
 ACCESS_FIELDS = {"password", "is_active", "is_staff", "is_superuser"}
@@ -52,12 +51,4 @@ def close_sockets_on_lost_access(sender, instance, created, **kwargs) -> None:
 @receiver(post_delete, sender=User)
 def close_sockets_on_delete(sender, instance, **kwargs) -> None:
     user_id = instance.pk
-    transaction.on_commit(lambda: sockets.sockets_close_for_user(user_id))
-
-
-@receiver(post_save, sender=TeamMembership)
-@receiver(post_delete, sender=TeamMembership)
-def close_sockets_on_team_change(sender, instance, **kwargs) -> None:
-    """A socket keeps the teams it joined with: a changed membership reconnects it."""
-    user_id = instance.user_id
     transaction.on_commit(lambda: sockets.sockets_close_for_user(user_id))

@@ -3,7 +3,7 @@ or a reset second factor. Agent sockets join these groups on connect (livechat.c
 
 import hashlib
 
-from livechat.broadcast import publish
+from common.realtime import publish
 
 REVOKE_EVENT = {"type": "security.revoke"}
 

@@ -18,8 +18,8 @@ def test_seed_demo_creates_printed_logins_and_reruns_without_duplicates(settings
     assert not agent.is_superuser
     assert agent.check_password("demo-agent-password")
     assert "agent / demo-agent-password" in output
-    from tickets.models import Team
-    from tickets.queue import desk_role
+    from agents.models import Team
+    from agents.roles import desk_role
 
     role = desk_role(agent)
     assert role.is_agent

@@ -1,25 +1,15 @@
 """The ticket desk's outgoing mail: in the customer's language, plain text and HTML, threaded."""
 
-from email.utils import make_msgid
-
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from guard.detect import SecretKind
+from guard.refusals import REFUSAL_MESSAGES
+from mail.services import AUTOMATIC_HEADERS, mail_domain, mail_send, message_id
 from tickets import selectors
-from tickets.guard import SecretKind
-from tickets.inbound import MAX_MESSAGE_BYTES
 from tickets.links import ticket_absolute_url
-from tickets.models import InboundEmail, Message, Ticket
-from tickets.protection import REFUSAL_MESSAGES
-from tickets.validators import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
-
-
-def mail_domain() -> str:
-    """The domain of our Message-IDs (tickets.inbound_services recognises replies by it)."""
-    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "wallet.example"
+from tickets.models import Message, Ticket
 
 
 def _thread_id(ticket: Ticket) -> str:
@@ -33,8 +23,9 @@ def _threading(ticket: Ticket, *, to: str) -> tuple[str, str]:
     thread = _thread_id(ticket)
     if to.lower() != ticket.customer_email.lower():
         return thread, thread
+    # Through the reverse relation of inbound.InboundEmail, which this app does not import.
     last_email = (
-        InboundEmail.objects.filter(ticket=ticket, ticket_message__isnull=False)
+        ticket.inbound_emails.filter(ticket_message__isnull=False)
         .exclude(message_id="")
         .order_by("-id")
         .values_list("message_id", flat=True)
@@ -43,10 +34,6 @@ def _threading(ticket: Ticket, *, to: str) -> tuple[str, str]:
     if last_email is None:
         return thread, thread
     return last_email, f"{thread} {last_email}"
-
-
-# Headers of mail no person wrote: RFC 3834 auto-responders (and Exchange's) stay silent.
-AUTOMATIC_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
 def _send(
@@ -58,34 +45,20 @@ def _send(
     language: str,
     automatic: bool = True,
 ) -> None:
-    with translation.override(language):
-        context = {
-            "ticket": ticket,
-            "site_name": settings.SUPPORT_SITE_NAME,
-            "ticket_url": ticket_absolute_url(ticket),
-            **context,
-        }
-        subject = render_to_string(f"tickets/email/{template}_subject.txt", context)
-        text = render_to_string(f"tickets/email/{template}.txt", context)
-        html = render_to_string(f"tickets/email/{template}.html", context)
-    domain = mail_domain()
     in_reply_to, references = _threading(ticket, to=to)
-    mail = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        reply_to=[settings.SUPPORT_INBOX_EMAIL],
+    mail_send(
+        template=f"tickets/email/{template}",
+        context={"ticket": ticket, "ticket_url": ticket_absolute_url(ticket), **context},
+        to=to,
+        language=language,
         headers={
-            "Message-ID": make_msgid(idstring=ticket.reference.lower(), domain=domain),
+            "Message-ID": message_id(idstring=ticket.reference.lower()),
             "In-Reply-To": in_reply_to,
             "References": references,
             "X-Ticket-Reference": ticket.reference,
             **(AUTOMATIC_HEADERS if automatic else {}),
         },
     )
-    mail.attach_alternative(html, "text/html")
-    mail.send()
 
 
 def send_confirmation(ticket: Ticket) -> None:
@@ -174,37 +147,3 @@ def send_guard_warning(ticket: Ticket, kinds: list[str]) -> None:
         context={"warnings": warnings},
         language=ticket.language,
     )
-
-
-def send_too_large_notice(*, to: str, language: str, subject: str, in_reply_to: str) -> None:
-    """Answer an email too large to accept (no ticket was opened), in the sender's language."""
-    with translation.override(language):
-        context = {
-            "site_name": settings.SUPPORT_SITE_NAME,
-            "language": language,
-            "subject": subject,
-            "max_mb": MAX_MESSAGE_BYTES // (1024 * 1024),
-            "file_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
-            "max_files": MAX_ATTACHMENTS,
-            "contact_url": settings.SUPPORT_SITE_URL.rstrip("/") + reverse("tickets:contact"),
-        }
-        subject_line = render_to_string("tickets/email/too_large_subject.txt", context)
-        text = render_to_string("tickets/email/too_large.txt", context)
-        html = render_to_string("tickets/email/too_large.html", context)
-    headers = {
-        "Message-ID": make_msgid(domain=mail_domain()),
-        "Auto-Submitted": "auto-replied",
-        "X-Auto-Response-Suppress": "All",
-    }
-    if in_reply_to:
-        headers.update({"In-Reply-To": in_reply_to, "References": in_reply_to})
-    mail = EmailMultiAlternatives(
-        subject=" ".join(subject_line.split()),
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        reply_to=[settings.SUPPORT_INBOX_EMAIL],
-        headers=headers,
-    )
-    mail.attach_alternative(html, "text/html")
-    mail.send()

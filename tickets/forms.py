@@ -15,8 +15,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from guard.refusals import Refusal, refuse_secrets
 from tickets.models import ProblemType
-from tickets.protection import Refusal, refuse_secrets
 from tickets.services import NewAttachment
 from tickets.validators import (
     MAX_ATTACHMENTS,

@@ -8,10 +8,8 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.guard import SecretKind
 from tickets.validators import validate_transaction_hash
 
 # Crockford's base32 without 0/O and 1/I/L: references read aloud over the phone without mistakes.
@@ -135,7 +133,7 @@ class Ticket(models.Model):
     )
     transaction_network = models.CharField(_("network"), max_length=20, blank=True)
     team = models.ForeignKey(
-        "Team",
+        "agents.Team",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -304,151 +302,6 @@ class TicketEvent(models.Model):
         return f"{self.ticket_id} {self.kind}"
 
 
-SECRET_KIND_CHOICES = [
-    (SecretKind.RECOVERY_PHRASE.value, _("Recovery phrase")),
-    (SecretKind.PRIVATE_KEY.value, _("Private key")),
-    (SecretKind.CARD_NUMBER.value, _("Card number")),
-]
-
-
-class GuardEvent(models.Model):
-    """A recovery phrase, private key or card number refused: counted, never stored."""
-
-    class Source(models.TextChoices):
-        CONTACT_FORM = "contact_form", _("Contact form")
-        REPLY = "reply", _("Ticket reply")
-        CHAT = "chat", _("Live chat")
-        EMAIL = "email", _("Email")
-        API = "api", _("API")
-
-    ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="guard_events"
-    )
-    customer_email = models.EmailField(blank=True, db_index=True)
-    source = models.CharField(max_length=16, choices=Source.choices)
-    kind = models.CharField(max_length=20, choices=SECRET_KIND_CHOICES)
-    field = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("guard event")
-        verbose_name_plural = _("guard events")
-        indexes = [
-            models.Index(fields=["created_at"], name="guard_events_created_idx"),
-            # The ticket page looks up refusals from the customer's address, in any case.
-            models.Index(Upper("customer_email"), name="guard_events_email_upper_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} via {self.source}"
-
-
-class AgentProfile(models.Model):
-    """An agent's desk identity: availability, capacity and the official agent code."""
-
-    class Availability(models.TextChoices):
-        ONLINE = "online", _("Online")
-        AWAY = "away", _("Away")
-        OFFLINE = "offline", _("Offline")
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
-    )
-    display_name = models.CharField(_("display name"), max_length=60)
-    agent_code = models.CharField(_("agent code"), max_length=16, unique=True)
-    availability = models.CharField(
-        _("availability"),
-        max_length=10,
-        choices=Availability.choices,
-        default=Availability.OFFLINE,
-    )
-    capacity = models.PositiveSmallIntegerField(
-        _("capacity (open tickets)"), default=20, validators=[MinValueValidator(1)]
-    )
-    chat_capacity = models.PositiveSmallIntegerField(
-        _("capacity (chats at once)"), default=3, validators=[MinValueValidator(1)]
-    )
-    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("agent profile")
-        verbose_name_plural = _("agent profiles")
-
-    def __str__(self) -> str:
-        return f"{self.display_name} ({self.agent_code})"
-
-
-class Team(models.Model):
-    """A group of agents with its own working hours, time zone and holidays."""
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=80)
-    name_zh_hans = models.CharField(_("name (Chinese)"), max_length=80)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
-    working_hours = models.JSONField(
-        _("working hours"),
-        default=list,
-        help_text=_(
-            'A list of {"days": [0-6, Monday=0], "open": "HH:MM", "close": "HH:MM"}, or "always".'
-        ),
-    )
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="TeamMembership", related_name="support_teams"
-    )
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("team")
-        verbose_name_plural = _("teams")
-
-    def __str__(self) -> str:
-        return self.name_en
-
-    def clean(self) -> None:
-        from tickets.business_hours import BusinessCalendar
-
-        try:
-            BusinessCalendar.from_config(time_zone=self.time_zone, hours=self.working_hours)
-        except Exception as error:
-            raise ValidationError({"working_hours": str(error)}) from error
-
-
-class TeamMembership(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
-    )
-    is_lead = models.BooleanField(_("team lead"), default=False)
-
-    class Meta:
-        verbose_name = _("team member")
-        verbose_name_plural = _("team members")
-        constraints = [
-            models.UniqueConstraint(fields=["team", "user"], name="tickets_one_membership")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.team}"
-
-
-class TeamHoliday(models.Model):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="holidays")
-    date = models.DateField(_("date"))
-    name = models.CharField(_("name"), max_length=80, blank=True)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("holiday")
-        verbose_name_plural = _("holidays")
-        constraints = [
-            models.UniqueConstraint(fields=["team", "date"], name="tickets_one_holiday_a_day")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.team} {self.date}"
-
-
 class RoutingRule(models.Model):
     """Which team and priority a ticket gets: the first active rule that matches wins.
 
@@ -463,7 +316,7 @@ class RoutingRule(models.Model):
         _("problem type"), max_length=32, choices=ProblemType.choices, blank=True
     )
     keywords = models.TextField(_("keywords"), blank=True, help_text=_("One per line."))
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, verbose_name=_("team"))
+    team = models.ForeignKey("agents.Team", on_delete=models.PROTECT, verbose_name=_("team"))
     priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -556,135 +409,3 @@ class WebhookAttempt(models.Model):
         return f"{self.delivery_id} {self.status_code or self.error}"
 
 
-class SentMail(models.Model):
-    """Mail already sent by a task run: a redelivered task (worker died before acknowledging)
-    finds its id here and does not send twice."""
-
-    task_id = models.CharField(max_length=64, unique=True)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("sent mail")
-        verbose_name_plural = _("sent mail")
-
-    def __str__(self) -> str:
-        return self.task_id
-
-
-def export_path(instance: "DataRequest", filename: str) -> str:
-    """A random name under MEDIA_ROOT/exports, which no URL serves: only the signed link does."""
-    return f"exports/{uuid4().hex}{uuid4().hex}.json"
-
-
-class DataRequest(models.Model):
-    """A customer's request for a copy of their data, or for its deletion (tickets.privacy).
-
-    Recorded only for an address the desk holds data for, confirmed through the link mailed to
-    that address, carried out by an admin. After a deletion only `email_hash` is left of the
-    address.
-    """
-
-    class Kind(models.TextChoices):
-        EXPORT = "export", _("Export")
-        DELETE = "delete", _("Deletion")
-
-    class State(models.TextChoices):
-        AWAITING = "awaiting", _("Awaiting confirmation")
-        CONFIRMED = "confirmed", _("Confirmed")
-        DONE = "done", _("Done")
-        REFUSED = "refused", _("Refused")
-
-    kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
-    status = models.CharField(
-        _("status"), max_length=10, choices=State.choices, default=State.AWAITING, db_index=True
-    )
-    email = models.EmailField(_("email"), blank=True)
-    # A keyed hash of the lower-cased address: finds the request again once the address is gone.
-    email_hash = models.CharField(max_length=64, db_index=True, editable=False)
-    language = models.CharField(_("language"), max_length=10, default="en")
-    # Part of the confirmation link, like a ticket's access key.
-    confirmation_key = models.CharField(max_length=64, default=new_access_key, editable=False)
-    export_file = models.FileField(
-        upload_to=export_path, storage=private_storage, max_length=200, blank=True, editable=False
-    )
-    # What was exported or deleted, as counts only.
-    summary = models.JSONField(_("counts"), default=dict, blank=True, editable=False)
-    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
-    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
-    completed_at = models.DateTimeField(_("carried out"), null=True, blank=True)
-    carried_out_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("carried out by"),
-    )
-
-    class Meta:
-        ordering = ["-requested_at", "-id"]
-        verbose_name = _("data request")
-        verbose_name_plural = _("data requests")
-        constraints = [
-            # Asking again, or confirming twice, reuses the request still open.
-            models.UniqueConstraint(
-                fields=["kind", "email_hash"],
-                condition=models.Q(status__in=["awaiting", "confirmed"]),
-                name="tickets_one_open_data_request",
-            )
-        ]
-
-    def __str__(self) -> str:
-        # Never the address: this shows in the admin's history and messages.
-        return f"{self.get_kind_display()} #{self.pk}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in {self.State.AWAITING, self.State.CONFIRMED}
-
-
-class InboundEmail(models.Model):
-    """An incoming email already handled, by the IMAP task or the pipe command
-    (tickets.inbound_services): a message fetched or delivered twice is processed once.
-
-    Keyed by its Message-ID, or by a hash of its bytes when it has none. Holds neither the
-    sender's address nor any text, so a customer's data deletion leaves nothing of theirs here.
-    """
-
-    class Outcome(models.TextChoices):
-        NEW_TICKET = "new_ticket", _("New ticket")
-        REPLY = "reply", _("Reply on a ticket")
-        AUTO_REPLY = "auto_reply", _("Automatic reply, ignored")
-        BOUNCE = "bounce", _("Bounce, ignored")
-        OWN = "own", _("Our own mail, ignored")
-        TOO_LARGE = "too_large", _("Too large, refused")
-        UNREADABLE = "unreadable", _("Unreadable, refused")
-        RATE_LIMITED = "rate_limited", _("Too many from one sender, refused")
-
-    # SHA-256 of the Message-ID, or of the raw message when it has no Message-ID.
-    dedupe_key = models.CharField(max_length=64, unique=True, editable=False)
-    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
-    raw_sha256 = models.CharField(max_length=64)
-    size = models.PositiveIntegerField(_("size in bytes"))
-    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
-    ticket = models.ForeignKey(
-        Ticket,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="inbound_emails",
-        verbose_name=_("ticket"),
-    )
-    # The message it became; the agent's answer is sent "In-Reply-To" its Message-ID.
-    ticket_message = models.ForeignKey(
-        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    received_at = models.DateTimeField(_("received"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-received_at", "-id"]
-        verbose_name = _("incoming email")
-        verbose_name_plural = _("incoming emails")
-
-    def __str__(self) -> str:
-        return f"{self.get_outcome_display()} #{self.pk}"

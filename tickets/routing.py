@@ -13,15 +13,14 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from tickets.business_hours import BusinessCalendar, add_business_time
+from agents.models import AgentProfile, Team
+from common.business_hours import BusinessCalendar, add_business_time
 from tickets.models import (
     OPEN_STATUSES,
-    AgentProfile,
     Priority,
     ProblemType,
     RoutingRule,
     SLAPolicy,
-    Team,
     Ticket,
     TicketEvent,
     WebhookDelivery,

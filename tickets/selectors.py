@@ -4,18 +4,20 @@ import statistics
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from agents.models import AgentProfile
+from agents.roles import desk_role
+from guard.models import GuardEvent
 from tickets.models import (
     OPEN_STATUSES,
-    AgentProfile,
     Attachment,
     Channel,
-    GuardEvent,
     Message,
     ProblemType,
     RoutingRule,
@@ -184,9 +186,26 @@ def attachment_for_ticket(
     return attachments.select_related("message").first()
 
 
-def agent_display_name(user) -> str:
-    """The name an agent goes by on the desk: their profile's, else their account's."""
-    try:
-        return user.agent_profile.display_name
-    except AgentProfile.DoesNotExist:
-        return user.get_short_name() or user.get_username()
+
+
+
+def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
+    role = desk_role(user)
+    tickets = Ticket.objects.all()
+    if role.is_admin:
+        return tickets
+    if not role.is_agent:
+        return tickets.none()
+    return tickets.filter(Q(team_id__in=role.team_ids) | Q(assignee=user))
+
+
+def ticket_visible_to(*, user: AbstractBaseUser, ticket: Ticket) -> bool:
+    role = desk_role(user)
+    if role.is_admin:
+        return True
+    return role.is_agent and (ticket.team_id in role.team_ids or ticket.assignee_id == user.pk)
+
+
+def can_reassign(*, user: AbstractBaseUser, ticket: Ticket) -> bool:
+    """Admins move any ticket; team leads the tickets of their teams."""
+    return desk_role(user).can_reassign_team(ticket.team_id)

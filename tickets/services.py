@@ -11,15 +11,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guard.agent_messages import agent_message_problem
+from guard.models import GuardEvent
+from guard.refusals import Refusal
+from inbound.models import InboundEmail
 from security.audit import Action, audit_record
 from tickets import sla, tasks
-from tickets.agent_guard import agent_message_problem
 from tickets.models import (
     Attachment,
     AuthorKind,
     Channel,
-    GuardEvent,
-    InboundEmail,
     Message,
     Priority,
     ProblemType,
@@ -30,7 +31,6 @@ from tickets.models import (
     new_reference,
     private_storage,
 )
-from tickets.protection import Refusal
 from tickets.routing import queue_for
 from tickets.validators import CheckedAttachment
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from tickets.business_hours import add_business_time, business_time_between
-from tickets.models import OPEN_STATUSES, Priority, Status, Ticket, TicketEvent
+from common.business_hours import add_business_time, business_time_between
+from tickets.models import OPEN_STATUSES, SOLVED_STATUSES, Priority, Status, Ticket, TicketEvent
 from tickets.routing import agent_pick, team_calendar
 
 logger = logging.getLogger(__name__)
@@ -151,3 +152,35 @@ def resolution_clock_resume(ticket: Ticket, *, now: datetime) -> None:
     if ticket.resolution_warn_at:
         ticket.resolution_warn_at = add_business_time(ticket.resolution_warn_at, waited, calendar)
     ticket.resolution_paused_at = None
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    state: str  # "none", "paused", "on_time", "at_risk", "breached"
+    label: str
+    due: datetime | None
+    clock: str  # "first_response" or "resolution" or ""
+
+
+def sla_clock(ticket: Ticket, *, now: datetime | None = None) -> SlaClock:
+    """The running clock of one ticket, as the list and the ticket page show it."""
+    now = now or timezone.now()
+    if ticket.status in SOLVED_STATUSES:
+        return SlaClock("none", str(_("Solved")), None, "")
+    if ticket.first_responded_at is None and ticket.first_response_due is not None:
+        clock, due, warn = (
+            "first_response",
+            ticket.first_response_due,
+            ticket.first_response_warn_at,
+        )
+    elif ticket.status == Status.PENDING or ticket.resolution_paused_at is not None:
+        return SlaClock("paused", str(_("Paused: waiting on the customer")), None, "resolution")
+    else:
+        clock, due, warn = "resolution", ticket.resolution_due, ticket.resolution_warn_at
+    if due is None:
+        return SlaClock("none", str(_("No target")), None, clock)
+    if due <= now:
+        return SlaClock("breached", str(_("Breached")), due, clock)
+    if warn is not None and warn <= now:
+        return SlaClock("at_risk", str(_("At risk")), due, clock)
+    return SlaClock("on_time", str(_("On time")), due, clock)

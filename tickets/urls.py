@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import privacy_views, views
+from tickets import views
 
 app_name = "tickets"
 
@@ -18,7 +18,4 @@ urlpatterns = [
         views.attachment,
         name="attachment",
     ),
-    path("privacy/", privacy_views.privacy_request, name="privacy"),
-    path("privacy/confirm/<str:token>/", privacy_views.privacy_confirm, name="privacy_confirm"),
-    path("privacy/export/<str:token>/", privacy_views.privacy_export, name="privacy_export"),
 ]

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from PIL import Image
 
-from tickets.guard import contains_secret
+from guard.detect import contains_secret
 
 
 class Network(models.TextChoices):

@@ -8,8 +8,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from guard.models import GuardEvent
+from guard.refusals import form_rate_limited
 from security.ratelimit import (
-    form_rate_limited,
     rate_limit_hit,
     rate_limited_page,
     rate_limited_render,
@@ -17,7 +18,7 @@ from security.ratelimit import (
 from tickets import selectors, services
 from tickets.forms import ContactForm, NewLinkForm, RatingForm, ReplyForm, evidence_display
 from tickets.links import LinkExpired, ticket_from_token, ticket_private_url, ticket_token
-from tickets.models import Attachment, Channel, GuardEvent, ProblemType, Status, Ticket
+from tickets.models import Attachment, Channel, ProblemType, Status, Ticket
 
 logger = logging.getLogger(__name__)
 

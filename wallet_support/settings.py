@@ -74,11 +74,18 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "channels",
-    "faq",
+    "common",
+    "security",
+    "mail",
+    "guard",
+    "agents",
     "tickets",
+    "faq",
+    "inbound",
+    "privacy",
     "livechat",
     "announcements",
-    "security",
+    "dashboard",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -207,9 +214,9 @@ CELERY_BEAT_SCHEDULE = {
         # A check that waited longer than one interval is replaced by the next one.
         "options": {"queue": "default", "expires": SLA_CHECK_INTERVAL_SECONDS},
     },
-    # The support dashboard's figures, computed ahead of the page (tickets.reports).
+    # The support dashboard's figures, computed ahead of the page (dashboard.figures).
     "refresh-dashboard": {
-        "task": "tickets.tasks.refresh_dashboard",
+        "task": "dashboard.tasks.refresh_dashboard",
         "schedule": 60,
         "options": {"queue": "default", "expires": 60},
     },
@@ -266,7 +273,7 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Wallet Support <support@wallet.example>")
-# Incoming mail (tickets.inbound_services): the support mailbox read over IMAP by Celery beat,
+# Incoming mail (inbound.services): the support mailbox read over IMAP by Celery beat,
 # off unless IMAP_HOST is set. A mail server can also pipe mail to `manage.py receive_email`.
 IMAP_HOST = env_str("IMAP_HOST")
 IMAP_USE_SSL = env_bool("IMAP_USE_SSL", default=True)
@@ -277,7 +284,7 @@ IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
 IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 60)
 if IMAP_HOST:
     CELERY_BEAT_SCHEDULE["fetch-mail"] = {
-        "task": "tickets.tasks.fetch_mail",
+        "task": "inbound.tasks.fetch_mail",
         "schedule": IMAP_POLL_SECONDS,
         "options": {"queue": "default", "expires": IMAP_POLL_SECONDS},
     }

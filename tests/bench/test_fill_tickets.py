@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db.models import Count, Min
 
+from agents.models import AgentProfile, Team, TeamMembership
 from bench.fill_tickets import (
     AGENT_USERNAME_PREFIX,
     ESCALATED_PRIORITY,
@@ -14,17 +15,8 @@ from bench.fill_tickets import (
     agents_ensure,
     tickets_fill,
 )
-from tickets.business_hours import add_business_time
-from tickets.models import (
-    REFERENCE_ALPHABET,
-    AgentProfile,
-    AuthorKind,
-    Message,
-    Status,
-    Team,
-    TeamMembership,
-    Ticket,
-)
+from common.business_hours import add_business_time
+from tickets.models import REFERENCE_ALPHABET, AuthorKind, Message, Status, Ticket
 from tickets.routing import routing_decide, sla_targets, team_calendar
 
 NOW = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)

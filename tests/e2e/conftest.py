@@ -148,7 +148,7 @@ def mail_text(message: email.message.Message) -> str:
 CREATE_AGENTS = """
 import json
 from django.contrib.auth import get_user_model
-from tickets.models import AgentProfile, Team, TeamMembership
+from agents.models import AgentProfile, Team, TeamMembership
 for username, (code, name) in json.loads('%(agents)s').items():
     user = get_user_model().objects.create_user(
         username=username, password='%(password)s', is_staff=True, first_name=name

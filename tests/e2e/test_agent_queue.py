@@ -11,7 +11,7 @@ from tests.e2e.conftest import agent_log_in, screenshot
 NOTES = {"zh-hans": "已核对链上记录，转给林处理。", "en": "Checked the chain; handing over to Lin."}
 
 MOST_URGENT = """
-from tickets import queue
+from tickets.admin import queue
 from tickets.models import Ticket
 ticket = Ticket.objects.filter(status__in=queue.WORKING_STATUSES).annotate(
     next_due=queue.NEXT_DUE).order_by(*queue.saved_view_ordering(queue.DEFAULT_VIEW)).first()

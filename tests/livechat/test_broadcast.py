@@ -6,7 +6,7 @@ import threading
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
-from livechat import broadcast
+from common import realtime as broadcast
 
 
 def test_from_a_loops_sync_call_events_are_sent_by_the_loop_in_publish_order(monkeypatch):

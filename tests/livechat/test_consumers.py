@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from guard.models import GuardEvent
 from livechat.limits import MAX_FRAME_BYTES
 from livechat.models import Conversation
 from tests.livechat.conftest import (
@@ -15,7 +16,7 @@ from tests.livechat.conftest import (
     visitor_cookie,
 )
 from tests.tickets import guard_corpus as corpus
-from tickets.models import GuardEvent, Message
+from tickets.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

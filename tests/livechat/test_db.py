@@ -4,8 +4,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
 
+from agents.models import Team
 from livechat.db import chat_db
-from tickets.models import Team
 
 
 def count_teams() -> int:

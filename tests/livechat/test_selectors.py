@@ -4,11 +4,12 @@ import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from agents.models import AgentProfile, Team
 from livechat import selectors
 from livechat.models import Conversation
 from tests.livechat.conftest import make_conversation
 from tests.tickets.factories import make_agent
-from tickets.models import AgentProfile, Team, Ticket
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 

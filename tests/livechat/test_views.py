@@ -10,12 +10,14 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from agents.models import AgentProfile
+from guard.models import GuardEvent
 from livechat.models import Conversation
 from tests.conftest import login_with_second_factor
 from tests.livechat.conftest import make_conversation
 from tests.tickets import guard_corpus as corpus
 from tests.tickets.factories import make_agent
-from tickets.models import AgentProfile, GuardEvent, Ticket
+from tickets.models import Ticket
 
 ALWAYS_OPEN = [
     {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}

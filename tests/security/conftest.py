@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.html import escape
 
+from guard.models import GuardEvent
 from livechat.models import Conversation
-from tickets.models import Attachment, GuardEvent, Message, Ticket, TicketEvent
+from tickets.models import Attachment, Message, Ticket, TicketEvent
 
 # What a browser would run if any of it came back unescaped.
 RAW_FRAGMENTS = ("<script>alert(", "<img src=x onerror", "<img/src=x/onerror", "<svg onload")

@@ -24,6 +24,7 @@ from django.urls.converters import IntConverter, PathConverter, SlugConverter, U
 from django.utils import timezone
 from django.utils.html import escape
 
+from agents.models import Team
 from faq.models import ArticleVote
 from livechat.models import Conversation
 from tests.conftest import login_with_second_factor
@@ -51,7 +52,7 @@ from tests.tickets.factories import make_agent
 from tickets import services
 from tickets.forms import ContactForm
 from tickets.links import ticket_private_url, ticket_token
-from tickets.models import Attachment, Message, ProblemType, Status, Team, Ticket
+from tickets.models import Attachment, Message, ProblemType, Status, Ticket
 from tickets.services import NewAttachment
 from tickets.validators import check_attachment
 
@@ -264,7 +265,7 @@ def test_script_in_an_email_address_is_escaped_in_the_refusal_log(superuser):
     assert Client().post(f"{CONTACT}?type=other", data).status_code == 400
 
     # Then the admin's list of refusals shows the address as text
-    response = superuser_client(superuser).get(reverse("admin:tickets_guardevent_changelist"))
+    response = superuser_client(superuser).get(reverse("admin:guard_guardevent_changelist"))
     assert_escaped(response.content.decode(), [XSS_EMAIL], where="guard events")
 
 

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from mnemonic import Mnemonic
 
 from faq.models import ArticleVote
+from guard.detect import contains_secret
 from livechat.consumers import AgentConsumer, ChatConsumer
 from livechat.limits import MAX_FRAME_BYTES
 from tests.faq.factories import make_article, make_category
@@ -39,7 +40,6 @@ from tests.tickets.conftest import contact_data
 from tests.tickets.factories import make_agent
 from tickets import services
 from tickets.forms import ContactForm
-from tickets.guard import contains_secret
 from tickets.links import ticket_token
 from tickets.models import Message, ProblemType, Ticket, TicketEvent
 
@@ -135,7 +135,7 @@ def changes(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 def assert_secret_not_echoed(response, typed: dict[str, str]) -> None:
     """A recovery phrase, key or card number typed in a text field never comes back. (Unless
     it is also inside another field's text, where the guard may not see it: a phrase glued to
-    other words is a documented blind spot of tickets.guard.)"""
+    other words is a documented blind spot of guard.detect.)"""
     page = response.content.decode()
     for name, value in typed.items():
         elsewhere = any(value in other for key, other in typed.items() if key != name)
@@ -246,7 +246,7 @@ def test_customer_reply_saves_a_whole_message_or_nothing(client, open_ticket, bo
         assert set(changed) <= {"GuardEvent"}
         assert len(media_files()) == files_before
         # The page shows the thread, which holds earlier examples' accepted replies (a phrase
-        # glued to other words goes unseen, tickets.guard): look at the form's answer only.
+        # glued to other words goes unseen, guard.detect): look at the form's answer only.
         page = response.content.decode()
         assert 'id="reply-title"' in page
         form_part = page.split('id="reply-title"', 1)[1]

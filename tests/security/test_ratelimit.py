@@ -18,6 +18,7 @@ from django_ratelimit.core import _split_rate
 
 from faq.models import Article, ArticleVote
 from faq.services import help_centre_load
+from guard.models import GuardEvent
 from livechat.models import Conversation
 from security.ratelimit import SCOPES, RateLimited, client_address, rate_limit_hit_client
 from tests.livechat.conftest import (
@@ -32,7 +33,7 @@ from tests.tickets.conftest import VALID_BTC_TXID, contact_data
 from tests.tickets.factories import make_agent
 from tickets import services
 from tickets.links import ticket_token
-from tickets.models import Channel, GuardEvent, Message, ProblemType, Status, Ticket
+from tickets.models import Channel, Message, ProblemType, Status, Ticket
 
 SESSION_LIMIT = 3
 ADDRESS_LIMIT = 6

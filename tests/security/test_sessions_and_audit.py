@@ -204,8 +204,9 @@ def test_the_database_itself_refuses_to_rewrite_the_log(postgres, superuser):
 
 
 def test_an_agents_chat_socket_needs_the_second_factor_and_closes_on_logout():
+    from agents.models import Team
     from tests.livechat.conftest import make_conversation
-    from tickets.models import Team, Ticket
+    from tickets.models import Ticket
 
     conversation = make_conversation(visitor_key="visitor-2fa")
     Ticket.objects.filter(pk=conversation.ticket_id).update(

@@ -4,7 +4,7 @@ from itertools import count
 
 from django.contrib.auth import get_user_model
 
-from tickets.models import AgentProfile, Team, TeamMembership
+from agents.models import AgentProfile, Team, TeamMembership
 
 _numbers = count(1)
 

@@ -1,4 +1,4 @@
-"""Test corpus for tickets.guard: phrases and keys built from fixed seeds, and ordinary text."""
+"""Test corpus for guard.detect: phrases and keys built from fixed seeds, and ordinary text."""
 
 import hashlib
 import random

@@ -64,7 +64,7 @@ def test_inbound_mail_log_is_for_admins_and_read_only(client, superuser):
     from tests.tickets.factories import make_agent
 
     login_with_second_factor(client, superuser)
-    url = "/admin/tickets/inboundemail/"
+    url = "/admin/inbound/inboundemail/"
 
     assert client.get(url).status_code == 200
     assert client.get(f"{url}add/").status_code == 403

@@ -9,11 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from agents.models import Team
 from tests.conftest import login_with_second_factor
 from tests.tickets.conftest import png_upload
 from tests.tickets.factories import make_agent
 from tickets import services
-from tickets.models import Message, Status, Team, Ticket, TicketEvent
+from tickets.models import Message, Status, Ticket, TicketEvent
 from tickets.validators import check_attachment
 
 pytestmark = pytest.mark.django_db

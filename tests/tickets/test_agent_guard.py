@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from tickets.agent_guard import agent_message_problem
+from guard.agent_messages import agent_message_problem
 
 ASKING = [
     "Please send me your 12-word recovery phrase so I can restore the wallet.",

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets.business_hours import (
+from common.business_hours import (
     MAX_SEARCH_DAYS,
     BusinessCalendar,
     Window,

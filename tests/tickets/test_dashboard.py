@@ -15,18 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from agents.models import Team
+from dashboard import figures as reports
+from dashboard import views as dashboard_views
+from guard.models import GuardEvent
 from livechat.models import Conversation
 from tests.conftest import login_with_second_factor
-from tickets import dashboard_views, reports
-from tickets.models import (
-    Channel,
-    GuardEvent,
-    ProblemType,
-    Status,
-    Team,
-    Ticket,
-    new_reference,
-)
+from tickets.models import Channel, ProblemType, Status, Ticket, new_reference
 
 URL = "/agent/dashboard/"
 EXPORT = "/agent/dashboard/export.csv"

@@ -1,4 +1,4 @@
-"""Tests for tickets.guard: real secrets are found, ordinary support text passes untouched."""
+"""Tests for guard.detect: real secrets are found, ordinary support text passes untouched."""
 
 import importlib.util
 import random
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mnemonic import Mnemonic
 
-from tickets.guard import Finding, SecretKind, contains_secret, scan_text
+from guard.detect import Finding, SecretKind, contains_secret, scan_text
 
 
 def _load_corpus() -> ModuleType:

@@ -6,10 +6,11 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from guard.models import GuardEvent
 from tests.tickets import guard_corpus as corpus
 from tests.tickets.conftest import contact_data
 from tickets.links import ticket_token
-from tickets.models import GuardEvent, Message, ProblemType, Ticket
+from tickets.models import Message, ProblemType, Ticket
 
 PHRASE = " ".join(corpus.phrase_words("english", 12, 7))
 CHINESE_PHRASE = "".join(corpus.phrase_words("chinese_simplified", 12, 7))

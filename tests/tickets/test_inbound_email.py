@@ -23,21 +23,17 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
+from guard.models import GuardEvent
+from inbound import parse as inbound
+from inbound import services as inbound_services
+from inbound import tasks as inbound_tasks
+from inbound.models import InboundEmail
+from inbound.parse import parse_email, trim_quoted
+from inbound.services import inbound_email_receive
 from tests.conftest import service_unavailable
 from tests.tickets.guard_corpus import phrase_words
-from tickets import inbound, inbound_services, services, tasks
-from tickets.inbound import parse_email, trim_quoted
-from tickets.inbound_services import inbound_email_receive
-from tickets.models import (
-    Attachment,
-    AuthorKind,
-    Channel,
-    GuardEvent,
-    InboundEmail,
-    Message,
-    Status,
-    Ticket,
-)
+from tickets import services, tasks
+from tickets.models import Attachment, AuthorKind, Channel, Message, Status, Ticket
 
 EML = Path(__file__).parent / "eml"
 LI_REFERENCE = "WS-7K3M9QXD"  # the reference the .eml replies are written against
@@ -485,7 +481,7 @@ def test_command_asks_the_mail_server_to_retry_when_the_database_is_down(monkeyp
         raise OperationalError("could not connect to server")
 
     monkeypatch.setattr(
-        "tickets.management.commands.receive_email.inbound_email_receive", database_down
+        "inbound.management.commands.receive_email.inbound_email_receive", database_down
     )
 
     with pytest.raises(CommandError) as refused:
@@ -700,7 +696,7 @@ def test_fetch_mail_files_the_unseen_messages_of_a_real_imap_mailbox(
         mailbox.append("INBOX", None, None, eml(name).replace(b"\n", b"\r\n"))
 
     with django_capture_on_commit_callbacks(execute=True):
-        report = tasks.fetch_mail.delay().get(disable_sync_subtasks=False)
+        report = inbound_tasks.fetch_mail.delay().get(disable_sync_subtasks=False)
 
     assert report == {"fetched": 4, "filed": 3, "duplicates": 1, "failed": 0}
     assert "Thanks for looking." in li_ticket.messages.order_by("id").last().body
@@ -711,7 +707,7 @@ def test_fetch_mail_files_the_unseen_messages_of_a_real_imap_mailbox(
     # A crash after filing but before flagging: the next run only flags.
     mailbox.store("1:*", "-FLAGS", "(\\Seen)")
     with django_capture_on_commit_callbacks(execute=True):
-        again = tasks.fetch_mail.delay().get(disable_sync_subtasks=False)
+        again = inbound_tasks.fetch_mail.delay().get(disable_sync_subtasks=False)
     assert again == {"fetched": 4, "filed": 0, "duplicates": 4, "failed": 0}
     assert Ticket.objects.count() == 2
     assert li_ticket.messages.count() == 2
@@ -753,7 +749,7 @@ def test_fetch_mail_is_off_without_an_imap_host(settings):
 
     # disable_sync_subtasks: a real worker started earlier in this process (the Celery tests)
     # leaves Celery believing every .get() runs inside a task.
-    assert tasks.fetch_mail.apply().get(disable_sync_subtasks=False) == {}
+    assert inbound_tasks.fetch_mail.apply().get(disable_sync_subtasks=False) == {}
 
 
 def test_fetch_mail_raises_a_network_error_so_celery_retries(settings):
@@ -761,7 +757,7 @@ def test_fetch_mail_raises_a_network_error_so_celery_retries(settings):
 
     with pytest.raises(ConnectionRefusedError):
         inbound_services.mailbox_fetch()
-    assert OSError in tasks.fetch_mail.autoretry_for
+    assert OSError in inbound_tasks.fetch_mail.autoretry_for
 
 
 def _nested_multipart(depth: int) -> bytes:

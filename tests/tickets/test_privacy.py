@@ -19,33 +19,28 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from agents.models import Team
+from guard.detect import SecretKind
+from guard.models import GuardEvent
+from guard.refusals import Refusal
 from livechat import services as chat_services
 from livechat.models import Conversation
+from privacy import services as privacy
+from privacy.models import DataRequest
 from security.models import AuditEvent
 from tests.conftest import login_with_second_factor
 from tests.tickets.conftest import VALID_BTC_TXID, contact_data, png_upload
 from tests.tickets.factories import make_agent
 from tests.tickets.guard_corpus import phrase_words
-from tickets import privacy, services
-from tickets.guard import SecretKind
+from tickets import services
 from tickets.links import ticket_token
-from tickets.models import (
-    Attachment,
-    DataRequest,
-    GuardEvent,
-    Message,
-    ProblemType,
-    Status,
-    Team,
-    Ticket,
-)
-from tickets.protection import Refusal
+from tickets.models import Attachment, Message, ProblemType, Status, Ticket
 from tickets.validators import check_attachment
 
 pytestmark = pytest.mark.django_db
 
-PRIVACY = reverse("tickets:privacy")
-REQUESTS = reverse("admin:tickets_datarequest_changelist")
+PRIVACY = reverse("privacy:request")
+REQUESTS = reverse("admin:privacy_datarequest_changelist")
 MEI = "mei.chen@example.com"
 LI = "li.wei@example.com"
 SAME_ANSWER = "If we hold data for this address, we have sent it a confirmation link."
@@ -283,7 +278,7 @@ def test_expired_and_forged_confirmation_links_are_refused(
     )
 
     assert client.post(forged).status_code == 404
-    assert client.post(reverse("tickets:privacy_confirm", args=[other_key])).status_code == 404
+    assert client.post(reverse("privacy:confirm", args=[other_key])).status_code == 404
     with time_machine.travel(timezone.now() + timedelta(days=2)):
         expired = client.post(path)
     assert expired.status_code == 410
@@ -405,7 +400,7 @@ def test_export_links_expire_and_open_only_their_own_export(
     )
     token = token_of(my_link)
 
-    assert client.get(reverse("tickets:privacy_export", args=[crossed])).status_code == 404
+    assert client.get(reverse("privacy:export", args=[crossed])).status_code == 404
     assert client.get(my_link.replace(token, token[:-3] + "xyz")).status_code == 404
     with time_machine.travel(timezone.now() + timedelta(days=7, hours=1)):
         assert client.get(my_link).status_code == 410
@@ -553,7 +548,7 @@ def test_staff_who_are_not_superusers_cannot_see_data_requests(
     login_with_second_factor(staff, lead)
 
     assert staff.get(REQUESTS).status_code == 403
-    change = reverse("admin:tickets_datarequest_change", args=[data_request.pk])
+    change = reverse("admin:privacy_datarequest_change", args=[data_request.pk])
     assert staff.get(change).status_code in (302, 403)
     assert (
         staff.post(

@@ -7,11 +7,13 @@ import pytest
 import time_machine
 from django.utils import translation
 
+from agents.models import Team
+from dashboard import figures as reports
+from dashboard.figures import DailyCount, GuardCount, Ratings, ResponseTimes, TeamCompliance
+from guard.models import GuardEvent
 from livechat.models import Conversation
 from tests.livechat.conftest import make_conversation
-from tickets import reports
-from tickets.models import GuardEvent, ProblemType, Status, Team, Ticket
-from tickets.reports import DailyCount, GuardCount, Ratings, ResponseTimes, TeamCompliance
+from tickets.models import ProblemType, Status, Ticket
 from tickets.services import ticket_create
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -358,7 +360,7 @@ def test_dashboard_data_is_cached_so_a_reload_does_not_aggregate_again(
 
 @pytest.mark.django_db
 def test_the_beat_task_computes_every_period_ahead_of_the_page(django_assert_num_queries):
-    from tickets.tasks import refresh_dashboard
+    from dashboard.tasks import refresh_dashboard
 
     with time_machine.travel(NOW, tick=False):
         filed(created_at=NOW - timedelta(hours=1))

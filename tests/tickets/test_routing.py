@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from agents.models import AgentProfile, Team
 from tests.tickets.factories import make_agent
 from tickets import routing, services
-from tickets.models import AgentProfile, Status, Team, Ticket, TicketEvent, WebhookDelivery
+from tickets.models import Status, Ticket, TicketEvent, WebhookDelivery
 from wallet_support.celery import app as celery_app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import privacy.models
 import tickets.models
 from django.conf import settings
 from django.db import migrations, models
@@ -25,7 +26,7 @@ class Migration(migrations.Migration):
                 ('email_hash', models.CharField(db_index=True, editable=False, max_length=64)),
                 ('language', models.CharField(default='en', max_length=10, verbose_name='language')),
                 ('confirmation_key', models.CharField(default=tickets.models.new_access_key, editable=False, max_length=64)),
-                ('export_file', models.FileField(blank=True, editable=False, max_length=200, storage=tickets.models.PrivateFileStorage(directory_permissions_mode=448), upload_to=tickets.models.export_path)),
+                ('export_file', models.FileField(blank=True, editable=False, max_length=200, storage=tickets.models.PrivateFileStorage(directory_permissions_mode=448), upload_to=privacy.models.export_path)),
                 ('summary', models.JSONField(blank=True, default=dict, editable=False, verbose_name='counts')),
                 ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested')),
                 ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed')),

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tickets.models import AgentProfile, Team, TeamMembership
+from agents.models import AgentProfile, Team, TeamMembership
 from tickets.services import ticket_create
 
 

@@ -1,0 +1,88 @@
+"""The recovery-phrase guard as every customer-facing entry point uses it.
+
+Forms, replies, live chat, email and the API call `refuse_secrets` before anything is saved or
+sent: a field holding a secret is refused with a message in the customer's language, and only
+the kind of secret and the field name are ever recorded (`record_refusals`).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django import forms
+from django.forms.utils import ErrorDict
+from django.utils.translation import gettext_lazy as _
+
+from guard.detect import SecretKind, contains_secret
+from security.ratelimit import RateLimited
+
+REFUSAL_MESSAGES = {
+    SecretKind.RECOVERY_PHRASE: _(
+        "This looks like a wallet recovery phrase. We removed it and saved nothing: Wallet "
+        "Support never needs your recovery phrase, and anyone who asks for it is a scammer. If "
+        "you have already shared it, move your funds to a new wallet now, then tell us what "
+        "happened without the words."
+    ),
+    SecretKind.PRIVATE_KEY: _(
+        "This looks like a private key. We removed it and saved nothing: Wallet Support never "
+        "needs a private key. If you have already shared it, move your funds to a new wallet "
+        "now, then tell us what happened without the key."
+    ),
+    SecretKind.CARD_NUMBER: _(
+        "This looks like a payment card number. We removed it and saved nothing: never send "
+        "card numbers to support. If you shared it somewhere, ask your bank to block the card."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    field: str
+    kind: SecretKind
+
+    @property
+    def message(self) -> str:
+        return str(REFUSAL_MESSAGES[self.kind])
+
+
+def refuse_secrets(
+    values: Mapping[str, object], *, hash_fields: Iterable[str] = ()
+) -> list[Refusal]:
+    """The fields whose text holds a secret; a hash field's bare 64-hex value is a hash."""
+    hash_fields = set(hash_fields)
+    refusals = []
+    for field, value in values.items():
+        if not isinstance(value, str) or not value:
+            continue
+        kind = contains_secret(value, hash_field=field in hash_fields)
+        if kind is not None:
+            refusals.append(Refusal(field, kind))
+    return refusals
+
+
+def form_rate_limited(
+    form: forms.Form,
+    limited: RateLimited,
+    *,
+    field: str | None = None,
+    hash_fields: Iterable[str] = (),
+) -> forms.Form:
+    """The posted form with its input kept and the limit as its error (on `field`, or for the
+    whole form). It is not validated: a refused attempt costs no checks and saves nothing. A
+    recovery phrase, private key or card number typed in it is blanked, as every form does, so
+    the page never sends it back (`hash_fields` may hold a bare transaction hash)."""
+    typed = {
+        name: form.data.get(form.add_prefix(name), "")
+        for name, form_field in form.fields.items()
+        if not isinstance(form_field, forms.FileField | forms.ChoiceField | forms.UUIDField)
+    }
+    refusals = refuse_secrets(typed, hash_fields=hash_fields)
+    if refusals:
+        data = form.data.copy()
+        for refusal in refusals:
+            data[form.add_prefix(refusal.field)] = ""
+        form.data = data
+    # Errors without full_clean(): set what validation would have set, then add the one error.
+    form.cleaned_data = {}
+    form._errors = ErrorDict(renderer=form.renderer)
+    form.add_error(field, limited.message)
+    return form

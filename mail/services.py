@@ -1,0 +1,76 @@
+"""Outgoing mail: one way to render and send a message, and one way for a task to send it once.
+
+Every mail of the desk is rendered from three templates (`<template>_subject.txt`, `.txt`,
+`.html`) in the recipient's language, sent from DEFAULT_FROM_EMAIL with replies to the support
+inbox. Tasks that send call `send_once`, so a redelivered task run never mails twice.
+"""
+
+from collections.abc import Callable
+from email.utils import make_msgid
+from smtplib import SMTPException
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from mail.models import SentMail
+
+# The options of every Celery task that sends mail: retried while the mail server is away.
+MAIL_RETRY = {
+    "bind": True,
+    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
+
+# Headers of mail no person wrote: RFC 3834 auto-responders (and Exchange's) stay silent.
+AUTOMATIC_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+
+def mail_domain() -> str:
+    """The domain of our Message-IDs (inbound.services recognises replies by it)."""
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "wallet.example"
+
+
+def message_id(*, idstring: str | None = None) -> str:
+    return make_msgid(idstring=idstring, domain=mail_domain())
+
+
+def mail_send(
+    *,
+    template: str,
+    context: dict,
+    to: str,
+    language: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Render `template` in `language` and send it to `to`, plain text and HTML."""
+    with translation.override(language):
+        context = {"site_name": settings.SUPPORT_SITE_NAME, **context}
+        subject = render_to_string(f"{template}_subject.txt", context)
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    mail = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[settings.SUPPORT_INBOX_EMAIL],
+        headers=headers or {},
+    )
+    mail.attach_alternative(html, "text/html")
+    mail.send()
+
+
+def send_once(task, send: Callable[[], None]) -> None:
+    """Send unless this task run already did (a redelivery after the worker died)."""
+    task_id = task.request.id
+    if task_id and SentMail.objects.filter(task_id=task_id).exists():
+        return
+    send()
+    if task_id:
+        SentMail.objects.get_or_create(task_id=task_id)
