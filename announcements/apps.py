@@ -8,4 +8,4 @@ class AnnouncementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from announcements import signals  # noqa: F401 - connects the cache invalidation
+        from announcements import signals  # noqa: F401 - cache invalidation, ticket tagging

@@ -2,27 +2,18 @@
 
 import re
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from api.tokens import AppUser
-from livechat.models import Conversation
-from livechat.selectors import conversation_by_public_id
-from tickets.models import Attachment, Channel, Message, Ticket
+from tickets.models import Attachment, Message, Ticket
+from tickets.selectors import tickets_of_app_user
 
 REFERENCE_SHAPE = re.compile(r"[A-Z0-9-]{1,16}")
 
 
 def app_user_tickets(*, app_user: AppUser) -> QuerySet[Ticket]:
-    """The app user's tickets: those filed with their email, or filed in the app by their account.
-
-    The email is vouched for by the wallet backend, and it is what the desk already grants a
-    ticket to (its private link is mailed there). A wallet account ID typed into the web form is
-    not verified, so it alone opens nothing; one set from a token (channel in_app) is.
-    """
-    return Ticket.objects.filter(
-        Q(customer_email__iexact=app_user.email)
-        | Q(channel=Channel.IN_APP, wallet_account_id=app_user.wallet_account_id)
-    )
+    """The app user's tickets (tickets.selectors.tickets_of_app_user)."""
+    return tickets_of_app_user(email=app_user.email, wallet_account_id=app_user.wallet_account_id)
 
 
 def app_user_ticket(*, app_user: AppUser, reference: str) -> Ticket | None:
@@ -49,13 +40,3 @@ def thread_message(*, message_id: int) -> Message:
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .get(pk=message_id)
     )
-
-
-def app_user_conversation(*, app_user: AppUser, public_id: str) -> Conversation | None:
-    """A live chat of one of the app user's tickets, or None."""
-    conversation = conversation_by_public_id(public_id)
-    if conversation is None:
-        return None
-    if not app_user_tickets(app_user=app_user).filter(pk=conversation.ticket_id).exists():
-        return None
-    return conversation

@@ -14,7 +14,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from api.sockets import accepted_subprotocol, app_conversation_for_socket, socket_app_user
 from guard.models import GuardEvent
 from guard.refusals import refuse_secrets
 from livechat import selectors, services
@@ -268,10 +267,10 @@ class ChatConsumer(ChatProtocolConsumer):
             user=self.scope.get("user"),
             session=session,
         )
-        if found is None and (app_user := socket_app_user(self.scope)) is not None:
-            # The wallet app: its API token instead of a session (api/sockets.py).
+        if found is None and (app_user := self.scope.get("app_token_user")) is not None:
+            # The wallet app: its API token instead of a session (api.middleware).
             self.scope["app_user"] = app_user
-            found = await database_sync_to_async(app_conversation_for_socket)(
+            found = await database_sync_to_async(selectors.conversation_for_app_user)(
                 public_id=self.scope["url_route"]["kwargs"]["conversation"], app_user=app_user
             )
         if found is None:
@@ -282,7 +281,7 @@ class ChatConsumer(ChatProtocolConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         if self.role == "agent":
             await self.join_revocation_groups(self.scope["user"], session)
-        await self.accept(subprotocol=accepted_subprotocol(self.scope))
+        await self.accept(subprotocol=self.scope.get("subprotocol"))
         status = await database_sync_to_async(selectors.status_payload)(self.conversation)
         await self.send_json(status)
 

@@ -14,7 +14,7 @@ from faq.channels import channel_guide
 from livechat.models import Conversation
 from security.two_factor import session_verified
 from tickets.models import Message
-from tickets.selectors import ticket_visible_to
+from tickets.selectors import ticket_visible_to, tickets_of_app_user
 
 HISTORY_LIMIT = 500
 AVERAGE_CHAT_SECONDS = 6 * 60
@@ -232,3 +232,15 @@ def queue_snapshot(*, agent: AbstractBaseUser) -> dict:
         "capacity": profile.chat_capacity if profile else 1,
         "availability": profile.availability if profile else AgentProfile.Availability.OFFLINE,
     }
+
+
+def conversation_for_app_user(*, public_id: str, app_user) -> tuple[Conversation, str] | None:
+    """As conversation_for_socket, for the wallet app's user (api.tokens.AppUser): a chat of one
+    of their own tickets, as its customer."""
+    conversation = conversation_by_public_id(public_id)
+    if conversation is None:
+        return None
+    own = tickets_of_app_user(email=app_user.email, wallet_account_id=app_user.wallet_account_id)
+    if not own.filter(pk=conversation.ticket_id).exists():
+        return None
+    return conversation, "customer"

@@ -209,3 +209,17 @@ def ticket_visible_to(*, user: AbstractBaseUser, ticket: Ticket) -> bool:
 def can_reassign(*, user: AbstractBaseUser, ticket: Ticket) -> bool:
     """Admins move any ticket; team leads the tickets of their teams."""
     return desk_role(user).can_reassign_team(ticket.team_id)
+
+
+def tickets_of_app_user(*, email: str, wallet_account_id: str) -> QuerySet[Ticket]:
+    """A wallet app user's tickets: those filed with their email, or filed in the app by their
+    account.
+
+    The email is vouched for by the wallet backend, and it is what the desk already grants a
+    ticket to (its private link is mailed there). A wallet account ID typed into the web form is
+    not verified, so it alone opens nothing; one set from a token (channel in_app) is.
+    """
+    return Ticket.objects.filter(
+        Q(customer_email__iexact=email)
+        | Q(channel=Channel.IN_APP, wallet_account_id=wallet_account_id)
+    )

@@ -14,9 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from guard.agent_messages import agent_message_problem
 from guard.models import GuardEvent
 from guard.refusals import Refusal
-from inbound.models import InboundEmail
 from security.audit import Action, audit_record
-from tickets import sla, tasks
+from tickets import signals, sla, tasks
 from tickets.models import (
     Attachment,
     AuthorKind,
@@ -111,7 +110,7 @@ def ticket_create(
                 ticket.save()
                 _message_save(ticket, author_kind, description, channel, attachments, actor, files)
                 _event(ticket, TicketEvent.Kind.CREATED, new_value=ticket.status, actor=actor)
-                _tag_with_announcements(ticket)
+                signals.ticket_filed.send(sender=Ticket, ticket=ticket)
         except IntegrityError:
             if submission_key is not None:
                 existing = Ticket.objects.filter(submission_key=submission_key).first()
@@ -125,13 +124,6 @@ def ticket_create(
     transaction.on_commit(lambda: _queue_routing(ticket))
     logger.info("ticket %s filed via %s (%s)", ticket.reference, channel, problem_type)
     return ticket
-
-
-def _tag_with_announcements(ticket: Ticket) -> None:
-    # Imported here: the announcements app builds on this module (its reply-to-all posts here).
-    from announcements.services import announcement_tag_ticket
-
-    announcement_tag_ticket(ticket=ticket)
 
 
 def _queue_routing(ticket: Ticket) -> None:
@@ -324,8 +316,7 @@ def ticket_merge(*, tickets: Sequence[Ticket], actor: AbstractBaseUser) -> Ticke
                 code="merge_chat",
             )
     Message.objects.filter(ticket__in=others).update(ticket=target)
-    # A mail threaded to a copy then lands on the merged ticket.
-    InboundEmail.objects.filter(ticket__in=others).update(ticket=target)
+    signals.tickets_merged.send(sender=Ticket, target=target, others=others)
     for other in others:
         _event(target, TicketEvent.Kind.MERGED, "reference", "", other.reference, actor=actor)
         _event(other, TicketEvent.Kind.MERGED, "merged_into", "", target.reference, actor=actor)

@@ -3,7 +3,7 @@
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from api.sockets import SUBPROTOCOL
+from api.middleware import SUBPROTOCOL
 from guard.models import GuardEvent
 from livechat.models import Conversation
 from tests.api.conftest import ALWAYS_OPEN, EMAIL, client_with, expired_token, issue

@@ -5,7 +5,7 @@ The agent works in the desk as usual (services and the agent socket)."""
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from api.sockets import SUBPROTOCOL
+from api.middleware import SUBPROTOCOL
 from faq.services import help_centre_load
 from tests.api.conftest import ALWAYS_OPEN, client_with, issue
 from tests.livechat.conftest import ORIGIN, communicator, new_client_id, run, staff_cookie

@@ -32,7 +32,7 @@ from inbound.parse import parse_email, trim_quoted
 from inbound.services import inbound_email_receive
 from tests.conftest import service_unavailable
 from tests.tickets.guard_corpus import phrase_words
-from tickets import services, tasks
+from tickets import services
 from tickets.models import Attachment, AuthorKind, Channel, Message, Status, Ticket
 
 EML = Path(__file__).parent / "eml"

@@ -2,13 +2,15 @@
 
 The app offers two subprotocols, `wallet-support.v1` and `bearer.<token>`; the server accepts
 the first and never echoes the token. A header, unlike a `?token=` query string, is not written
-to the server's access log or a proxy's. The socket is then authorized like the web visitor's:
-only the chats of the app user's own tickets open (api.selectors.app_user_conversation).
+to the server's access log or a proxy's.
+
+`AppTokenMiddleware` checks the token once, at the handshake, and puts the app user on the
+scope as `app_token_user` (and the subprotocol to answer with as `subprotocol`). The chat socket
+then authorizes the app user like the web visitor: only the chats of their own tickets open
+(livechat.selectors.conversation_for_app_user).
 """
 
-from api.selectors import app_user_conversation
 from api.tokens import AppUser, TokenRefused, api_enabled, app_token_verify
-from livechat.models import Conversation
 
 SUBPROTOCOL = "wallet-support.v1"
 TOKEN_PREFIX = "bearer."  # noqa: S105 - a prefix, not a secret
@@ -38,9 +40,17 @@ def accepted_subprotocol(scope: dict) -> str | None:
     return SUBPROTOCOL if SUBPROTOCOL in (scope.get("subprotocols") or []) else None
 
 
-def app_conversation_for_socket(
-    *, public_id: str, app_user: AppUser
-) -> tuple[Conversation, str] | None:
-    """As livechat.selectors.conversation_for_socket: the conversation and the role."""
-    conversation = app_user_conversation(app_user=app_user, public_id=public_id)
-    return (conversation, "customer") if conversation is not None else None
+class AppTokenMiddleware:
+    """ASGI middleware for WebSockets: the wallet app's user from its token, on the scope."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            scope = {
+                **scope,
+                "app_token_user": socket_app_user(scope),
+                "subprotocol": accepted_subprotocol(scope),
+            }
+        return await self.inner(scope, receive, send)
