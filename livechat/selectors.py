@@ -42,9 +42,6 @@ def live_chat_available() -> bool:
     return in_hours and online
 
 
-
-
-
 def conversation_locked_with_last_message(pk: int) -> Conversation:
     """The conversation, row-locked for a post, with `last_message_id` (None before any).
 

@@ -186,9 +186,6 @@ def attachment_for_ticket(
     return attachments.select_related("message").first()
 
 
-
-
-
 def tickets_visible_to(user: AbstractBaseUser) -> QuerySet[Ticket]:
     role = desk_role(user)
     tickets = Ticket.objects.all()

@@ -1,7 +1,7 @@
 """The agents' work queue: the ticket list with saved views, bulk actions and the ticket page.
 
 Every write goes through tickets.services (one transaction, an audit event each); who may see and
-move what is tickets.admin.queue's agents.roles.desk_role. Pages stay in a fixed number of queries at any size.
+move what is agents.roles.desk_role. Pages stay in a fixed number of queries at any size.
 """
 
 from copy import copy
