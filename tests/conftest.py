@@ -1,34 +1,14 @@
 """Shared fixtures: real-service requirements, per-worker service isolation, users."""
 
-import os
-import socket
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
 
-
-def service_unavailable(reason: str) -> None:
-    """Skip on a laptop; fail in CI, where every service must be there."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
-    pytest.skip(reason)
-
-
-def redis_reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1):
-            return True
-    except OSError:
-        return False
-
-
-def worker_redis_url(url: str, worker_id: str) -> str:
-    """The same Redis server, but a database of this xdist worker's own (1 for the main process)."""
-    index = 1 if worker_id == "master" else 2 + int(worker_id.removeprefix("gw"))
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{index}", parts.query, parts.fragment))
+from tests.support.factories import VALID_BTC_TXID
+from tests.support.services import redis_reachable, service_unavailable, worker_redis_url
+from tickets.models import Channel, ProblemType
+from tickets.services import ticket_create
 
 
 @pytest.fixture(scope="session")
@@ -110,16 +90,16 @@ def superuser(django_user_model):
     )
 
 
-def login_with_second_factor(client, user) -> None:
-    """Log `user` in on the test client as if they had passed both log-in steps: a confirmed
-    authenticator device, and the session marked verified by it (django-otp's session key)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+@pytest.fixture
+def ticket(db):
+    """A customer's ticket about a Bitcoin transfer, filed on the web form."""
+    return ticket_create(
+        problem_type=ProblemType.ABNORMAL_TRANSACTION,
+        channel=Channel.WEB,
+        subject="Transfer not received",
+        description="I sent 150 BTC units yesterday and they have not arrived at the exchange.",
+        customer_email="li.wei@example.com",
+        customer_name="Li Wei",
+        transaction_hash=VALID_BTC_TXID,
+        transaction_network="bitcoin",
+    )

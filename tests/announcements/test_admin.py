@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from announcements.models import Announcement
-from tests.announcements.factories import make_announcement, make_ticket
-from tests.conftest import login_with_second_factor
+from tests.support.auth import login_with_second_factor
+from tests.support.factories import make_announcement, make_ticket
 from tickets.models import AuthorKind, Message, Status
 from tickets.services import ticket_change_status
 

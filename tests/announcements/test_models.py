@@ -6,7 +6,7 @@ from django.db import IntegrityError
 from django.utils import timezone, translation
 
 from announcements.models import Announcement
-from tests.announcements.factories import make_announcement
+from tests.support.factories import make_announcement
 
 # full_clean checks the model's constraints in the database.
 pytestmark = pytest.mark.django_db

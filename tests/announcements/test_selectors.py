@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from announcements import selectors
 from announcements.models import Announcement
-from tests.announcements.factories import make_announcement
+from tests.support.factories import make_announcement
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from announcements.services import (
     announcement_reply_all,
     announcement_tag_ticket,
 )
-from tests.announcements.factories import make_announcement, make_ticket
+from tests.support.factories import make_announcement, make_ticket
 from tickets.models import AuthorKind, Message, Status
 from tickets.services import ticket_change_status
 

@@ -8,8 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.announcements.factories import make_announcement
-from tests.faq.factories import make_article, make_category
+from tests.support.factories import make_announcement, make_article, make_category
 
 pytestmark = pytest.mark.django_db
 

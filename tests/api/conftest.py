@@ -1,20 +1,11 @@
 """In-app API helpers: a shared secret, tokens as the wallet backend issues them, clients."""
 
 import secrets
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from rest_framework.test import APIClient
 
-from api.tokens import app_token_issue
-from tickets.models import Channel, ProblemType, Ticket
-from tickets.services import ticket_create
-
-ACCOUNT_ID = "WA-10023"
-EMAIL = "li.wei@example.com"
-ALWAYS_OPEN = [
-    {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
-]
+from tests.support.api import client_with, issue
 
 
 @pytest.fixture
@@ -22,23 +13,6 @@ def api_secret(settings) -> str:
     settings.API_TOKEN_SECRET = secrets.token_urlsafe(32)
     settings.API_TOKEN_SECRET_PREVIOUS = ""
     return settings.API_TOKEN_SECRET
-
-
-def issue(
-    account_id: str = ACCOUNT_ID, email: str = EMAIL, *, secret: str | None = None, **kwargs
-) -> str:
-    return app_token_issue(wallet_account_id=account_id, email=email, secret=secret, **kwargs)
-
-
-def expired_token() -> str:
-    return issue(now=datetime.now(tz=UTC) - timedelta(hours=2))
-
-
-def client_with(token: str | None, language: str = "en") -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-    if token:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 @pytest.fixture
@@ -50,34 +24,3 @@ def token(api_secret) -> str:
 def api(db, token) -> APIClient:
     """The wallet app, signed in as Li Wei (WA-10023)."""
     return client_with(token)
-
-
-def web_ticket(email: str = EMAIL, **overrides) -> Ticket:
-    """A ticket filed on the website's contact form."""
-    fields = {
-        "problem_type": ProblemType.OTHER,
-        "channel": Channel.WEB,
-        "subject": "Cannot change my phone number",
-        "description": "The app says my new number is already in use, but it is not.",
-        "customer_email": email,
-        "customer_name": "Li Wei",
-        **overrides,
-    }
-    return ticket_create(**fields)
-
-
-TRANSACTION = {
-    "problem_type": "abnormal_transaction",
-    "subject": "USDT transfer not received",
-    "description": "I sent 150.5 USDT to the exchange yesterday and it has not arrived yet.",
-    "name": "Li Wei",
-    "evidence": {
-        "transaction_at": "2026-01-20T09:30:00+08:00",
-        "amount": 150.5,
-        "asset": "USDT",
-        "network": "tron",
-        "counterparty": "TQ9AkQzMvGw3TnL8xoBAy4fUZqQPaYcFqj",
-        "transaction_hash": "0x" + "ab" * 32,
-        "status_shown": "completed_not_received",
-    },
-}

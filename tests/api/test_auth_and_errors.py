@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from api.tokens import app_token_issue
-from tests.api.conftest import client_with, expired_token, issue
-from tests.conftest import login_with_second_factor
+from tests.support.api import client_with, expired_token, issue
+from tests.support.auth import login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 

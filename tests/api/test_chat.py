@@ -6,10 +6,10 @@ from channels.testing import WebsocketCommunicator
 from api.middleware import SUBPROTOCOL
 from guard.models import GuardEvent
 from livechat.models import Conversation
-from tests.api.conftest import ALWAYS_OPEN, EMAIL, client_with, expired_token, issue
-from tests.livechat.conftest import ORIGIN, new_client_id, run
-from tests.tickets import guard_corpus as corpus
-from tests.tickets.factories import make_agent
+from tests.support import guard_corpus as corpus
+from tests.support.api import ALWAYS_OPEN, EMAIL, client_with, expired_token, issue
+from tests.support.chat import ORIGIN, new_client_id, run
+from tests.support.factories import make_agent
 from tickets.models import Message
 
 CHATS = "/api/v1/chats/"

@@ -7,10 +7,9 @@ from channels.testing import WebsocketCommunicator
 
 from api.middleware import SUBPROTOCOL
 from faq.services import help_centre_load
-from tests.api.conftest import ALWAYS_OPEN, client_with, issue
-from tests.livechat.conftest import ORIGIN, communicator, new_client_id, run, staff_cookie
-from tests.tickets.conftest import png_upload
-from tests.tickets.factories import make_agent
+from tests.support.api import ALWAYS_OPEN, client_with, issue
+from tests.support.chat import ORIGIN, communicator, new_client_id, run, staff_cookie
+from tests.support.factories import make_agent, png_upload
 from tickets.models import Status, Ticket
 from tickets.services import message_post_agent, ticket_change_status
 

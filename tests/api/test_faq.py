@@ -5,7 +5,7 @@ import pytest
 from faq.models import Article
 from faq.scams import FAKE_SUPPORT_ARTICLE_SLUG
 from faq.services import help_centre_load
-from tests.api.conftest import client_with
+from tests.support.api import client_with
 
 
 @pytest.fixture

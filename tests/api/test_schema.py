@@ -6,7 +6,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.security.test_headers import assert_page_runs_under_the_policy, inspect_page
+from tests.support.headers import assert_page_runs_under_the_policy, inspect_page
 
 pytestmark = pytest.mark.django_db
 

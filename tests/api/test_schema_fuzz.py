@@ -19,7 +19,7 @@ from schemathesis.python import wsgi
 
 from faq.models import Article
 from faq.services import help_centre_load
-from tests.api.conftest import issue, web_ticket
+from tests.support.api import issue, web_ticket
 from tickets.models import Status
 from tickets.services import ticket_change_status
 

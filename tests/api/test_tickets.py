@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from guard.models import GuardEvent
-from tests.api.conftest import ACCOUNT_ID, EMAIL, TRANSACTION, client_with, issue, web_ticket
-from tests.tickets import guard_corpus as corpus
-from tests.tickets.conftest import png_upload
+from tests.support import guard_corpus as corpus
+from tests.support.api import ACCOUNT_ID, EMAIL, TRANSACTION, client_with, issue, web_ticket
+from tests.support.factories import png_upload
 from tickets.models import Channel, Message, Status, Ticket
 from tickets.services import message_post_agent, ticket_change_status
 

@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from api.tokens import AUDIENCE, AppUser, TokenRefused, app_token_verify
-from tests.api.conftest import ACCOUNT_ID, EMAIL, expired_token, issue
+from tests.support.api import ACCOUNT_ID, EMAIL, expired_token, issue
 
 
 def signed(claims: dict, secret: str, algorithm: str = "HS256") -> str:

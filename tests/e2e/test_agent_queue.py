@@ -6,7 +6,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import agent_log_in, screenshot
+from tests.support.browser import agent_log_in, screenshot
 
 NOTES = {"zh-hans": "已核对链上记录，转给林处理。", "en": "Checked the chain; handing over to Lin."}
 

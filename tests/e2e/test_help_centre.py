@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.support.browser import screenshot
 
 QUERIES = {"zh-hans": "账户被盗", "en": "withdrawl"}  # the English one with its common typo
 

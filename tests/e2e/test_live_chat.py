@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, agent_log_in, open_page, screenshot
+from tests.support.browser import DESKTOP, PHONE, agent_log_in, open_page, screenshot
 
 TEXTS = {
     "zh-hans": {

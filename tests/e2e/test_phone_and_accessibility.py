@@ -4,7 +4,7 @@ no serious or critical accessibility violation found by axe-core."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, axe_violations, describe, open_page, screenshot
+from tests.support.browser import PHONE, axe_violations, describe, open_page, screenshot
 
 PAGES = {
     "home": "/",

@@ -7,7 +7,7 @@ import uuid
 from mnemonic import Mnemonic
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.support.browser import screenshot
 
 WORD_LISTS = {"zh-hans": "chinese_simplified", "en": "english"}
 WARNINGS = {"zh-hans": "助记词", "en": "recovery phrase"}

@@ -8,7 +8,7 @@ import uuid
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import mail_text, screenshot
+from tests.support.browser import mail_text, screenshot
 
 DESCRIPTIONS = {
     "zh-hans": "昨天下午我向交易所转了 150 USDT，钱包显示已完成，但交易所说没有收到这笔钱。",

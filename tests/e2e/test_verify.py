@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.support.browser import screenshot
 
 
 def test_verify_confirms_a_real_agent_code_and_warns_about_an_unknown_one(site, visitor, language):

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from faq.selectors import article_search
-from tests.faq.factories import make_article, make_category
+from tests.support.factories import make_article, make_category
 
 
 def top_slugs(query: str, count: int = 3) -> list[str]:

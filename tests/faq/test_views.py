@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from faq.models import Article, ArticleVote
-from tests.faq.factories import make_article, make_category
+from tests.support.factories import make_article, make_category
 
 
 def article_url(slug: str) -> str:

@@ -1,71 +1,10 @@
 """Live-chat test helpers: conversations, sessions and communicators on the real ASGI app."""
 
-from importlib import import_module
-from uuid import uuid4
-
 import pytest
-from asgiref.sync import async_to_sync
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 
-from livechat.consumers import VISITOR_SESSION_KEY
-from livechat.models import Conversation
-from tests.conftest import login_with_second_factor
-from tests.tickets.factories import make_agent
-from tickets.services import ticket_create
-
-ORIGIN = (b"origin", b"http://testserver")
-
-
-def run(coroutine_function):
-    """Run an async scenario from a plain (sync) test."""
-    return async_to_sync(coroutine_function)()
-
-
-def visitor_cookie(visitor_key: str) -> bytes:
-    """A session holding the visitor's key, as the chat start view leaves it."""
-    engine = import_module(settings.SESSION_ENGINE)
-    session = engine.SessionStore()
-    session[VISITOR_SESSION_KEY] = visitor_key
-    session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}".encode()
-
-
-def staff_cookie(user) -> bytes:
-    client = Client()
-    login_with_second_factor(client, user)
-    session_id = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return f"{settings.SESSION_COOKIE_NAME}={session_id}".encode()
-
-
-def make_conversation(visitor_key: str = "visitor-1", problem_type: str = "abnormal_transaction"):
-    ticket = ticket_create(
-        problem_type=problem_type,
-        channel="chat",
-        subject="Live chat: my transfer is stuck",
-        description="My transfer is stuck since this morning, can someone check it?",
-        customer_email="visitor@example.com",
-        customer_name="Mei",
-    )
-    return Conversation.objects.create(
-        ticket=ticket, visitor_key=visitor_key, visitor_name="Mei", problem_type=problem_type
-    )
-
-
-def communicator(path: str, cookie: bytes | None = None, origin=ORIGIN) -> WebsocketCommunicator:
-    from wallet_support.asgi import application
-
-    headers = [origin] if origin else []
-    if cookie:
-        headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, path, headers=headers)
+from tests.support.factories import make_agent
 
 
 @pytest.fixture
 def agent(db):
     return make_agent("transactions")
-
-
-def new_client_id() -> str:
-    return str(uuid4())

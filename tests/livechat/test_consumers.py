@@ -7,15 +7,9 @@ import pytest
 from guard.models import GuardEvent
 from livechat.limits import MAX_FRAME_BYTES
 from livechat.models import Conversation
-from tests.livechat.conftest import (
-    communicator,
-    make_conversation,
-    new_client_id,
-    run,
-    staff_cookie,
-    visitor_cookie,
-)
-from tests.tickets import guard_corpus as corpus
+from tests.support import guard_corpus as corpus
+from tests.support.chat import communicator, new_client_id, run, staff_cookie, visitor_cookie
+from tests.support.factories import make_conversation
 from tickets.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

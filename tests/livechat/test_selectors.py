@@ -7,8 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agents.models import AgentProfile, Team
 from livechat import selectors
 from livechat.models import Conversation
-from tests.livechat.conftest import make_conversation
-from tests.tickets.factories import make_agent
+from tests.support.factories import make_agent, make_conversation
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

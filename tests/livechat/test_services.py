@@ -9,7 +9,7 @@ from django.utils import timezone
 from livechat import services
 from livechat.models import Conversation
 from livechat.services import ChatError
-from tests.livechat.conftest import make_conversation
+from tests.support.factories import make_conversation
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,9 @@ import websockets
 from django.conf import settings
 
 from livechat.limits import SERVER_MAX_FRAME_BYTES
-from tests.livechat.conftest import make_conversation, staff_cookie, visitor_cookie
-from tests.tickets.test_celery_integration import worker_database_url
+from tests.support.celery import worker_database_url
+from tests.support.chat import staff_cookie, visitor_cookie
+from tests.support.factories import make_conversation
 from wallet_support import serve
 
 ROOT = Path(__file__).resolve().parents[2]

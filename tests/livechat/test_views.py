@@ -13,10 +13,9 @@ from django.urls import reverse
 from agents.models import AgentProfile
 from guard.models import GuardEvent
 from livechat.models import Conversation
-from tests.conftest import login_with_second_factor
-from tests.livechat.conftest import make_conversation
-from tests.tickets import guard_corpus as corpus
-from tests.tickets.factories import make_agent
+from tests.support import guard_corpus as corpus
+from tests.support.auth import login_with_second_factor
+from tests.support.factories import make_agent, make_conversation
 from tickets.models import Ticket
 
 ALWAYS_OPEN = [

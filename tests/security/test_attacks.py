@@ -27,17 +27,8 @@ from django.utils.html import escape
 from agents.models import Team
 from faq.models import ArticleVote
 from livechat.models import Conversation
-from tests.conftest import login_with_second_factor
-from tests.faq.factories import make_article, make_category
-from tests.livechat.conftest import (
-    communicator,
-    make_conversation,
-    new_client_id,
-    run,
-    staff_cookie,
-    visitor_cookie,
-)
-from tests.security.conftest import (
+from tests.support import guard_corpus as corpus
+from tests.support.attacks import (
     XSS_EMAIL,
     assert_escaped,
     assert_no_raw_script,
@@ -46,9 +37,16 @@ from tests.security.conftest import (
     row_counts,
     xss,
 )
-from tests.tickets import guard_corpus as corpus
-from tests.tickets.conftest import contact_data, png_upload
-from tests.tickets.factories import make_agent
+from tests.support.auth import login_with_second_factor
+from tests.support.chat import communicator, new_client_id, run, staff_cookie, visitor_cookie
+from tests.support.factories import (
+    contact_data,
+    make_agent,
+    make_article,
+    make_category,
+    make_conversation,
+    png_upload,
+)
 from tickets import services
 from tickets.forms import ContactForm
 from tickets.links import ticket_private_url, ticket_token

@@ -26,18 +26,15 @@ from faq.models import ArticleVote
 from guard.detect import contains_secret
 from livechat.consumers import AgentConsumer, ChatConsumer
 from livechat.limits import MAX_FRAME_BYTES
-from tests.faq.factories import make_article, make_category
-from tests.livechat.conftest import (
-    communicator,
+from tests.support.attacks import media_files, png_bytes, row_counts, xss
+from tests.support.chat import communicator, new_client_id, run, staff_cookie, visitor_cookie
+from tests.support.factories import (
+    contact_data,
+    make_agent,
+    make_article,
+    make_category,
     make_conversation,
-    new_client_id,
-    run,
-    staff_cookie,
-    visitor_cookie,
 )
-from tests.security.conftest import media_files, png_bytes, row_counts, xss
-from tests.tickets.conftest import contact_data
-from tests.tickets.factories import make_agent
 from tickets import services
 from tickets.forms import ContactForm
 from tickets.links import ticket_token

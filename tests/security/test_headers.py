@@ -7,22 +7,22 @@ import os
 import secrets
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from faq.models import Article
 from faq.services import help_centre_load
 from livechat.models import Conversation
-from tests.announcements.factories import make_announcement
-from tests.conftest import login_with_second_factor
-from tests.faq.factories import make_article, make_category
-from tests.tickets.factories import make_agent
+from tests.support.auth import login_with_second_factor
+from tests.support.factories import make_agent, make_announcement, make_article, make_category
+from tests.support.headers import (
+    assert_page_runs_under_the_policy,
+    csp_directives,
+    inspect_page,
+)
 from tickets.links import ticket_private_url
 from tickets.models import Channel, ProblemType
 from tickets.services import ticket_create
@@ -32,47 +32,6 @@ ONE_YEAR = 365 * 24 * 60 * 60
 ALWAYS_OPEN_CHAT = [
     {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
 ]
-
-
-class InlineCodeFinder(HTMLParser):
-    """Everything in a page that a policy without 'unsafe-inline' would block, plus where every
-    script comes from."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-        self.script_sources: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        where = f"line {self.getpos()[0]}: <{tag}>"
-        attributes = dict(attrs)
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.problems.append(f"{where} has an event handler attribute {name}=")
-            if name == "style":
-                self.problems.append(f"{where} has a style attribute")
-            if (value or "").strip().lower().startswith("javascript:"):
-                self.problems.append(f"{where} has a javascript: URL in {name}=")
-        if tag == "style":
-            self.problems.append(f"{where} is an inline stylesheet")
-        if tag == "script":
-            if attributes.get("src"):
-                self.script_sources.append(attributes["src"])
-            elif attributes.get("type") != "application/json":
-                self.problems.append(f"{where} is an inline script")
-
-
-def inspect_page(html: str) -> InlineCodeFinder:
-    finder = InlineCodeFinder()
-    finder.feed(html)
-    finder.close()
-    return finder
-
-
-def csp_directives(response) -> dict[str, list[str]]:
-    header = response["Content-Security-Policy"]
-    parts = (part.split() for part in header.split(";") if part.strip())
-    return {name: sources for name, *sources in parts}
 
 
 @pytest.fixture(autouse=True)
@@ -148,23 +107,6 @@ def staff_pages(site, announcement_id: int) -> list[str]:
         reverse("dashboard:index"),
         reverse("livechat:agent_console"),
     ]
-
-
-def assert_page_runs_under_the_policy(client, path: str) -> None:
-    response = client.get(path, follow=True)  # the admin's log-in leads to the agents' own
-
-    assert response.status_code in {200, 404}, (path, response.status_code)
-    assert "text/html" in response["Content-Type"], path
-    page = inspect_page(response.content.decode())
-    assert page.problems == [], path
-    for source in page.script_sources:
-        assert urlsplit(source).netloc == "", (path, source)  # the site's own files only
-        if source.startswith(django_settings.STATIC_URL):
-            assert finders.find(source.removeprefix(django_settings.STATIC_URL)), (path, source)
-        else:  # a view answering JavaScript, such as the admin's catalogue /admin/jsi18n/
-            assert "javascript" in client.get(source)["Content-Type"], (path, source)
-    script_src = csp_directives(response)["script-src"]
-    assert script_src == ["'self'"], path
 
 
 # --- the policy ----------------------------------------------------------------------------------

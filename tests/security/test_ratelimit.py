@@ -21,16 +21,9 @@ from faq.services import help_centre_load
 from guard.models import GuardEvent
 from livechat.models import Conversation
 from security.ratelimit import SCOPES, RateLimited, client_address, rate_limit_hit_client
-from tests.livechat.conftest import (
-    communicator,
-    make_conversation,
-    new_client_id,
-    run,
-    visitor_cookie,
-)
-from tests.tickets import guard_corpus as corpus
-from tests.tickets.conftest import VALID_BTC_TXID, contact_data
-from tests.tickets.factories import make_agent
+from tests.support import guard_corpus as corpus
+from tests.support.chat import communicator, new_client_id, run, visitor_cookie
+from tests.support.factories import VALID_BTC_TXID, contact_data, make_agent, make_conversation
 from tickets import services
 from tickets.links import ticket_token
 from tickets.models import Channel, Message, ProblemType, Status, Ticket

@@ -10,9 +10,9 @@ from django.test import Client
 
 from security.audit import Action, audit_record
 from security.models import AuditEvent
-from tests.conftest import login_with_second_factor
-from tests.livechat.conftest import communicator, run
-from tests.tickets.factories import make_agent
+from tests.support.auth import login_with_second_factor
+from tests.support.chat import communicator, run
+from tests.support.factories import make_agent
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -205,7 +205,7 @@ def test_the_database_itself_refuses_to_rewrite_the_log(postgres, superuser):
 
 def test_an_agents_chat_socket_needs_the_second_factor_and_closes_on_logout():
     from agents.models import Team
-    from tests.livechat.conftest import make_conversation
+    from tests.support.factories import make_conversation
     from tickets.models import Ticket
 
     conversation = make_conversation(visitor_key="visitor-2fa")
@@ -237,7 +237,7 @@ def test_an_agents_chat_socket_needs_the_second_factor_and_closes_on_logout():
 
 
 def test_staff_cannot_act_as_the_customer_on_the_chat_pages():
-    from tests.livechat.conftest import make_conversation
+    from tests.support.factories import make_conversation
 
     conversation = make_conversation(visitor_key="visitor-pages")
     client = Client()

@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security import two_factor
 from security.models import AuditEvent, RecoveryCodeDevice
-from tests.livechat.conftest import communicator, run
-from tests.tickets.factories import make_agent
+from tests.support.chat import communicator, run
+from tests.support.factories import make_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -228,7 +228,7 @@ def test_a_recovery_code_logs_in_once(client):
 
 
 def test_renewing_recovery_codes_needs_an_authenticator_code(client):
-    from tests.conftest import login_with_second_factor
+    from tests.support.auth import login_with_second_factor
 
     agent, device = enrolled_agent()
     old = two_factor.recovery_codes_renew(user=agent)
@@ -392,7 +392,7 @@ def test_a_new_password_ends_a_half_finished_login(client):
 
 
 def test_authenticator_keys_are_not_in_the_admin(client, superuser):
-    from tests.conftest import login_with_second_factor
+    from tests.support.auth import login_with_second_factor
 
     login_with_second_factor(client, superuser)
 

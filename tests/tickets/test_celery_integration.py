@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
+from tests.support.celery import worker_database_url
 from tickets import services
 from tickets.models import Ticket, TicketEvent
 from wallet_support.celery import app as celery_app
@@ -27,12 +27,6 @@ def wait_for(predicate, *, timeout: float = 30.0, what: str) -> None:
             return
         time.sleep(0.2)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def worker_database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture

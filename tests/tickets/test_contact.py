@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tests.tickets.conftest import VALID_BTC_TXID, contact_data, png_upload
+from tests.support.factories import VALID_BTC_TXID, contact_data, png_upload
 from tickets.links import ticket_from_token, ticket_private_url
 from tickets.models import Attachment, Message, ProblemType, Ticket
 

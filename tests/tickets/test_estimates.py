@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 
-from tests.tickets.factories import make_agent
+from tests.support.factories import make_agent
 from tickets import selectors, services
 from tickets.models import Ticket
 

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from agents.models import AgentProfile, Team
-from tests.tickets.factories import make_agent
+from tests.support.factories import make_agent
 from tickets import routing, services
 from tickets.models import Status, Ticket, TicketEvent, WebhookDelivery
 from wallet_support.celery import app as celery_app

@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from tests.tickets.factories import make_agent
+from tests.support.factories import make_agent
 from tickets import routing, services, sla
 from tickets.models import Status, Ticket, TicketEvent
 

@@ -11,7 +11,7 @@ from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.tickets.conftest import png_upload
+from tests.support.factories import png_upload
 from tickets import services
 from tickets.links import SALT, ticket_private_url, ticket_token
 from tickets.models import Message, Status, Ticket

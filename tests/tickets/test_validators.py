@@ -585,7 +585,7 @@ def test_check_attachments_collects_each_files_problem_under_its_name():
     [("english", "_", ".png"), ("english", "-", ".pdf"), ("chinese_simplified", " ", ".jpg")],
 )
 def test_a_recovery_phrase_typed_as_a_file_name_is_never_kept(language, separator, extension):
-    from tests.tickets.guard_corpus import phrase_words
+    from tests.support.guard_corpus import phrase_words
 
     name = separator.join(phrase_words(language, 12, 7)) + extension
 

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents.models import Team
-from tests.conftest import login_with_second_factor
-from tests.tickets.conftest import png_upload
-from tests.tickets.factories import make_agent
+from tests.support.auth import login_with_second_factor
+from tests.support.factories import make_agent, png_upload
 from tickets import services
 from tickets.models import Message, Status, Ticket, TicketEvent
 from tickets.validators import check_attachment
@@ -362,7 +361,7 @@ def test_a_canned_reply_is_inserted_with_placeholders_without_javascript(client,
 
 
 def test_a_recovery_phrase_in_a_reply_is_refused(client, agent):
-    from tests.tickets import guard_corpus as corpus
+    from tests.support import guard_corpus as corpus
 
     ticket = new_ticket()
     response = reply(client, ticket, " ".join(corpus.phrase_words("english", 12, 5)))

@@ -1,10 +1,8 @@
 """Tests for guard.detect: real secrets are found, ordinary support text passes untouched."""
 
-import importlib.util
 import random
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -12,20 +10,7 @@ from hypothesis import strategies as st
 from mnemonic import Mnemonic
 
 from guard.detect import Finding, SecretKind, contains_secret, scan_text
-
-
-def _load_corpus() -> ModuleType:
-    # Loaded by path so the tests run whatever sys.path or import mode pytest uses.
-    path = Path(__file__).with_name("guard_corpus.py")
-    spec = importlib.util.spec_from_file_location("guard_corpus", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load_corpus()
+from tests.support import guard_corpus as corpus
 
 SEED_ARTICLE = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_fd08493b58a59b26.txt"
 PHRASE_SEEDS = (1, 2, 3)

@@ -7,8 +7,8 @@ from django.db import connection
 from django.urls import reverse
 
 from guard.models import GuardEvent
-from tests.tickets import guard_corpus as corpus
-from tests.tickets.conftest import contact_data
+from tests.support import guard_corpus as corpus
+from tests.support.factories import contact_data
 from tickets.links import ticket_token
 from tickets.models import Message, ProblemType, Ticket
 

@@ -30,8 +30,8 @@ from inbound import tasks as inbound_tasks
 from inbound.models import InboundEmail
 from inbound.parse import parse_email, trim_quoted
 from inbound.services import inbound_email_receive
-from tests.conftest import service_unavailable
-from tests.tickets.guard_corpus import phrase_words
+from tests.support.guard_corpus import phrase_words
+from tests.support.services import service_unavailable
 from tickets import services
 from tickets.models import Attachment, AuthorKind, Channel, Message, Status, Ticket
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import login_with_second_factor
+from tests.support.auth import login_with_second_factor
 from tickets.models import Ticket
 
 
@@ -38,7 +38,7 @@ def test_agent_opens_a_phone_ticket_from_the_admin(
 
 @pytest.mark.django_db
 def test_admin_refuses_a_recovery_phrase_typed_by_an_agent(client, superuser):
-    from tests.tickets import guard_corpus as corpus
+    from tests.support import guard_corpus as corpus
 
     login_with_second_factor(client, superuser)
     phrase = " ".join(corpus.phrase_words("english", 12, 3))
@@ -61,7 +61,7 @@ def test_admin_refuses_a_recovery_phrase_typed_by_an_agent(client, superuser):
 
 @pytest.mark.django_db
 def test_inbound_mail_log_is_for_admins_and_read_only(client, superuser):
-    from tests.tickets.factories import make_agent
+    from tests.support.factories import make_agent
 
     login_with_second_factor(client, superuser)
     url = "/admin/inbound/inboundemail/"

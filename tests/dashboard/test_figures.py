@@ -12,7 +12,7 @@ from dashboard import figures as reports
 from dashboard.figures import DailyCount, GuardCount, Ratings, ResponseTimes, TeamCompliance
 from guard.models import GuardEvent
 from livechat.models import Conversation
-from tests.livechat.conftest import make_conversation
+from tests.support.factories import make_conversation
 from tickets.models import ProblemType, Status, Ticket
 from tickets.services import ticket_create
 

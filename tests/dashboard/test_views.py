@@ -20,7 +20,7 @@ from dashboard import figures as reports
 from dashboard import views as dashboard_views
 from guard.models import GuardEvent
 from livechat.models import Conversation
-from tests.conftest import login_with_second_factor
+from tests.support.auth import login_with_second_factor
 from tickets.models import Channel, ProblemType, Status, Ticket, new_reference
 
 URL = "/agent/dashboard/"

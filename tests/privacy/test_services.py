@@ -28,10 +28,9 @@ from livechat.models import Conversation
 from privacy import services as privacy
 from privacy.models import DataRequest
 from security.models import AuditEvent
-from tests.conftest import login_with_second_factor
-from tests.tickets.conftest import VALID_BTC_TXID, contact_data, png_upload
-from tests.tickets.factories import make_agent
-from tests.tickets.guard_corpus import phrase_words
+from tests.support.auth import login_with_second_factor
+from tests.support.factories import VALID_BTC_TXID, contact_data, make_agent, png_upload
+from tests.support.guard_corpus import phrase_words
 from tickets import services
 from tickets.links import ticket_token
 from tickets.models import Attachment, Message, ProblemType, Status, Ticket

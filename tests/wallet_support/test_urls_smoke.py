@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.conftest import login_with_second_factor
+from tests.support.auth import login_with_second_factor
 
 # Values for URL parameters, so that parameterised routes are visited too; unknown objects must
 # answer 404 (or a redirect), never 500.
