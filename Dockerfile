@@ -10,11 +10,21 @@ RUN groupadd --system app && useradd --system --gid app --home-dir /app app
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
+# Every app the package lists (pyproject.toml), so the installed package is whole.
 COPY wallet_support ./wallet_support
-COPY tickets ./tickets
+COPY api ./api
+COPY dashboard ./dashboard
 COPY livechat ./livechat
-COPY faq ./faq
 COPY announcements ./announcements
+COPY inbound ./inbound
+COPY privacy ./privacy
+COPY faq ./faq
+COPY tickets ./tickets
+COPY agents ./agents
+COPY guard ./guard
+COPY mail ./mail
+COPY security ./security
+COPY common ./common
 RUN pip install .
 
 COPY . .
