@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from faq.models import Translated
+from common.i18n import Translated
 from tickets.models import ProblemType
 
 

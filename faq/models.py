@@ -1,32 +1,10 @@
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import connections, models
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common.i18n import Translated
 from faq import text as faq_text
-
-LANGUAGE_SUFFIXES = {"zh-hans": "zh_hans", "en": "en"}
-
-
-def language_suffix(language: str | None = None) -> str:
-    """The field suffix (`en`, `zh_hans`) for a language code; English when unknown."""
-    code = (language or get_language() or "en").lower()
-    if code.startswith("zh"):
-        return "zh_hans"
-    return LANGUAGE_SUFFIXES.get(code, "en")
-
-
-class Translated:
-    """Read `title`, `summary`... in the active language, falling back to the other one."""
-
-    def localized(self, field: str, language: str | None = None) -> str:
-        suffix = language_suffix(language)
-        value = getattr(self, f"{field}_{suffix}")
-        if value:
-            return value
-        fallback = "en" if suffix == "zh_hans" else "zh_hans"
-        return getattr(self, f"{field}_{fallback}")
 
 
 class Category(Translated, models.Model):

@@ -11,8 +11,9 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 
+from common.i18n import language_suffix
 from faq import text as faq_text
-from faq.models import Article, ArticleVote, Category, language_suffix
+from faq.models import Article, ArticleVote, Category
 
 SEARCH_RESULT_LIMIT = 20
 SUGGEST_LIMIT = 5
