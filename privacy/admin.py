@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from privacy import selectors
 from privacy import services as privacy
 from privacy.models import DataRequest
 from tickets.services import TicketError
@@ -67,7 +68,7 @@ class DataRequestAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(email_hash=privacy.email_fingerprint(term)), False
+        return queryset.filter(email_hash=selectors.email_fingerprint(term)), False
 
     @admin.display(description=_("email"))
     def address(self, data_request: DataRequest) -> str:

@@ -78,4 +78,8 @@ class DataRequest(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in {self.State.AWAITING, self.State.CONFIRMED}
+        return self.status in OPEN_STATES
+
+
+# The states in which a request still waits for the customer or an admin.
+OPEN_STATES = (DataRequest.State.AWAITING, DataRequest.State.CONFIRMED)

@@ -10,251 +10,44 @@ with only a keyed hash of the address.
 
 The address never travels in a link, a task's arguments or a log line (links carry a request
 id and a key's fingerprint; tasks take ids), and the audit log gets counts, not content.
+
+Here are the writes and the mail; the reads are in privacy.selectors, the signed links in
+privacy.links. What outlives its link (an export file, an unconfirmed request) is purged every
+hour by privacy.tasks.purge_data_requests, and also on the way through data_request_ask and
+data_request_carry_out, so the promise holds where beat does not run.
 """
 
-import hashlib
-import hmac
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from guard.models import GuardEvent
 from mail.services import mail_send
 from privacy import tasks
-from privacy.models import DataRequest
+from privacy.links import CONFIRM_LINK_MAX_AGE, EXPORT_LINK_MAX_AGE, confirmation_url, export_url
+from privacy.models import OPEN_STATES, DataRequest
+from privacy.selectors import (
+    customer_data_export,
+    customer_holds_data,
+    customer_tickets,
+    email_fingerprint,
+    email_normalized,
+)
 from security.audit import Action, audit_record
-from tickets.links import LinkExpired
-from tickets.models import Attachment, Message, Ticket, private_storage
+from tickets.models import Attachment, Ticket, private_storage
 from tickets.services import TicketError
 
 logger = logging.getLogger(__name__)
-
-CONFIRM_SALT = "privacy.services.confirm"
-EXPORT_SALT = "privacy.services.export"
-EMAIL_HASH_SALT = "privacy.services.email"
-CONFIRM_LINK_MAX_AGE = timedelta(days=1)
-EXPORT_LINK_MAX_AGE = timedelta(days=7)
-EXPORT_FORMAT = "wallet-support-export/1"
-OPEN_STATES = (DataRequest.State.AWAITING, DataRequest.State.CONFIRMED)
-
-
-def email_normalized(email: str) -> str:
-    return email.strip().lower()
-
-
-def email_fingerprint(email: str) -> str:
-    """A keyed hash of the address (SECRET_KEY): it matches the same address again, but a list
-    of likely addresses cannot be hashed to find it without the key."""
-    return salted_hmac(EMAIL_HASH_SALT, email_normalized(email), algorithm="sha256").hexdigest()
-
-
-# --- reads ---------------------------------------------------------------------------------
-
-
-def customer_tickets(*, email: str) -> QuerySet[Ticket]:
-    """Every ticket filed from this address, in any letter case (an indexed lookup)."""
-    return Ticket.objects.filter(customer_email__iexact=email_normalized(email))
-
-
-def customer_holds_data(*, email: str) -> bool:
-    """Whether the desk holds anything for this address: tickets, refusals or an old request."""
-    email = email_normalized(email)
-    return (
-        customer_tickets(email=email).exists()
-        or GuardEvent.objects.filter(customer_email__iexact=email).exists()
-        or DataRequest.objects.filter(email_hash=email_fingerprint(email))
-        .exclude(email="")
-        .exists()
-    )
-
-
-def _when(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def customer_data_export(*, email: str) -> dict:
-    """Everything held for this address, as the customer may read it: tickets with their
-    evidence, the conversation without internal notes, attachments by name and size, chats,
-    ratings and refused secrets (kind and place only, as stored). Five queries."""
-    email = email_normalized(email)
-    tickets = list(
-        customer_tickets(email=email).select_related("conversation").order_by("created_at", "id")
-    )
-    ticket_ids = [ticket.pk for ticket in tickets]
-    messages = defaultdict(list)
-    for message in (
-        Message.objects.filter(ticket_id__in=ticket_ids, is_internal=False)
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
-        .order_by("id")
-    ):
-        messages[message.ticket_id].append(
-            {
-                "sent_at": _when(message.created_at),
-                "author": message.author_kind,
-                "channel": message.channel,
-                "text": message.body,
-                "attachments": [
-                    {"name": file.name, "size": file.size, "content_type": file.content_type}
-                    for file in message.attachments.all()
-                ],
-            }
-        )
-    refusals = (
-        GuardEvent.objects.filter(
-            Q(ticket_id__in=ticket_ids) | Q(ticket__isnull=True, customer_email__iexact=email)
-        )
-        .select_related("ticket")
-        .order_by("created_at", "id")
-    )
-    return {
-        "format": EXPORT_FORMAT,
-        "generated_at": _when(timezone.now()),
-        "email": email,
-        "tickets": [_ticket_export(ticket, messages[ticket.pk]) for ticket in tickets],
-        "refused_secrets": [
-            {
-                "at": _when(event.created_at),
-                "kind": event.kind,
-                "where": event.source,
-                "field": event.field,
-                "ticket": event.ticket.reference if event.ticket else None,
-            }
-            for event in refusals
-        ],
-    }
-
-
-def _ticket_export(ticket: Ticket, messages: list[dict]) -> dict:
-    chat = None
-    if hasattr(ticket, "conversation"):
-        conversation = ticket.conversation
-        chat = {
-            "name": conversation.visitor_name,
-            "status": conversation.status,
-            "started_at": _when(conversation.queued_at),
-            "accepted_at": _when(conversation.accepted_at),
-            "closed_at": _when(conversation.closed_at),
-            "rating": conversation.rating,
-            "transcript": [message for message in messages if message["channel"] == "chat"],
-        }
-    return {
-        "reference": ticket.reference,
-        "subject": ticket.subject,
-        "problem_type": ticket.problem_type,
-        "channel": ticket.channel,
-        "status": ticket.status,
-        "language": ticket.language,
-        "created_at": _when(ticket.created_at),
-        "last_activity_at": _when(ticket.updated_at),
-        "resolved_at": _when(ticket.resolved_at),
-        "closed_at": _when(ticket.closed_at),
-        "contact": {
-            "email": ticket.customer_email,
-            "name": ticket.customer_name,
-            "wallet_account_id": ticket.wallet_account_id,
-        },
-        "evidence": ticket.evidence,
-        "transaction": {"hash": ticket.transaction_hash, "network": ticket.transaction_network}
-        if ticket.transaction_hash
-        else None,
-        "rating": {"score": ticket.satisfaction_rating, "comment": ticket.satisfaction_comment}
-        if ticket.satisfaction_rating is not None
-        else None,
-        "messages": messages,
-        "chat": chat,
-    }
-
-
-# --- links ---------------------------------------------------------------------------------
-
-
-def _fingerprint(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:20]
-
-
-def _absolute(path: str) -> str:
-    return settings.SUPPORT_SITE_URL.rstrip("/") + path
-
-
-def confirmation_url(data_request: DataRequest) -> str:
-    token = signing.dumps(
-        {"r": data_request.pk, "c": _fingerprint(data_request.confirmation_key)},
-        salt=CONFIRM_SALT,
-    )
-    return _absolute(reverse("privacy:confirm", args=[token]))
-
-
-def export_url(data_request: DataRequest) -> str:
-    token = signing.dumps(
-        {"r": data_request.pk, "f": _fingerprint(data_request.export_file.name)},
-        salt=EXPORT_SALT,
-    )
-    return _absolute(reverse("privacy:export", args=[token]))
-
-
-def _from_token(token: str, *, salt: str, max_age: timedelta) -> tuple[DataRequest, dict] | None:
-    try:
-        payload = signing.loads(token, salt=salt, max_age=max_age)
-    except signing.SignatureExpired as expired:
-        raise LinkExpired from expired
-    except signing.BadSignature:
-        return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("r"), int):
-        return None
-    data_request = DataRequest.objects.filter(pk=payload["r"]).first()
-    if data_request is None:
-        return None
-    return data_request, payload
-
-
-def data_request_from_confirmation_link(token: str) -> DataRequest | None:
-    """The request a confirmation link is for; None when forged; LinkExpired when too old."""
-    found = _from_token(token, salt=CONFIRM_SALT, max_age=CONFIRM_LINK_MAX_AGE)
-    if found is None:
-        return None
-    data_request, payload = found
-    expected = _fingerprint(data_request.confirmation_key)
-    if not hmac.compare_digest(str(payload.get("c")), expected):
-        return None
-    return data_request
-
-
-def data_request_from_export_link(token: str) -> DataRequest | None:
-    """The export a download link opens; None when forged or the file is gone (deleted or
-    purged); LinkExpired when older than EXPORT_LINK_MAX_AGE."""
-    found = _from_token(token, salt=EXPORT_SALT, max_age=EXPORT_LINK_MAX_AGE)
-    if found is None:
-        return None
-    data_request, payload = found
-    name = data_request.export_file.name
-    if (
-        data_request.kind != DataRequest.Kind.EXPORT
-        or not name
-        or not hmac.compare_digest(str(payload.get("f")), _fingerprint(name))
-    ):
-        return None
-    if not private_storage.exists(name):
-        raise LinkExpired
-    return data_request
-
-
-# --- writes --------------------------------------------------------------------------------
 
 
 def data_request_ask(*, email: str, kind: str, language: str) -> DataRequest | None:
@@ -263,6 +56,7 @@ def data_request_ask(*, email: str, kind: str, language: str) -> DataRequest | N
     the open request and mails its link again."""
     if kind not in DataRequest.Kind.values:
         raise TicketError(str(_("Choose an export or a deletion.")), code="invalid_kind")
+    # Beat purges every hour too; this one indexed delete keeps the promise without beat.
     data_requests_purge_unconfirmed()
     email = email_normalized(email)
     if not customer_holds_data(email=email):
@@ -318,6 +112,7 @@ def data_request_carry_out(
 ) -> DataRequest:
     """An admin carries out a confirmed request: the export is written and its link mailed, or
     the customer's data is deleted. Audited with counts only."""
+    # As in data_request_ask: one small query, so the promise holds without beat too.
     data_exports_purge_expired()
     written: list[str] = []
     try:
@@ -446,6 +241,9 @@ def _files_remove(names: Iterable[str]) -> None:
             private_storage.delete(name)
 
 
+# --- purges (hourly on beat: privacy.tasks.purge_data_requests) ----------------------------
+
+
 def data_exports_purge_expired(*, now: datetime | None = None) -> int:
     """Delete export files whose links have expired (a day's grace for a late mail)."""
     cutoff = (now or timezone.now()) - EXPORT_LINK_MAX_AGE - timedelta(days=1)
@@ -480,20 +278,23 @@ def _mail(data_request: DataRequest, *, template: str, context: dict) -> None:
     )
 
 
-def data_request_confirmation_send(data_request: DataRequest) -> None:
+def data_request_confirmation_send(*, data_request: DataRequest) -> None:
     _mail(
         data_request,
         template="privacy_confirm",
         context={
-            "confirm_url": confirmation_url(data_request),
+            "confirm_url": confirmation_url(data_request=data_request),
             "hours": int(CONFIRM_LINK_MAX_AGE.total_seconds() // 3600),
         },
     )
 
 
-def data_export_ready_send(data_request: DataRequest) -> None:
+def data_export_ready_send(*, data_request: DataRequest) -> None:
     _mail(
         data_request,
         template="privacy_export",
-        context={"download_url": export_url(data_request), "days": EXPORT_LINK_MAX_AGE.days},
+        context={
+            "download_url": export_url(data_request=data_request),
+            "days": EXPORT_LINK_MAX_AGE.days,
+        },
     )

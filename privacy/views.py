@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from guard.refusals import form_rate_limited
+from privacy import links
 from privacy import services as privacy
 from privacy.models import DataRequest
 from security.ratelimit import rate_limit_hit, rate_limited_render
@@ -79,7 +80,7 @@ def privacy_request(request: HttpRequest) -> HttpResponse:
 def privacy_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The mailed link: a page with a button, so a mail scanner opening it confirms nothing."""
     try:
-        data_request = privacy.data_request_from_confirmation_link(token)
+        data_request = links.data_request_from_confirmation_link(token=token)
     except LinkExpired:
         return _expired(request)
     if data_request is None:
@@ -94,7 +95,7 @@ def privacy_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def privacy_export(request: HttpRequest, token: str) -> HttpResponse:
     """The customer's export, through the mailed link only, always as a download."""
     try:
-        data_request = privacy.data_request_from_export_link(token)
+        data_request = links.data_request_from_export_link(token=token)
     except LinkExpired:
         return _expired(request)
     if data_request is None:

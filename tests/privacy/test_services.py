@@ -25,6 +25,7 @@ from guard.models import GuardEvent
 from guard.refusals import Refusal
 from livechat import services as chat_services
 from livechat.models import Conversation
+from privacy import links, selectors
 from privacy import services as privacy
 from privacy.models import DataRequest
 from security.models import AuditEvent
@@ -153,7 +154,7 @@ def confirm(client, capture, message) -> DataRequest:
         response = client.post(link_path(message))
     assert response.status_code == 302
     return DataRequest.objects.get(
-        pk=signing.loads(token_of(link_path(message)), salt=privacy.CONFIRM_SALT)["r"]
+        pk=signing.loads(token_of(link_path(message)), salt=links.CONFIRM_SALT)["r"]
     )
 
 
@@ -202,7 +203,7 @@ def test_a_request_mails_a_confirmation_link_in_the_customers_language(
     assert (data_request.kind, data_request.status) == ("export", "awaiting")
     assert data_request.language == "zh-hans"
     # The link names the request, never the address.
-    payload = signing.loads(token_of(link_path(message)), salt=privacy.CONFIRM_SALT)
+    payload = signing.loads(token_of(link_path(message)), salt=links.CONFIRM_SALT)
     assert set(payload) == {"r", "c"}
     assert MEI not in link_path(message)
 
@@ -273,7 +274,7 @@ def test_expired_and_forged_confirmation_links_are_refused(
     token = token_of(path)
     forged = path.replace(token, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     other_key = signing.dumps(
-        {"r": DataRequest.objects.get().pk, "c": "0" * 20}, salt=privacy.CONFIRM_SALT
+        {"r": DataRequest.objects.get().pk, "c": "0" * 20}, salt=links.CONFIRM_SALT
     )
 
     assert client.post(forged).status_code == 404
@@ -394,8 +395,8 @@ def test_export_links_expire_and_open_only_their_own_export(
     mine.refresh_from_db()
     # A token naming Li's request with the fingerprint of Mei's file, as a forger would try.
     crossed = signing.dumps(
-        {"r": theirs.pk, "f": privacy._fingerprint(mine.export_file.name)},
-        salt=privacy.EXPORT_SALT,
+        {"r": theirs.pk, "f": links._fingerprint(mine.export_file.name)},
+        salt=links.EXPORT_SALT,
     )
     token = token_of(my_link)
 
@@ -467,7 +468,7 @@ def test_a_deletion_removes_the_customers_rows_and_files_and_nothing_else(
     for data_request in DataRequest.objects.all():
         assert data_request.email == ""
         assert data_request.export_file.name == ""
-        assert data_request.email_hash == privacy.email_fingerprint(MEI)
+        assert data_request.email_hash == selectors.email_fingerprint(MEI)
     deletion.refresh_from_db()
     assert deletion.status == "done"
     assert deletion.summary["tickets"] == 3

@@ -1,11 +1,12 @@
 """Builders of the desk's rows for tests: agents and teams, tickets, help-centre articles,
-announcements, chats."""
+announcements, chats, customers' data requests."""
 
 import io
 from datetime import timedelta
 from itertools import count
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -14,6 +15,8 @@ from agents.models import AgentProfile, Team, TeamMembership
 from announcements.models import Announcement
 from faq.models import Article, Category
 from livechat.models import Conversation
+from privacy.models import DataRequest
+from privacy.selectors import email_fingerprint
 from tickets.models import Channel, ProblemType, Ticket
 from tickets.services import ticket_create
 
@@ -177,3 +180,21 @@ def make_conversation(visitor_key: str = "visitor-1", problem_type: str = "abnor
     return Conversation.objects.create(
         ticket=ticket, visitor_key=visitor_key, visitor_name="Mei", problem_type=problem_type
     )
+
+
+def make_data_request(
+    kind: str = DataRequest.Kind.EXPORT,
+    *,
+    email: str | None = None,
+    export: bytes | None = None,
+    **overrides,
+) -> DataRequest:
+    """A customer's data request as the services record it; `export` gives it an export file
+    in private storage, as carrying it out would."""
+    email = email or f"customer{next(_numbers)}@example.com"
+    data_request = DataRequest.objects.create(
+        **{"kind": kind, "email": email, "email_hash": email_fingerprint(email), **overrides}
+    )
+    if export is not None:
+        data_request.export_file.save("export.json", ContentFile(export))
+    return data_request
