@@ -1,21 +1,21 @@
-"""The support dashboard's figures: aggregated in the database over a period, cached for a minute.
+"""The support dashboard's figures: aggregated in the database over a period, then labelled.
 
 Every figure is one grouped query (two for percentiles on PostgreSQL) over a range: tickets by
 `created_at` or `resolved_at`, the open backlog by `status`, chats by `status` and `queued_at`,
 guard events by `created_at`. So the dashboard costs the same number of queries at a hundred
-tickets or a million, and reads only the period's rows. The whole raw payload is cached for
-CACHE_SECONDS; labels are applied per request, so one cached payload serves both languages.
+tickets or a million, and reads only the period's rows. The raw payload (DashboardData) is
+cached by dashboard.selectors and filled ahead of the pages by dashboard.services; labels are
+applied per request (dashboard_figures), so one cached payload serves both languages.
 
 Days run from midnight to midnight in the current time zone (settings.TIME_ZONE).
 """
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -39,9 +39,6 @@ from tickets.models import OPEN_STATUSES, Channel, ProblemType, Status, Ticket
 
 PERIOD_CHOICES = (7, 30, 90)
 DEFAULT_PERIOD_DAYS = 30
-CACHE_SECONDS = 60
-# Bump the version when DashboardData changes shape: an old pickled payload must not be read.
-CACHE_KEY = "tickets:dashboard:v1:{days}:{time_zone}"
 RATINGS = (1, 2, 3, 4, 5)
 # Open tickets by time since they were opened: (key, lower bound in days, upper bound in days).
 BACKLOG_BUCKETS = (
@@ -52,8 +49,6 @@ BACKLOG_BUCKETS = (
 )
 # First-response charts switch from minutes to hours when the slowest bar passes this.
 HOURS_FROM_SECONDS = 3 * 3600
-# Spreadsheets run a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PercentileCont(Aggregate):
@@ -405,32 +400,6 @@ def dashboard_compute(*, days: int, now: datetime | None = None) -> DashboardDat
     )
 
 
-def dashboard_data(*, days: int = DEFAULT_PERIOD_DAYS) -> DashboardData:
-    """The dashboard's figures, computed at most once a minute per period."""
-    key = _cache_key(days)
-    data = cache.get(key)
-    if data is None:
-        data = dashboard_compute(days=days)
-        cache.set(key, data, CACHE_SECONDS)
-    return data
-
-
-def dashboard_refresh() -> None:
-    """Compute every period ahead of the pages (Celery beat, each minute): no page load then
-    aggregates a million rows itself. Kept for two intervals, so a late run leaves no gap."""
-    for days in PERIOD_CHOICES:
-        cache.set(_cache_key(days), dashboard_compute(days=days), 2 * CACHE_SECONDS)
-
-
-def dashboard_cache_clear() -> None:
-    """Forget the cached figures, so the next page computes them afresh."""
-    cache.delete_many([_cache_key(days) for days in PERIOD_CHOICES])
-
-
-def _cache_key(days: int) -> str:
-    return CACHE_KEY.format(days=days, time_zone=timezone.get_current_timezone_name())
-
-
 # Presentation: the same figure as an HTML table, a CSV file and a chart, in the request's
 # language. Every label is a plain str here, so nothing is translated after the request ends.
 
@@ -552,22 +521,6 @@ def dashboard_figures(*, data: DashboardData) -> list[Figure]:
 def dashboard_figure(*, data: DashboardData, name: str) -> Figure:
     """One figure by name (KeyError for an unknown name)."""
     return {figure.name: figure for figure in dashboard_figures(data=data)}[name]
-
-
-def figure_csv_rows(*, figure: Figure) -> Iterator[list[str | int | float]]:
-    """The figure as CSV rows: a header, then one row per table row, safe to open in Excel."""
-    yield [csv_safe(column.header) for column in figure.columns]
-    for row in [*figure.rows, *([figure.footer] if figure.footer else [])]:
-        yield [csv_safe(cell.value) for cell in row]
-
-
-def csv_safe(value: str | int | float | None) -> str | int | float:
-    """A cell a spreadsheet shows as text: no formula runs from a team name or a label."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def chart_data(*, figures: Iterable[Figure]) -> list[dict]:

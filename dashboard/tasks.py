@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from dashboard import figures
+from dashboard import services
 
 
 # Named as before the dashboard had an app of its own, so a beat entry or a task already queued
@@ -10,4 +10,4 @@ from dashboard import figures
 @shared_task(name="tickets.tasks.refresh_dashboard", ignore_result=True)
 def refresh_dashboard() -> None:
     """Recompute the figures of every period the dashboard shows."""
-    figures.dashboard_refresh()
+    services.dashboard_refresh()

@@ -1,7 +1,6 @@
 """The support dashboard: the desk's figures for staff, as charts, tables and CSV files."""
 
-import csv
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from django import forms
 from django.contrib import admin
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from dashboard import figures as reports
+from dashboard import selectors
 from security.audit import Action, audit_record
 from security.decorators import agent_required
 
@@ -52,7 +52,7 @@ class FigureExportForm(DashboardPeriodForm):
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardPeriodForm(request.GET)
     days = form.days()
-    data = reports.dashboard_data(days=days)
+    data = selectors.dashboard_data(days=days)
     figures = reports.dashboard_figures(data=data)
     context = {
         **admin.site.each_context(request),
@@ -63,7 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "data": data,
         "figures": figures,
         "charts": reports.chart_data(figures=figures),
-        "cache_seconds": reports.CACHE_SECONDS,
+        "cache_seconds": selectors.CACHE_SECONDS,
     }
     return render(request, "admin/dashboard.html", context)
 
@@ -78,10 +78,10 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(" ".join(messages), content_type="text/plain; charset=utf-8")
     days = form.days()
     name = form.cleaned_data["figure"]
-    data = reports.dashboard_data(days=days)
+    data = selectors.dashboard_data(days=days)
     figure = reports.dashboard_figure(data=data, name=name)
     audit_record(Action.EXPORT, request=request, target=f"dashboard {name}", detail={"days": days})
-    lines = _csv_lines(reports.figure_csv_rows(figure=figure))
+    lines = selectors.figure_csv_lines(figure=figure)
     response = StreamingHttpResponse(
         _aiter(lines) if isinstance(request, ASGIRequest) else lines,
         content_type="text/csv; charset=utf-8",
@@ -89,20 +89,6 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     day = timezone.localdate(data.computed_at).isoformat()
     response["Content-Disposition"] = f'attachment; filename="support-{name}-{days}d-{day}.csv"'
     return response
-
-
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer yields it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    for row in rows:
-        yield writer.writerow(row)
 
 
 async def _aiter(lines: Iterator[str]) -> AsyncIterator[str]:

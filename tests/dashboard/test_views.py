@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from agents.models import Team
 from dashboard import figures as reports
+from dashboard import services
 from dashboard import views as dashboard_views
 from guard.models import GuardEvent
 from livechat.models import Conversation
@@ -35,9 +36,9 @@ BOM = "\ufeff".encode()
 
 @pytest.fixture(autouse=True)
 def _fresh_dashboard_cache():
-    reports.dashboard_cache_clear()
+    services.dashboard_cache_clear()
     yield
-    reports.dashboard_cache_clear()
+    services.dashboard_cache_clear()
 
 
 @pytest.fixture
@@ -184,7 +185,7 @@ def test_dashboard_runs_a_fixed_number_of_queries_whatever_the_number_of_tickets
     with CaptureQueriesContext(connection) as reload:
         staff_client.get(URL)
     populate(90)
-    reports.dashboard_cache_clear()
+    services.dashboard_cache_clear()
 
     # A first load aggregates; a reload reads the cache and runs only the page's own queries.
     with django_assert_num_queries(len(first_load)):
@@ -211,7 +212,7 @@ def test_dashboard_reload_within_a_minute_shows_the_same_figures(staff_client):
     )
 
     again = staff_client.get(URL)
-    reports.dashboard_cache_clear()
+    services.dashboard_cache_clear()
     later = staff_client.get(URL)
 
     assert first.context["data"].chats.queued == 0
