@@ -10,13 +10,9 @@ from rest_framework import serializers
 
 from agents.selectors import agent_identity
 from faq.models import Article, Category
-from tickets.forms import (
-    DESCRIPTION_MAX_LENGTH,
-    DESCRIPTION_MIN_LENGTH,
-    evidence_display,
-    evidence_fields,
-)
+from tickets.forms import DESCRIPTION_MAX_LENGTH, DESCRIPTION_MIN_LENGTH, evidence_display
 from tickets.models import Attachment, Message, ProblemType, Status, Ticket
+from tickets.problem_types import evidence_fields
 from tickets.selectors import ticket_explorer_url
 from tickets.validators import MAX_ATTACHMENTS
 
@@ -66,7 +62,9 @@ def _evidence_serializer_field(field: forms.Field) -> serializers.Field:
     if isinstance(field, forms.DateField):
         return serializers.DateField(**common)
     if isinstance(field, forms.DecimalField):
-        return serializers.DecimalField(max_digits=24, decimal_places=8, **common)
+        return serializers.DecimalField(
+            max_digits=field.max_digits, decimal_places=field.decimal_places, **common
+        )
     return serializers.CharField(
         max_length=field.max_length, allow_blank=not field.required, **common
     )

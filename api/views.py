@@ -31,8 +31,9 @@ from livechat import services as chat_services
 from livechat.forms import ChatStartForm
 from security.ratelimit import rate_limit_hit_client
 from tickets import services as ticket_services
-from tickets.forms import ContactForm, MultipleFileField, RatingForm, ReplyForm, evidence_fields
+from tickets.forms import ContactForm, MultipleFileField, RatingForm, ReplyForm
 from tickets.models import Channel, Ticket
+from tickets.problem_types import evidence_fields
 from tickets.selectors import attachment_for_ticket, expected_first_response_text
 from tickets.views import attachment_response
 

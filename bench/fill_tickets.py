@@ -797,7 +797,7 @@ class TicketMaker:
             Ticket,
             new_access_key,
         )
-        from tickets.routing import sla_targets, team_calendar
+        from tickets.sla import sla_targets, team_calendar
 
         self.seed = seed
         self.now = _micros(now)

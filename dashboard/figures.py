@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from guard.models import SECRET_KIND_CHOICES, GuardEvent
 from livechat.models import Conversation
 from tickets.models import OPEN_STATUSES, Channel, ProblemType, Status, Ticket
+from tickets.sla import FIRST_RESPONSE, RESOLUTION
 
 PERIOD_CHOICES = (7, 30, 90)
 DEFAULT_PERIOD_DAYS = 30
@@ -273,21 +274,15 @@ def first_response_times_in_python(answered) -> FirstResponse:
 
 def sla_compliance_per_team(*, period: Period) -> list[TeamCompliance]:
     """Per team, tickets opened in the period with a target, and those not (yet) breached."""
-    has_first_target = Q(first_response_due__isnull=False)
-    has_resolution_target = Q(resolution_due__isnull=False)
     rows = (
         Ticket.objects.filter(created_at__gte=period.start)
-        .filter(has_first_target | has_resolution_target)
+        .filter(FIRST_RESPONSE.targeted() | RESOLUTION.targeted())
         .values("team__code", "team__name_en", "team__name_zh_hans")
         .annotate(
-            first_response_total=Count("id", filter=has_first_target),
-            first_response_met=Count(
-                "id", filter=has_first_target & Q(first_response_breached_at__isnull=True)
-            ),
-            resolution_total=Count("id", filter=has_resolution_target),
-            resolution_met=Count(
-                "id", filter=has_resolution_target & Q(resolution_breached_at__isnull=True)
-            ),
+            first_response_total=Count("id", filter=FIRST_RESPONSE.targeted()),
+            first_response_met=Count("id", filter=FIRST_RESPONSE.met()),
+            resolution_total=Count("id", filter=RESOLUTION.targeted()),
+            resolution_met=Count("id", filter=RESOLUTION.met()),
         )
         .order_by()
     )

@@ -1,10 +1,11 @@
 """The contact form, the customer's reply and rating forms.
 
-The contact form asks for the facts each problem type needs: `EVIDENCE_FIELDS` lists them, and
-the form adds the fields of the chosen type to the ones every ticket has.
+The contact form asks for the facts each problem type needs: tickets.problem_types points each
+type at its schema in tickets.evidence, and the form adds those fields to the ones every ticket
+has.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
@@ -17,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from guard.refusals import Refusal, refuse_secrets
 from tickets.models import ProblemType
+from tickets.problem_types import evidence_fields
 from tickets.services import NewAttachment
 from tickets.validators import (
     MAX_ATTACHMENTS,
-    Network,
     check_attachments,
     validate_transaction_hash,
     validate_wallet_account_id,
@@ -31,7 +32,6 @@ ATTACHMENTS_HELP = format_lazy(
 )
 DESCRIPTION_MIN_LENGTH = 30
 DESCRIPTION_MAX_LENGTH = 10_000
-TEXT_MAX_LENGTH = 500
 
 
 CHOOSE_OFFERED = _("Choose one of the options offered.")
@@ -55,130 +55,6 @@ class MultipleFileField(forms.FileField):
             return []
         checked = check_attachments(files)
         return [NewAttachment(upload, info) for upload, info in zip(files, checked, strict=True)]
-
-
-def past_datetime(value: datetime | None) -> None:
-    if value and value > timezone.now() + timedelta(minutes=5):
-        raise ValidationError(_("This time is in the future."), code="future")
-
-
-def past_date(value: date | None) -> None:
-    if value and value > timezone.localdate():
-        raise ValidationError(_("This date is in the future."), code="future")
-
-
-def positive_amount(value: Decimal | None) -> None:
-    if value is not None and value <= 0:
-        raise ValidationError(_("Enter an amount greater than zero."), code="not_positive")
-
-
-def _datetime_field(label, **kwargs) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        validators=[past_datetime],
-        **kwargs,
-    )
-
-
-def _amount_field(label) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, max_digits=24, decimal_places=8, validators=[positive_amount]
-    )
-
-
-def _text(label, *, required: bool = True, help_text="", max_length=TEXT_MAX_LENGTH):
-    return forms.CharField(
-        label=label, required=required, help_text=help_text, max_length=max_length
-    )
-
-
-def evidence_fields(problem_type: str) -> dict[str, forms.Field]:
-    """The facts support needs for this problem type, as fresh form fields."""
-    if problem_type == ProblemType.ACCOUNT_SECURITY:
-        return {
-            "security_issue": forms.ChoiceField(
-                label=_("What happened?"),
-                widget=forms.RadioSelect,
-                choices=[
-                    ("cannot_log_in", _("I cannot log in")),
-                    ("unrecognised_activity", _("I see a log-in or activity I don't recognise")),
-                    ("lost_2fa", _("I lost my two-factor authentication (2FA) device")),
-                    ("password_reset", _("Resetting my password does not work")),
-                ],
-            ),
-            "noticed_at": _datetime_field(_("When did you notice it?")),
-            "funds_moved": forms.ChoiceField(
-                label=_("Did any funds leave your account?"),
-                widget=forms.RadioSelect,
-                choices=[("yes", _("Yes")), ("no", _("No")), ("unsure", _("I don't know"))],
-            ),
-        }
-    if problem_type == ProblemType.ABNORMAL_TRANSACTION:
-        return {
-            "transaction_at": _datetime_field(_("Date and time of the transaction")),
-            "amount": _amount_field(_("Amount")),
-            "asset": _text(_("Asset or currency"), help_text=_("For example USDT, BTC, CNY.")),
-            "network": forms.ChoiceField(label=_("Network"), choices=Network.choices),
-            "counterparty": _text(
-                _("Counterparty address or account"),
-                help_text=_("The address or account the funds were sent to or came from."),
-            ),
-            "transaction_hash": _text(
-                _("Transaction ID or hash"),
-                help_text=_("Copy it from the transaction details in the app."),
-                max_length=128,
-            ),
-            "status_shown": forms.ChoiceField(
-                label=_("Status shown in the app"),
-                choices=[
-                    ("pending", _("Pending")),
-                    ("failed", _("Failed")),
-                    ("completed_not_received", _("Completed, but not received")),
-                    ("unknown_transaction", _("A transaction I did not make")),
-                    ("wrong_amount", _("Wrong amount")),
-                ],
-            ),
-        }
-    if problem_type == ProblemType.TOPUP_WITHDRAWAL:
-        return {
-            "direction": forms.ChoiceField(
-                label=_("Top-up or withdrawal?"),
-                widget=forms.RadioSelect,
-                choices=[("top_up", _("Top-up (deposit)")), ("withdrawal", _("Withdrawal"))],
-            ),
-            "method": forms.ChoiceField(
-                label=_("Method"),
-                choices=[
-                    ("bank_card", _("Bank card")),
-                    ("crypto_network", _("Crypto network")),
-                    ("third_party", _("Third-party payment")),
-                ],
-            ),
-            "amount": _amount_field(_("Amount")),
-            "occurred_at": _datetime_field(_("When did you try?")),
-            "error_message": _text(
-                _("Error message shown"),
-                required=False,
-                help_text=_("Copy the exact words, for example “Daily limit exceeded”."),
-            ),
-        }
-    if problem_type == ProblemType.ACCOUNT_FROZEN:
-        return {
-            "notice_text": forms.CharField(
-                label=_("The notice you received"),
-                widget=forms.Textarea(attrs={"rows": 3}),
-                max_length=2000,
-                help_text=_("Copy the message shown in the app or the email you received."),
-            ),
-            "notice_date": forms.DateField(
-                label=_("Date of the notice"),
-                widget=forms.DateInput(attrs={"type": "date"}),
-                validators=[past_date],
-            ),
-        }
-    return {}
 
 
 class ContactForm(forms.Form):
@@ -216,8 +92,9 @@ class ContactForm(forms.Form):
         self.chosen_type = problem_type
         self.fields["problem_type"].initial = problem_type
         self.fields["submission_key"].initial = uuid4()
-        self.evidence_names = list(evidence_fields(problem_type))
-        for name, field in evidence_fields(problem_type).items():
+        evidence = evidence_fields(problem_type)
+        self.evidence_names = list(evidence)
+        for name, field in evidence.items():
             self.fields[name] = field
         for field in self.fields.values():
             if isinstance(field, forms.ChoiceField):

@@ -1,54 +1,33 @@
-"""Routing: which team, priority and agent a new or reopened ticket goes to, and its SLA clocks.
+"""Routing: which team and priority a new or reopened ticket gets, and who takes it.
 
 `ticket_route` is what the Celery task runs. It takes the ticket's row lock and acts only while
 `needs_routing` is set, so running it twice (a redelivered task, two workers) changes nothing more.
+The SLA clocks are started by tickets.sla, the agent is picked by tickets.assignment.
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from agents.models import AgentProfile, Team
-from common.business_hours import BusinessCalendar, add_business_time
+from tickets.assignment import agent_pick
 from tickets.models import (
-    OPEN_STATUSES,
-    Priority,
     ProblemType,
     RoutingRule,
-    SLAPolicy,
     Ticket,
     TicketEvent,
     WebhookDelivery,
 )
+from tickets.problem_types import problem_type_facts
+from tickets.sla import sla_clocks_start
 
 logger = logging.getLogger(__name__)
 
-AT_RISK_FRACTION = 0.8
-# Used when no SLAPolicy row covers a ticket: minutes of business time.
-FALLBACK_TARGETS = {
-    Priority.URGENT: (30, 8 * 60),
-    Priority.HIGH: (2 * 60, 2 * 8 * 60),
-    Priority.NORMAL: (4 * 60, 3 * 8 * 60),
-    Priority.LOW: (8 * 60, 5 * 8 * 60),
-}
-QUEUE_FOR_PROBLEM = {
-    ProblemType.ACCOUNT_SECURITY: "security",
-    ProblemType.ACCOUNT_FROZEN: "security",
-    ProblemType.ABNORMAL_TRANSACTION: "transactions",
-    ProblemType.TOPUP_WITHDRAWAL: "payments",
-    ProblemType.OTHER: "default",
-}
 SECURITY_WEBHOOK_EVENT = "account_security.reported"
-
-
-def queue_for(problem_type: str) -> str:
-    """The Celery queue of a problem type, so each can have workers of its own."""
-    return QUEUE_FOR_PROBLEM.get(problem_type, "default")
 
 
 @dataclass(frozen=True)
@@ -63,60 +42,7 @@ def routing_decide(*, problem_type: str, text: str) -> RoutingDecision:
     for rule in RoutingRule.objects.filter(is_active=True).select_related("team"):
         if rule.matches(problem_type=problem_type, text=text):
             return RoutingDecision(rule.team, rule.priority, rule)
-    return RoutingDecision(None, Priority.NORMAL, None)
-
-
-def team_calendar(team: Team | None) -> BusinessCalendar:
-    """The team's business hours; a ticket without a team is counted around the clock."""
-    if team is None:
-        return BusinessCalendar.from_config(time_zone=settings.TIME_ZONE, hours="always")
-    return BusinessCalendar.from_config(
-        time_zone=team.time_zone,
-        hours=team.working_hours or "always",
-        holidays=team.holidays.values_list("date", flat=True),
-    )
-
-
-def sla_targets(*, problem_type: str, priority: str) -> tuple[timedelta, timedelta]:
-    """First-response and resolution targets of a problem type and priority."""
-    policy = SLAPolicy.objects.filter(problem_type=problem_type, priority=priority).first()
-    if policy is not None:
-        minutes = (policy.first_response_minutes, policy.resolution_minutes)
-    else:
-        minutes = FALLBACK_TARGETS.get(priority, FALLBACK_TARGETS[Priority.NORMAL])
-    return timedelta(minutes=minutes[0]), timedelta(minutes=minutes[1])
-
-
-def agent_pick(*, team: Team) -> AgentProfile | None:
-    """The online team member with room and the fewest open tickets (longest idle breaks ties).
-
-    Counts are read without locks, then the chosen agent's row is locked and recounted, so two
-    routings at once cannot push an agent past capacity.
-    """
-    candidates = (
-        AgentProfile.objects.filter(
-            availability=AgentProfile.Availability.ONLINE,
-            user__is_active=True,
-            user__team_memberships__team=team,
-        )
-        .annotate(
-            open_tickets=Count(
-                "user__assigned_tickets",
-                filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES),
-            )
-        )
-        .order_by("open_tickets", F("last_assigned_at").asc(nulls_first=True), "id")
-    )
-    for candidate in candidates:
-        if candidate.open_tickets >= candidate.capacity:
-            continue
-        profile = AgentProfile.objects.select_for_update().get(pk=candidate.pk)
-        open_now = Ticket.objects.filter(
-            assignee_id=profile.user_id, status__in=OPEN_STATUSES
-        ).count()
-        if open_now < profile.capacity:
-            return profile
-    return None
+    return RoutingDecision(None, problem_type_facts(problem_type).default_priority, None)
 
 
 def ticket_route(*, ticket_id: int, now: datetime | None = None) -> Ticket | None:
@@ -134,7 +60,7 @@ def ticket_route(*, ticket_id: int, now: datetime | None = None) -> Ticket | Non
         old_priority = ticket.priority
         ticket.team = decision.team
         ticket.priority = decision.priority
-        _start_clocks(ticket, now=now, first_routing=first_routing)
+        sla_clocks_start(ticket=ticket, now=now, first_routing=first_routing)
         profile = agent_pick(team=decision.team) if decision.team else None
         ticket.assignee = profile.user if profile else None
         ticket.needs_routing = False
@@ -153,29 +79,6 @@ def ticket_route(*, ticket_id: int, now: datetime | None = None) -> Ticket | Non
         ticket.assignee_id or "queue",
     )
     return ticket
-
-
-def _start_clocks(ticket: Ticket, *, now: datetime, first_routing: bool) -> None:
-    """Due times in the team's business hours, counted from submission (or from the reopening)."""
-    calendar = team_calendar(ticket.team)
-    first_target, resolution_target = sla_targets(
-        problem_type=ticket.problem_type, priority=ticket.priority
-    )
-    start = ticket.created_at if first_routing else now
-    if ticket.first_responded_at is None:
-        ticket.first_response_due = add_business_time(start, first_target, calendar)
-        ticket.first_response_warn_at = add_business_time(
-            start, first_target * AT_RISK_FRACTION, calendar
-        )
-        ticket.first_response_at_risk_at = None
-        ticket.first_response_breached_at = None
-    ticket.resolution_due = add_business_time(start, resolution_target, calendar)
-    ticket.resolution_warn_at = add_business_time(
-        start, resolution_target * AT_RISK_FRACTION, calendar
-    )
-    ticket.resolution_paused_at = None
-    ticket.resolution_at_risk_at = None
-    ticket.resolution_breached_at = None
 
 
 def _record_routing(ticket: Ticket, decision: RoutingDecision, old_priority: str) -> None:
@@ -230,6 +133,7 @@ def _queue_security_webhook(ticket: Ticket) -> None:
         },
     )
     if created:
+        queue = problem_type_facts(ticket.problem_type).queue
         transaction.on_commit(
-            lambda: tasks.deliver_webhook.apply_async(args=[delivery.pk], queue="security")
+            lambda: tasks.deliver_webhook.apply_async(args=[delivery.pk], queue=queue)
         )

@@ -20,9 +20,10 @@ from tickets.models import (
     Channel,
     Message,
     ProblemType,
-    RoutingRule,
     Ticket,
 )
+from tickets.routing import routing_decide
+from tickets.sla import sla_targets
 from tickets.validators import explorer_url
 
 ESTIMATE_CACHE_KEY = "tickets:first-response-estimates"
@@ -31,19 +32,6 @@ RECENT_DAYS = 14
 RECENT_SAMPLE = 2000
 MIN_SAMPLES = 5
 ESTIMATE_CHANNELS = (Channel.WEB, Channel.CHAT, Channel.EMAIL)
-
-
-def _default_rule_for(problem_type: str) -> RoutingRule | None:
-    return next(
-        (
-            rule
-            for rule in RoutingRule.objects.filter(is_active=True, keywords="").select_related(
-                "team"
-            )
-            if rule.matches(problem_type=problem_type, text="")
-        ),
-        None,
-    )
 
 
 def first_response_estimates() -> dict[tuple[str, str], timedelta]:
@@ -85,10 +73,10 @@ def first_response_estimates() -> dict[tuple[str, str], timedelta]:
     per_ticket = timedelta(minutes=settings.SUPPORT_MINUTES_PER_TICKET)
     estimates = {}
     for problem_type in ProblemType.values:
-        rule = _default_rule_for(problem_type)
-        priority = rule.priority if rule else "normal"
-        target = sla_first_response_target(problem_type=problem_type, priority=priority)
-        agents = online.get(rule.team_id, 0) if rule else 0
+        # Where routing sends a ticket of this type that says nothing more.
+        decision = routing_decide(problem_type=problem_type, text="")
+        target = sla_targets(problem_type=problem_type, priority=decision.priority).first_response
+        agents = online.get(decision.team.pk, 0) if decision.team else 0
         queue = per_ticket * (waiting.get(problem_type, 0) / max(agents, 1))
         for channel in ESTIMATE_CHANNELS:
             durations = samples.get((problem_type, channel), [])
@@ -100,12 +88,6 @@ def first_response_estimates() -> dict[tuple[str, str], timedelta]:
             estimates[(problem_type, channel)] = base + queue
     cache.set(ESTIMATE_CACHE_KEY, estimates, ESTIMATE_CACHE_SECONDS)
     return estimates
-
-
-def sla_first_response_target(*, problem_type: str, priority: str) -> timedelta:
-    from tickets.routing import sla_targets
-
-    return sla_targets(problem_type=problem_type, priority=priority)[0]
 
 
 def expected_first_response(*, problem_type: str, channel: str = Channel.WEB) -> timedelta:

@@ -22,7 +22,6 @@ from tickets.models import (
     Channel,
     Message,
     Priority,
-    ProblemType,
     Status,
     Ticket,
     TicketEvent,
@@ -30,20 +29,13 @@ from tickets.models import (
     new_reference,
     private_storage,
 )
-from tickets.routing import queue_for
+from tickets.problem_types import PROBLEM_TYPES, problem_type_facts
 from tickets.validators import CheckedAttachment
 
 logger = logging.getLogger(__name__)
 
 REFERENCE_ATTEMPTS = 5
 UNCHANGED = object()
-DEFAULT_PRIORITY = {
-    ProblemType.ACCOUNT_SECURITY: Priority.URGENT,
-    ProblemType.ABNORMAL_TRANSACTION: Priority.HIGH,
-    ProblemType.TOPUP_WITHDRAWAL: Priority.NORMAL,
-    ProblemType.ACCOUNT_FROZEN: Priority.NORMAL,
-    ProblemType.OTHER: Priority.LOW,
-}
 
 
 class TicketError(Exception):
@@ -86,13 +78,15 @@ def ticket_create(
         existing = Ticket.objects.filter(submission_key=submission_key).first()
         if existing is not None:
             return existing
+    # An unknown problem type has no row; full_clean below refuses it with the model's message.
+    facts = PROBLEM_TYPES.get(problem_type)
     for attempt in range(REFERENCE_ATTEMPTS):
         ticket = Ticket(
             reference=new_reference(),
             submission_key=submission_key,
             problem_type=problem_type,
             channel=channel,
-            priority=DEFAULT_PRIORITY.get(problem_type, Priority.NORMAL),
+            priority=facts.default_priority if facts else Priority.NORMAL,
             subject=subject,
             customer_email=customer_email,
             customer_name=customer_name,
@@ -127,7 +121,8 @@ def ticket_create(
 
 
 def _queue_routing(ticket: Ticket) -> None:
-    tasks.route_ticket.apply_async(args=[ticket.pk], queue=queue_for(ticket.problem_type))
+    queue = problem_type_facts(ticket.problem_type).queue
+    tasks.route_ticket.apply_async(args=[ticket.pk], queue=queue)
 
 
 def message_post_customer(

@@ -1,5 +1,10 @@
-"""SLA clocks: pausing while waiting on the customer, and the periodic check that marks tickets
-at risk (80% of a target), breached, and escalates each ticket once.
+"""The SLA clock: its targets, when its clocks start, pausing while the ticket waits on the
+customer, the periodic check that marks tickets at risk (80% of a target) and breached and
+escalates each ticket once, and the clock a ticket shows.
+
+A ticket has two clocks, both counted in its team's business hours (`team_calendar`): the first
+response and the resolution. `CLOCKS` says which statuses run each, what stops it, and the fields
+that hold its deadlines and marks; the check, the agents' queue and the dashboard read them there.
 
 Every mark is a conditional UPDATE (`... WHERE <mark> IS NULL`): of two beat processes or a
 redelivered task checking the same ticket, exactly one wins and writes the event, so a breach is
@@ -8,27 +13,96 @@ never missed and never escalated twice.
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.business_hours import add_business_time, business_time_between
-from tickets.models import OPEN_STATUSES, SOLVED_STATUSES, Priority, Status, Ticket, TicketEvent
-from tickets.routing import agent_pick, team_calendar
+from agents.models import Team
+from common.business_hours import BusinessCalendar, add_business_time, business_time_between
+from tickets.assignment import agent_pick
+from tickets.models import (
+    OPEN_STATUSES,
+    SOLVED_STATUSES,
+    Priority,
+    SLAPolicy,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 
 logger = logging.getLogger(__name__)
 
+AT_RISK_FRACTION = 0.8
+# Used when no SLAPolicy row covers a ticket: minutes of business time.
+FALLBACK_TARGETS = {
+    Priority.URGENT: (30, 8 * 60),
+    Priority.HIGH: (2 * 60, 2 * 8 * 60),
+    Priority.NORMAL: (4 * 60, 3 * 8 * 60),
+    Priority.LOW: (8 * 60, 5 * 8 * 60),
+}
 ESCALATED_PRIORITY = {
     Priority.LOW: Priority.NORMAL,
     Priority.NORMAL: Priority.HIGH,
     Priority.HIGH: Priority.URGENT,
     Priority.URGENT: Priority.URGENT,
 }
-RESOLUTION_RUNNING = (Status.NEW, Status.OPEN)
-FIRST_RESPONSE_RUNNING = OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One SLA clock: the statuses it runs in, the field that stops it, its deadline fields."""
+
+    name: str
+    running_statuses: tuple[str, ...]
+    stopped_by: str  # the clock runs while this field is empty
+    warn_field: str
+    due_field: str
+    at_risk_mark: str
+    breached_mark: str
+
+    def running(self) -> Q:
+        """Tickets whose clock runs now."""
+        return Q(status__in=self.running_statuses, **{f"{self.stopped_by}__isnull": True})
+
+    def targeted(self) -> Q:
+        """Tickets this clock has a deadline for."""
+        return Q(**{f"{self.due_field}__isnull": False})
+
+    def met(self) -> Q:
+        """Tickets with a deadline on this clock that it has not (yet) marked breached."""
+        return self.targeted() & Q(**{f"{self.breached_mark}__isnull": True})
+
+
+FIRST_RESPONSE = Clock(
+    name="first_response",
+    running_statuses=OPEN_STATUSES,
+    stopped_by="first_responded_at",
+    warn_field="first_response_warn_at",
+    due_field="first_response_due",
+    at_risk_mark="first_response_at_risk_at",
+    breached_mark="first_response_breached_at",
+)
+# Waiting on the customer (pending) stops the resolution clock; resuming pushes its deadlines.
+RESOLUTION = Clock(
+    name="resolution",
+    running_statuses=(Status.NEW, Status.OPEN),
+    stopped_by="resolution_paused_at",
+    warn_field="resolution_warn_at",
+    due_field="resolution_due",
+    at_risk_mark="resolution_at_risk_at",
+    breached_mark="resolution_breached_at",
+)
+CLOCKS = (FIRST_RESPONSE, RESOLUTION)
+
+
+class SlaTargets(NamedTuple):
+    first_response: timedelta
+    resolution: timedelta
 
 
 @dataclass
@@ -38,48 +112,72 @@ class SlaReport:
     escalated: list[int] = field(default_factory=list)
 
 
-# (clock, its running statuses, the field that stops it, warn field, due field, marks)
-CLOCKS = (
-    (
-        "first_response",
-        FIRST_RESPONSE_RUNNING,
-        {"first_responded_at__isnull": True},
-        "first_response_warn_at",
-        "first_response_due",
-        "first_response_at_risk_at",
-        "first_response_breached_at",
-    ),
-    (
-        "resolution",
-        RESOLUTION_RUNNING,
-        {"resolution_paused_at__isnull": True},
-        "resolution_warn_at",
-        "resolution_due",
-        "resolution_at_risk_at",
-        "resolution_breached_at",
-    ),
-)
+def sla_targets(*, problem_type: str, priority: str) -> SlaTargets:
+    """First-response and resolution targets of a problem type and priority, in business time."""
+    policy = SLAPolicy.objects.filter(problem_type=problem_type, priority=priority).first()
+    if policy is not None:
+        minutes = (policy.first_response_minutes, policy.resolution_minutes)
+    else:
+        minutes = FALLBACK_TARGETS.get(priority, FALLBACK_TARGETS[Priority.NORMAL])
+    return SlaTargets(timedelta(minutes=minutes[0]), timedelta(minutes=minutes[1]))
+
+
+def team_calendar(team: Team | None) -> BusinessCalendar:
+    """The team's business hours; a ticket without a team is counted around the clock."""
+    if team is None:
+        return BusinessCalendar.from_config(time_zone=settings.TIME_ZONE, hours="always")
+    return BusinessCalendar.from_config(
+        time_zone=team.time_zone,
+        hours=team.working_hours or "always",
+        holidays=team.holidays.values_list("date", flat=True),
+    )
+
+
+def sla_clocks_start(*, ticket: Ticket, now: datetime, first_routing: bool) -> None:
+    """Due times in the team's business hours, counted from submission (or from the reopening).
+
+    The first-response clock starts only while nobody has answered yet; the caller saves.
+    """
+    calendar = team_calendar(ticket.team)
+    targets = sla_targets(problem_type=ticket.problem_type, priority=ticket.priority)
+    start = ticket.created_at if first_routing else now
+    if ticket.first_responded_at is None:
+        ticket.first_response_due = add_business_time(start, targets.first_response, calendar)
+        ticket.first_response_warn_at = add_business_time(
+            start, targets.first_response * AT_RISK_FRACTION, calendar
+        )
+        ticket.first_response_at_risk_at = None
+        ticket.first_response_breached_at = None
+    ticket.resolution_due = add_business_time(start, targets.resolution, calendar)
+    ticket.resolution_warn_at = add_business_time(
+        start, targets.resolution * AT_RISK_FRACTION, calendar
+    )
+    ticket.resolution_paused_at = None
+    ticket.resolution_at_risk_at = None
+    ticket.resolution_breached_at = None
 
 
 def sla_check(*, now: datetime | None = None) -> SlaReport:
     """Mark tickets at risk and breached, and escalate breaches; safe to run concurrently."""
     now = now or timezone.now()
     report = SlaReport()
-    for clock, statuses, running, warn_field, due_field, risk_mark, breach_mark in CLOCKS:
-        running_tickets = Ticket.objects.filter(status__in=statuses, **running)
+    for clock in CLOCKS:
+        running_tickets = Ticket.objects.filter(clock.running())
         at_risk_ids = running_tickets.filter(
-            **{f"{warn_field}__lte": now, f"{risk_mark}__isnull": True}
+            **{f"{clock.warn_field}__lte": now, f"{clock.at_risk_mark}__isnull": True}
         ).values_list("pk", flat=True)
         for ticket_id in at_risk_ids:
-            if _mark(ticket_id, risk_mark, now, TicketEvent.Kind.SLA_AT_RISK, clock):
+            if _mark(ticket_id, clock.at_risk_mark, now, TicketEvent.Kind.SLA_AT_RISK, clock.name):
                 report.at_risk.append(ticket_id)
         breached_ids = running_tickets.filter(
-            **{f"{due_field}__lte": now, f"{breach_mark}__isnull": True}
+            **{f"{clock.due_field}__lte": now, f"{clock.breached_mark}__isnull": True}
         ).values_list("pk", flat=True)
         for ticket_id in breached_ids:
-            if _mark(ticket_id, breach_mark, now, TicketEvent.Kind.SLA_BREACHED, clock):
+            if _mark(
+                ticket_id, clock.breached_mark, now, TicketEvent.Kind.SLA_BREACHED, clock.name
+            ):
                 report.breached.append(ticket_id)
-                if ticket_escalate(ticket_id=ticket_id, now=now, reason=clock):
+                if ticket_escalate(ticket_id=ticket_id, now=now, reason=clock.name):
                     report.escalated.append(ticket_id)
     return report
 

@@ -205,7 +205,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each problem type's tasks go to a queue of their own: security, transactions, payments and
-# default (tickets.routing.QUEUE_FOR_PROBLEM); a worker consumes the ones given with -Q.
+# default (tickets.problem_types.PROBLEM_TYPES); a worker consumes the ones given with -Q.
 SLA_CHECK_INTERVAL_SECONDS = env_int("SLA_CHECK_INTERVAL_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "check-slas": {

@@ -72,6 +72,31 @@ def test_filing_needs_the_facts_of_the_problem_type(api):
     assert "evidence.network" in api.post(TICKETS, data, format="json").json()["error"]["fields"]
 
 
+def test_filing_asks_for_the_evidence_of_the_problem_type_table(api, monkeypatch):
+    from dataclasses import replace
+
+    from django import forms
+
+    from tickets.models import ProblemType
+    from tickets.problem_types import PROBLEM_TYPES
+
+    def schema() -> dict[str, forms.Field]:
+        return {"app_version": forms.CharField(label="App version", max_length=20)}
+
+    other = PROBLEM_TYPES[ProblemType.OTHER]
+    monkeypatch.setitem(PROBLEM_TYPES, ProblemType.OTHER, replace(other, evidence=schema))
+    data = {**transaction(), "problem_type": "other", "evidence": {}}
+
+    missing = api.post(TICKETS, data, format="json")
+    filed = api.post(TICKETS, {**data, "evidence": {"app_version": "5.2.1"}}, format="json")
+
+    assert set(missing.json()["error"]["fields"]) == {"evidence.app_version"}
+    assert filed.status_code == 201, filed.json()
+    assert Ticket.objects.get(reference=filed.json()["reference"]).evidence == {
+        "app_version": "5.2.1"
+    }
+
+
 def test_evidence_values_must_be_text_or_numbers(api):
     response = api.post(TICKETS, transaction(asset=["USDT"]), format="json")
 

@@ -17,7 +17,8 @@ from bench.fill_tickets import (
 )
 from common.business_hours import add_business_time
 from tickets.models import REFERENCE_ALPHABET, AuthorKind, Message, Status, Ticket
-from tickets.routing import routing_decide, sla_targets, team_calendar
+from tickets.routing import routing_decide
+from tickets.sla import sla_targets, team_calendar
 
 NOW = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
 OPEN = (Status.NEW, Status.OPEN, Status.PENDING)

@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from tests.support.factories import make_agent
 from tickets import selectors, services
-from tickets.models import Ticket
+from tickets.models import RoutingRule, SLAPolicy, Ticket
 
 
 @pytest.fixture(autouse=True)
@@ -86,3 +86,23 @@ def test_home_page_shows_the_live_table(client):
 
     assert "Expected first response right now" in content
     assert "2 hours" in content
+
+
+@pytest.mark.django_db
+def test_estimate_without_history_follows_the_sla_policy():
+    SLAPolicy.objects.filter(problem_type="topup_withdrawal", priority="normal").update(
+        first_response_minutes=45
+    )
+
+    assert selectors.expected_first_response(problem_type="topup_withdrawal") == timedelta(
+        minutes=45
+    )
+
+
+@pytest.mark.django_db
+def test_estimate_without_a_routing_rule_uses_the_problem_types_priority():
+    # Routing keeps a frozen account's default priority (high) when no rule matches, so the
+    # published target is the frozen/high policy's hour, not a normal-priority fallback.
+    RoutingRule.objects.all().delete()
+
+    assert selectors.expected_first_response(problem_type="account_frozen") == timedelta(minutes=60)

@@ -162,13 +162,6 @@ def test_routing_task_queued_after_commit_on_the_problem_type_queue(
         callback()
 
     assert sent == [([ticket.pk], "transactions")]
-    assert [
-        routing.queue_for(kind) for kind in ("account_security", "topup_withdrawal", "other")
-    ] == [
-        "security",
-        "payments",
-        "default",
-    ]
 
 
 @pytest.mark.django_db

@@ -9,9 +9,11 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
+from agents.models import Team, TeamHoliday
+from common.business_hours import add_business_time
 from tests.support.factories import make_agent
 from tickets import routing, services, sla
-from tickets.models import Status, Ticket, TicketEvent
+from tickets.models import SLAPolicy, Status, Ticket, TicketEvent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Monday 10:00 in Shanghai: inside every team's hours.
@@ -106,8 +108,8 @@ def test_sla_waiting_on_customer_pauses_the_resolution_clock(staff_user):
         services.ticket_change_status(ticket=ticket, status=Status.OPEN)
     ticket.refresh_from_db()
     # Three business hours waiting push the deadline by three business hours.
-    assert ticket.resolution_due == routing.add_business_time(
-        due, timedelta(hours=3), routing.team_calendar(ticket.team)
+    assert ticket.resolution_due == add_business_time(
+        due, timedelta(hours=3), sla.team_calendar(ticket.team)
     )
     assert ticket.resolution_paused_at is None
 
@@ -172,3 +174,119 @@ def test_sla_concurrent_checks_escalate_exactly_once(postgres):
     for ticket in tickets:
         assert ticket.events.filter(kind=TicketEvent.Kind.ESCALATED).count() == 1
         assert ticket.events.filter(kind=TicketEvent.Kind.SLA_BREACHED).count() == 1
+
+
+# Targets and clock start ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_sla_targets_come_from_the_policy_row_then_the_fallback():
+    assert sla.sla_targets(problem_type="topup_withdrawal", priority="normal") == (
+        timedelta(hours=2),
+        timedelta(hours=24),
+    )
+    SLAPolicy.objects.filter(problem_type="topup_withdrawal", priority="normal").update(
+        first_response_minutes=45
+    )
+    assert sla.sla_targets(
+        problem_type="topup_withdrawal", priority="normal"
+    ).first_response == timedelta(minutes=45)
+
+    SLAPolicy.objects.all().delete()
+
+    targets = sla.sla_targets(problem_type="topup_withdrawal", priority="normal")
+    assert targets == sla.SlaTargets(timedelta(hours=4), timedelta(hours=24))
+
+
+@pytest.mark.django_db
+def test_sla_clocks_start_at_submission_in_the_teams_business_hours():
+    # Friday 17:30 in Shanghai, payments (08:00-22:00 every day), topup/normal: 2h first
+    # response, 24h resolution, warned at 80%.
+    friday = datetime(2026, 11, 27, 17, 30, tzinfo=SHANGHAI)
+    ticket = routed_ticket(at=friday)
+
+    assert ticket.first_response_due == friday + timedelta(hours=2)
+    assert ticket.first_response_warn_at == friday + timedelta(minutes=96)
+    # 4h30 on Friday, 14h on Saturday, 5h30 on Sunday from 08:00.
+    assert ticket.resolution_due == datetime(2026, 11, 29, 13, 30, tzinfo=SHANGHAI)
+    # 80% of 24h = 19h12: 4h30 Friday, 14h Saturday, 42 minutes on Sunday.
+    assert ticket.resolution_warn_at == datetime(2026, 11, 29, 8, 42, tzinfo=SHANGHAI)
+
+
+@pytest.mark.django_db
+def test_sla_clocks_restart_from_the_reopening_but_keep_a_given_first_response(staff_user):
+    ticket = routed_ticket()
+    answered = MONDAY_10 + timedelta(minutes=20)
+    with time_machine.travel(answered, tick=False):
+        services.message_post_agent(ticket=ticket, author=staff_user, body="Fixed, I think.")
+    ticket.refresh_from_db()
+    first_due = ticket.first_response_due
+    reopened = MONDAY_10 + timedelta(days=2)
+
+    sla.sla_clocks_start(ticket=ticket, now=reopened, first_routing=False)
+
+    assert ticket.first_response_due == first_due
+    assert ticket.first_responded_at == answered
+    # 24 business hours of payments (08:00-22:00) from Wednesday 10:00: Thursday 20:00.
+    assert ticket.resolution_due == datetime(2026, 12, 3, 20, 0, tzinfo=SHANGHAI)
+    assert ticket.resolution_breached_at is None
+
+
+def test_sla_team_calendar_without_a_team_runs_around_the_clock(settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    calendar = sla.team_calendar(None)
+
+    assert calendar.hours is None
+    assert calendar.time_zone == "Asia/Shanghai"
+    assert calendar.holidays == frozenset()
+
+
+@pytest.mark.django_db
+def test_sla_team_calendar_counts_the_teams_holidays():
+    monday = MONDAY_10.date()
+    team = Team.objects.get(code="payments")
+    TeamHoliday.objects.create(team=team, date=monday)
+
+    ticket = routed_ticket(at=MONDAY_10)
+
+    # Nothing counts on the Monday holiday: the clock starts Tuesday at 08:00.
+    assert ticket.first_response_due == datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
+
+
+# Which statuses run which clock --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "first_response_runs", "resolution_runs"),
+    [
+        (Status.NEW, True, True),
+        (Status.OPEN, True, True),
+        (Status.PENDING, True, False),
+        (Status.RESOLVED, False, False),
+        (Status.CLOSED, False, False),
+    ],
+)
+def test_sla_clocks_run_in_their_statuses(status, first_response_runs, resolution_runs):
+    ticket = routed_ticket()
+    Ticket.objects.filter(pk=ticket.pk).update(status=status)
+    running = {
+        clock.name: Ticket.objects.filter(clock.running(), pk=ticket.pk).exists()
+        for clock in sla.CLOCKS
+    }
+
+    assert running == {"first_response": first_response_runs, "resolution": resolution_runs}
+
+
+@pytest.mark.django_db
+def test_sla_clocks_stop_on_the_first_response_and_pause_while_pending(staff_user):
+    ticket = routed_ticket()
+    with time_machine.travel(MONDAY_10 + timedelta(minutes=5), tick=False):
+        services.message_post_agent(ticket=ticket, author=staff_user, body="Which card?")
+        services.ticket_change_status(ticket=ticket, status=Status.PENDING)
+
+    running = [clock.name for clock in sla.CLOCKS if Ticket.objects.filter(clock.running())]
+
+    assert running == []
+    ticket.refresh_from_db()
+    assert sla.sla_clock(ticket, now=MONDAY_10 + timedelta(hours=1)).state == "paused"

@@ -22,10 +22,9 @@ from agents.selectors import agent_identity
 from tickets import selectors, sla
 from tickets.forms import evidence_display
 from tickets.models import OPEN_STATUSES, SOLVED_STATUSES, Attachment, Status, Ticket
-from tickets.sla import FIRST_RESPONSE_RUNNING, RESOLUTION_RUNNING
 
 # New or open: still in an agent's hands (not waiting on the customer); the resolution clock runs.
-WORKING_STATUSES = RESOLUTION_RUNNING
+WORKING_STATUSES = sla.RESOLUTION.running_statuses
 RECENTLY_SOLVED_DAYS = 7
 QUEUE_COUNT_CAP = 999
 
@@ -45,31 +44,25 @@ NEXT_DUE = Case(
 )
 
 
-def _first_response_running() -> Q:
-    return Q(status__in=FIRST_RESPONSE_RUNNING, first_responded_at__isnull=True)
-
-
-def _resolution_running() -> Q:
-    # As in tickets.sla: the resolution clock runs from the start, paused while pending.
-    return Q(status__in=RESOLUTION_RUNNING, resolution_paused_at__isnull=True)
-
-
 def breached_q(now: datetime) -> Q:
-    return (_first_response_running() & Q(first_response_due__lte=now)) | (
-        _resolution_running() & Q(resolution_due__lte=now)
-    )
+    """Past the deadline of a running clock."""
+    return _breached(sla.FIRST_RESPONSE, now) | _breached(sla.RESOLUTION, now)
 
 
 def at_risk_q(now: datetime) -> Q:
     """Past the warning point of the running clock, not yet past its deadline."""
+    return _at_risk(sla.FIRST_RESPONSE, now) | _at_risk(sla.RESOLUTION, now)
+
+
+def _breached(clock: sla.Clock, now: datetime) -> Q:
+    return clock.running() & Q(**{f"{clock.due_field}__lte": now})
+
+
+def _at_risk(clock: sla.Clock, now: datetime) -> Q:
     return (
-        _first_response_running()
-        & Q(first_response_warn_at__lte=now)
-        & (Q(first_response_due__gt=now) | Q(first_response_due__isnull=True))
-    ) | (
-        _resolution_running()
-        & Q(resolution_warn_at__lte=now)
-        & (Q(resolution_due__gt=now) | Q(resolution_due__isnull=True))
+        clock.running()
+        & Q(**{f"{clock.warn_field}__lte": now})
+        & (Q(**{f"{clock.due_field}__gt": now}) | Q(**{f"{clock.due_field}__isnull": True}))
     )
 
 
