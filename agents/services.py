@@ -1,16 +1,11 @@
 """Writes of the agents' own state."""
 
-from enum import StrEnum
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
+from agents.error_codes import AgentErrorCode
 from agents.models import AgentProfile
 from common.errors import DeskError
-
-
-class AgentErrorCode(StrEnum):
-    INVALID = "invalid"
 
 
 def agent_set_presence(*, agent: AbstractBaseUser, availability: str) -> AgentProfile:

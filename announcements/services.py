@@ -7,7 +7,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from announcements import selectors
+from announcements.error_codes import AnnouncementErrorCode
 from announcements.models import Announcement
+from common.errors import DeskError
 from guard.agent_messages import agent_message_problem
 from tickets.models import Ticket
 from tickets.services import message_post_agent
@@ -15,13 +17,8 @@ from tickets.services import message_post_agent
 logger = logging.getLogger(__name__)
 
 
-class AnnouncementError(Exception):
+class AnnouncementError(DeskError):
     """A request about announcements that is refused, with a message for the agent."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def announcement_tag_ticket(*, ticket: Ticket) -> list[Announcement]:
@@ -46,10 +43,11 @@ def announcement_reply_all(
     body = (body or "").strip()
     if not body:
         raise AnnouncementError(
-            str(_("Write the reply first: an empty reply cannot be sent.")), code="empty_body"
+            str(_("Write the reply first: an empty reply cannot be sent.")),
+            code=AnnouncementErrorCode.EMPTY_BODY,
         )
     if problem := agent_message_problem(body):
-        raise AnnouncementError(problem, code="agent_guard")
+        raise AnnouncementError(problem, code=AnnouncementErrorCode.AGENT_GUARD)
     ticket_ids = list(
         selectors.announcement_open_tickets(announcement=announcement).values_list("pk", flat=True)
     )

@@ -5,6 +5,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from api.error_codes import ApiErrorCode
 from api.tokens import AppUser, TokenRefused, api_enabled, app_token_verify
 
 
@@ -13,7 +14,7 @@ class ApiDisabled(exceptions.APIException):
     default_detail = _(
         "The in-app API is not enabled on this server (API_TOKEN_SECRET is not set)."
     )
-    default_code = "api_disabled"
+    default_code = ApiErrorCode.API_DISABLED
 
 
 class AppTokenAuthentication(BaseAuthentication):
@@ -29,13 +30,14 @@ class AppTokenAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
-                _("Send the header as “Authorization: Bearer <token>”."), code="token_invalid"
+                _("Send the header as “Authorization: Bearer <token>”."),
+                code=ApiErrorCode.TOKEN_INVALID,
             )
         try:
             user = app_token_verify(parts[1].decode("ascii"))
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(
-                _("The access token is not valid."), code="token_invalid"
+                _("The access token is not valid."), code=ApiErrorCode.TOKEN_INVALID
             ) from None
         except TokenRefused as refused:
             raise exceptions.AuthenticationFailed(refused.message, code=refused.code) from None

@@ -2,8 +2,11 @@
 
 The shape is the site's own JSON error (livechat/views.py chat_start); `code` is stable for the
 app to act on, `message` is in the language the request asked for (Accept-Language), `fields`
-maps a field (`evidence.amount` for nested ones) to its messages.
+maps a field (`evidence.amount` for nested ones) to its messages. A service's refusal (any
+`common.errors.DeskError`) is answered here, in one place, with its own code.
 """
+
+from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
@@ -11,6 +14,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
+from api.error_codes import ApiErrorCode
+from common.errors import DeskError
 from security.ratelimit import RateLimited
 
 NON_FIELD = "non_field_errors"
@@ -20,19 +25,19 @@ class ApiError(exceptions.APIException):
     """A request the API refuses, with a stable code and a message for the app's user."""
 
     status_code = 400
-    default_code = "invalid"
+    default_code = ApiErrorCode.INVALID
 
     def __init__(
         self,
-        code: str,
+        code: StrEnum | str,
         message: str,
         *,
         status: int = 400,
         fields: dict[str, list[str]] | None = None,
     ) -> None:
-        super().__init__(detail=str(message), code=code)
+        super().__init__(detail=str(message), code=str(code))
         self.status_code = status
-        self.error_code = code
+        self.error_code = str(code)
         self.fields = fields or {}
 
 
@@ -40,7 +45,7 @@ class RateLimitedError(ApiError):
     """429 with Retry-After (DRF's handler sets the header from `wait`)."""
 
     def __init__(self, limited: RateLimited) -> None:
-        super().__init__("rate_limited", limited.message, status=429)
+        super().__init__(ApiErrorCode.RATE_LIMITED, limited.message, status=429)
         self.wait = limited.retry_after
 
 
@@ -73,10 +78,10 @@ def error_body(exc: exceptions.APIException) -> dict:
     if isinstance(exc, exceptions.ValidationError):
         fields = flatten_errors(exc.detail)
         first = next(iter(fields.values()))[0] if fields else _("The request is not valid.")
-        return {"code": "invalid", "message": first, "fields": fields}
+        return {"code": ApiErrorCode.INVALID, "message": first, "fields": fields}
     if isinstance(exc, exceptions.NotAuthenticated):
         return {
-            "code": "not_authenticated",
+            "code": ApiErrorCode.NOT_AUTHENTICATED,
             "message": _("Send the access token from the wallet app: Authorization: Bearer …"),
         }
     codes = exc.get_codes()
@@ -85,7 +90,10 @@ def error_body(exc: exceptions.APIException) -> dict:
 
 
 def api_exception_handler(exc: Exception, context: dict):
-    if isinstance(exc, Http404):
+    if isinstance(exc, DeskError):
+        # A service refuses what the ticket's present state does not allow (docs/api.md: 409).
+        exc = ApiError(exc.code, exc.message, status=409)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -99,6 +107,11 @@ def api_exception_handler(exc: Exception, context: dict):
 def not_found(request: HttpRequest, unknown: str = "") -> JsonResponse:
     """Any other path under /api/v1/: a JSON 404, never the site's HTML page."""
     return JsonResponse(
-        {"error": {"code": "not_found", "message": _("There is nothing at this address.")}},
+        {
+            "error": {
+                "code": ApiErrorCode.NOT_FOUND,
+                "message": _("There is nothing at this address."),
+            }
+        },
         status=404,
     )

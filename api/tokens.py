@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from api.error_codes import ApiErrorCode
 from tickets.validators import validate_wallet_account_id
 
 ALGORITHM = "HS256"
@@ -96,7 +97,7 @@ def app_token_issue(
 def app_token_verify(token: str) -> AppUser:
     """The app user a token names; TokenRefused when it is forged, expired or malformed."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise TokenRefused("token_invalid", _("The access token is not valid."))
+        raise TokenRefused(ApiErrorCode.TOKEN_INVALID, _("The access token is not valid."))
     claims = None
     for secret in _secrets():
         try:
@@ -114,19 +115,22 @@ def app_token_verify(token: str) -> AppUser:
         except jwt.ExpiredSignatureError:
             # PyJWT checks the signature first: this token is ours, but too old.
             raise TokenRefused(
-                "token_expired", _("The access token has expired. Get a new one from the app.")
+                ApiErrorCode.TOKEN_EXPIRED,
+                _("The access token has expired. Get a new one from the app."),
             ) from None
         except jwt.InvalidTokenError:
-            raise TokenRefused("token_invalid", _("The access token is not valid.")) from None
+            raise TokenRefused(
+                ApiErrorCode.TOKEN_INVALID, _("The access token is not valid.")
+            ) from None
     if claims is None:
-        raise TokenRefused("token_invalid", _("The access token is not valid."))
+        raise TokenRefused(ApiErrorCode.TOKEN_INVALID, _("The access token is not valid."))
     return _app_user(claims)
 
 
 def _app_user(claims: dict) -> AppUser:
     subject, email = claims.get("sub"), claims.get("email")
     issued, expires = claims.get("iat"), claims.get("exp")
-    refused = TokenRefused("token_invalid", _("The access token is not valid."))
+    refused = TokenRefused(ApiErrorCode.TOKEN_INVALID, _("The access token is not valid."))
     if not isinstance(subject, str) or not isinstance(email, str) or len(email) > 254:
         raise refused
     if not isinstance(issued, int | float) or not isinstance(expires, int | float):

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import selectors, serializers
+from api.error_codes import ApiErrorCode
 from api.errors import ApiError, RateLimitedError
 from api.tokens import AppUser
 from faq import scams
@@ -26,7 +27,8 @@ from faq import selectors as faq_selectors
 from faq import services as faq_services
 from faq.forms import SearchForm
 from guard.models import GuardEvent
-from guard.refusals import Refusal, refuse_secrets
+from guard.refusals import Refusal
+from guard.services import refusals_record, secrets_refuse
 from livechat import services as chat_services
 from livechat.forms import ChatStartForm
 from security.ratelimit import rate_limit_hit_client
@@ -80,16 +82,12 @@ def form_errors(form, *, renamed: dict[str, str] | None = None) -> dict[str, lis
 
 def refused(refusals: list[Refusal], fields: dict[str, list[str]]) -> ApiError:
     """A recovery phrase, private key or card number: refused, never echoed, nothing saved."""
-    return ApiError("secret_refused", refusals[0].message, fields=fields)
+    return ApiError(ApiErrorCode.SECRET_REFUSED, refusals[0].message, fields=fields)
 
 
 def invalid(fields: dict[str, list[str]]) -> ApiError:
     message = next(iter(fields.values()))[0] if fields else _("The request is not valid.")
-    return ApiError("invalid", message, fields=fields)
-
-
-def ticket_error(error: ticket_services.TicketError) -> ApiError:
-    return ApiError(error.code, error.message, status=status.HTTP_409_CONFLICT)
+    return ApiError(ApiErrorCode.INVALID, message, fields=fields)
 
 
 class AppUserView(GenericAPIView):
@@ -179,10 +177,8 @@ class TicketListView(AppUserView):
         if not form.is_valid():
             fields = form_errors(form, renamed={name: f"evidence.{name}" for name in allowed})
             if form.refusals:
-                ticket_services.guard_refusals_record(
-                    refusals=form.refusals,
-                    source=GuardEvent.Source.API,
-                    customer_email=self.app_user.email,
+                refusals_record(
+                    form.refusals, source=GuardEvent.Source.API, customer_email=self.app_user.email
                 )
                 raise refused(form.refusals, fields)
             raise invalid(fields)
@@ -195,7 +191,7 @@ class TicketListView(AppUserView):
                 .exists()
             ):
                 raise ApiError(
-                    "submission_key_used",
+                    ApiErrorCode.SUBMISSION_KEY_USED,
                     _("This submission key was already used. Send a new one."),
                     status=status.HTTP_409_CONFLICT,
                 )
@@ -252,20 +248,15 @@ class TicketMessageView(AppUserView):
         form = ReplyForm({"body": data["body"]}, request.FILES)
         if not form.is_valid():
             if form.refusals:
-                ticket_services.guard_refusals_record(
-                    refusals=form.refusals, source=GuardEvent.Source.API, ticket=ticket
-                )
+                refusals_record(form.refusals, source=GuardEvent.Source.API, ticket=ticket)
                 raise refused(form.refusals, form_errors(form))
             raise invalid(form_errors(form))
         return self._post(ticket, form.cleaned_data["body"], form.cleaned_data["attachments"])
 
     def _post(self, ticket: Ticket, body: str, attachments: list) -> Response:
-        try:
-            message = ticket_services.message_post_customer(
-                ticket=ticket, body=body, attachments=attachments, channel=Channel.IN_APP
-            )
-        except ticket_services.TicketError as error:
-            raise ticket_error(error) from None
+        message = ticket_services.message_post_customer(
+            ticket=ticket, body=body, attachments=attachments, channel=Channel.IN_APP
+        )
         message = selectors.thread_message(message_id=message.pk)
         data = serializers.MessageSerializer(message, context={"ticket": ticket}).data
         return Response(data, status=status.HTTP_201_CREATED)
@@ -286,11 +277,9 @@ class TicketAttachmentUploadView(TicketMessageView):
         ticket = self.own_ticket(reference)
         count_attempt(request, "ticket_reply")
         data = validated(serializers.AttachmentUploadSerializer, request)
-        refusals = refuse_secrets({"body": data["body"]})
-        if refusals:
-            ticket_services.guard_refusals_record(
-                refusals=refusals, source=GuardEvent.Source.API, ticket=ticket
-            )
+        if refusals := secrets_refuse(
+            {"body": data["body"]}, source=GuardEvent.Source.API, ticket=ticket
+        ):
             raise refused(refusals, {"body": [refusals[0].message]})
         try:
             attachments = MultipleFileField().clean(request.FILES.getlist("attachments"))
@@ -337,20 +326,16 @@ class TicketRatingView(AppUserView):
         data = validated(serializers.RatingSerializer, request)
         form = RatingForm({"rating": str(data["rating"]), "comment": data["comment"]})
         if not form.is_valid():
-            if refusals := refuse_secrets({"comment": data["comment"]}):
-                ticket_services.guard_refusals_record(
-                    refusals=refusals, source=GuardEvent.Source.API, ticket=ticket
-                )
+            if refusals := secrets_refuse(
+                {"comment": data["comment"]}, source=GuardEvent.Source.API, ticket=ticket
+            ):
                 raise refused(refusals, form_errors(form))
             raise invalid(form_errors(form))
-        try:
-            ticket_services.ticket_rate(
-                ticket=ticket,
-                rating=form.cleaned_data["rating"],
-                comment=form.cleaned_data["comment"],
-            )
-        except ticket_services.TicketError as error:
-            raise ticket_error(error) from None
+        ticket_services.ticket_rate(
+            ticket=ticket,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
         return self.ticket_response(ticket)
 
 
@@ -367,10 +352,7 @@ class TicketStatusView(AppUserView):
         ticket = self.own_ticket(reference)
         count_attempt(request, "ticket_reply")
         data = validated(serializers.StatusChangeSerializer, request)
-        try:
-            ticket_services.ticket_change_status(ticket=ticket, status=data["status"])
-        except ticket_services.TicketError as error:
-            raise ticket_error(error) from None
+        ticket_services.ticket_change_status(ticket=ticket, status=data["status"])
         return self.ticket_response(ticket)
 
 
@@ -458,10 +440,8 @@ class ChatStartView(AppUserView):
         form = ChatStartForm({**data, "email": self.app_user.email})
         if not form.is_valid():
             if form.refusals:
-                ticket_services.guard_refusals_record(
-                    refusals=form.refusals,
-                    source=GuardEvent.Source.API,
-                    customer_email=self.app_user.email,
+                refusals_record(
+                    form.refusals, source=GuardEvent.Source.API, customer_email=self.app_user.email
                 )
                 raise refused(form.refusals, form_errors(form))
             raise invalid(form_errors(form))

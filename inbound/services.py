@@ -31,6 +31,7 @@ from django.utils.translation import ngettext
 from guard.detect import SecretKind, scan_text
 from guard.models import GuardEvent
 from guard.refusals import Refusal, refuse_secrets
+from guard.services import refusals_record
 from inbound import parse as inbound
 from inbound import tasks
 from inbound.models import InboundEmail
@@ -39,6 +40,7 @@ from mail.services import mail_domain, mail_send, message_id
 from security.ratelimit import rate_limit_hit_client
 from tickets import services
 from tickets import tasks as ticket_tasks
+from tickets.error_codes import TicketErrorCode
 from tickets.forms import DESCRIPTION_MAX_LENGTH
 from tickets.models import REFERENCE_ALPHABET, AuthorKind, Channel, Message, ProblemType, Ticket
 from tickets.validators import (
@@ -142,7 +144,7 @@ def _file(parsed: ParsedEmail, record: InboundEmail, *, too_large: bool) -> Inbo
         try:
             message = _reply(ticket, parsed, record)
         except services.TicketError as error:
-            if error.code != "closed":
+            if error.code != TicketErrorCode.CLOSED:
                 raise
             with translation.override(settings.LANGUAGE_CODE):
                 note = _(
@@ -298,9 +300,7 @@ def _guard_follow_up(ticket: Ticket, refusals: list[Refusal], sender: str) -> No
     """Count what was removed (kind and field only) and warn the sender in their language."""
     if not refusals:
         return
-    services.guard_refusals_record(
-        refusals=refusals, source=GuardEvent.Source.EMAIL, ticket=ticket, customer_email=sender
-    )
+    refusals_record(refusals, source=GuardEvent.Source.EMAIL, ticket=ticket, customer_email=sender)
     kinds = list(dict.fromkeys(str(refusal.kind) for refusal in refusals))
     transaction.on_commit(lambda: ticket_tasks.send_guard_warning.delay(ticket.pk, kinds))
 

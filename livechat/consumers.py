@@ -14,10 +14,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from common.errors import DeskError
 from guard.models import GuardEvent
 from guard.refusals import refuse_secrets
+from guard.services import refusals_record
 from livechat import selectors, services
 from livechat.db import chat_db as database_sync_to_async
+from livechat.error_codes import ChatErrorCode
 from livechat.limits import (
     MAX_BODY_CHARACTERS,
     MAX_FRAME_BYTES,
@@ -30,7 +33,6 @@ from security.ratelimit import rate_limit_hit_client
 from security.sockets import session_sockets_group, user_sockets_group
 from security.two_factor import session_verified
 from tickets.models import Message
-from tickets.services import guard_refusals_record
 
 FORBIDDEN = 4403
 SESSION_ENDED = 4401
@@ -38,11 +40,13 @@ MAX_ID = 2**63 - 1  # the largest id a message (a bigint) can have
 VISITOR_SESSION_KEY = "chat_visitor"
 
 
-class ProtocolError(Exception):
-    def __init__(self, code: str, message: str, *, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class ProtocolError(DeskError):
+    """A frame refused before any service is called; a rate limit says when to try again."""
+
+    def __init__(
+        self, message: str, *, code: ChatErrorCode, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, code=code)
         self.retry_after = retry_after
 
 
@@ -50,18 +54,20 @@ def parse_client_id(value: object) -> UUID:
     try:
         return UUID(str(value))
     except ValueError:
-        raise ProtocolError("invalid", _("client_id must be a UUID.")) from None
+        raise ProtocolError(_("client_id must be a UUID."), code=ChatErrorCode.INVALID) from None
 
 
 def parse_body(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ProtocolError("invalid", _("A message needs some text."))
+        raise ProtocolError(_("A message needs some text."), code=ChatErrorCode.INVALID)
     if "\x00" in value:
-        raise ProtocolError("invalid", _("That message holds a character that cannot be sent."))
+        raise ProtocolError(
+            _("That message holds a character that cannot be sent."), code=ChatErrorCode.INVALID
+        )
     if len(value) > MAX_BODY_CHARACTERS:
         raise ProtocolError(
-            "too_long",
             _("Messages are limited to %(count)d characters.") % {"count": MAX_BODY_CHARACTERS},
+            code=ChatErrorCode.TOO_LONG,
         )
     return value
 
@@ -70,7 +76,7 @@ def parse_after(value: object) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
-        raise ProtocolError("invalid", _("after must be a message id."))
+        raise ProtocolError(_("after must be a message id."), code=ChatErrorCode.INVALID)
     return value
 
 
@@ -94,7 +100,9 @@ def visitor_message_post(
     database thread, so the cache call never blocks the event loop. A refused one is not stored."""
     limited = rate_limit_hit_client("chat_message", address=address, session_key=session_key)
     if limited:
-        raise ProtocolError("rate_limited", limited.message, retry_after=limited.retry_after)
+        raise ProtocolError(
+            limited.message, code=ChatErrorCode.RATE_LIMITED, retry_after=limited.retry_after
+        )
     return services.chat_message_post(**message)
 
 
@@ -158,30 +166,32 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
     async def receive_frame(self, text_data, bytes_data) -> None:
         size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
         if size > MAX_FRAME_BYTES:
-            await self.send_error("frame_too_large", _("That message is too large to send."))
+            await self.send_error(
+                ChatErrorCode.FRAME_TOO_LARGE, _("That message is too large to send.")
+            )
             return
         if text_data is None:
-            await self.send_error("invalid_json", _("Send JSON text frames."))
+            await self.send_error(ChatErrorCode.INVALID_JSON, _("Send JSON text frames."))
             return
         try:
             content = json.loads(text_data)
         except ValueError:
-            await self.send_error("invalid_json", _("That frame is not valid JSON."))
+            await self.send_error(ChatErrorCode.INVALID_JSON, _("That frame is not valid JSON."))
             return
         if not isinstance(content, dict):
-            await self.send_error("invalid_json", _("Send a JSON object."))
+            await self.send_error(ChatErrorCode.INVALID_JSON, _("Send a JSON object."))
             return
         kind = content.get("type")
         handler = self.handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
-            await self.send_error("unknown_type", _("Unknown message type."))
+            await self.send_error(ChatErrorCode.UNKNOWN_TYPE, _("Unknown message type."))
             return
         try:
             await getattr(self, handler)(content)
-        except ProtocolError as error:
-            await self.send_error(error.code, error.message, retry_after=error.retry_after)
-        except ChatError as error:
-            await self.send_error(error.code, error.message)
+        except DeskError as error:
+            # A frame check's refusal or any service's: the one place they become error events.
+            retry_after = error.retry_after if isinstance(error, ProtocolError) else None
+            await self.send_error(error.code, error.message, retry_after=retry_after)
 
     def check_rate(self) -> None:
         now = time.monotonic()
@@ -190,26 +200,28 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
         if len(self.sent_times) >= RATE_LIMIT_MESSAGES:
             wait = int(RATE_LIMIT_SECONDS - (now - self.sent_times[0])) + 1
             raise ProtocolError(
-                "rate_limited",
                 _("You are sending too fast. Try again in %(seconds)d seconds.")
                 % {"seconds": wait},
+                code=ChatErrorCode.RATE_LIMITED,
                 retry_after=wait,
             )
         self.sent_times.append(now)
 
     async def send_error(self, code: str, message: str, *, retry_after: int | None = None) -> None:
-        event = {"type": "error", "code": code, "message": str(message)}
+        event = {"type": "error", "code": str(code), "message": str(message)}
         if retry_after is not None:
             event["retry_after"] = retry_after
         await self.send_json(event)
 
     async def check_secrets(self, body: str, conversation: Conversation, source: str) -> None:
+        # Scanned here on the event loop: only a refusal costs a trip to the database thread,
+        # the chat's narrowest point (docs/architecture.md).
         refusals = refuse_secrets({"body": body})
         if refusals:
-            await database_sync_to_async(guard_refusals_record)(
-                refusals=refusals, source=source, ticket=conversation.ticket
+            await database_sync_to_async(refusals_record)(
+                refusals, source=source, ticket=conversation.ticket
             )
-            raise ProtocolError("secret_refused", refusals[0].message)
+            raise ProtocolError(refusals[0].message, code=ChatErrorCode.SECRET_REFUSED)
 
     async def post_message(
         self, conversation: Conversation, sender: str, author, content, *, visitor: bool = False
@@ -372,7 +384,7 @@ class AgentConsumer(ChatProtocolConsumer):
         try:
             return str(UUID(str(value)))
         except ValueError:
-            raise ProtocolError("invalid", _("Name a conversation.")) from None
+            raise ProtocolError(_("Name a conversation."), code=ChatErrorCode.INVALID) from None
 
     async def on_accept(self, content: dict) -> None:
         conversation = await database_sync_to_async(services.conversation_accept)(
@@ -408,5 +420,5 @@ class AgentConsumer(ChatProtocolConsumer):
             session=self.scope.get("session"),
         )
         if found is None:
-            raise ChatError("not_allowed", _("You cannot write in that chat."))
+            raise ChatError(_("You cannot write in that chat."), code=ChatErrorCode.NOT_ALLOWED)
         await self.post_message(found[0], "agent", self.user, content)

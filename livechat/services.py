@@ -19,6 +19,7 @@ from common import realtime as broadcast
 from common.errors import DeskError
 from guard.agent_messages import agent_message_problem
 from livechat import selectors
+from livechat.error_codes import ChatErrorCode
 from livechat.models import Conversation
 from tickets import services as ticket_services
 from tickets.models import AuthorKind, Channel, Message, Status, Ticket
@@ -28,13 +29,8 @@ logger = logging.getLogger(__name__)
 AGENTS_GROUP = "chat.agents"
 
 
-class ChatError(Exception):
-    """A chat action refused, with a stable code and a message for the person."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class ChatError(DeskError):
+    """A chat action refused, with a message for the person (codes: ChatErrorCode)."""
 
 
 @dataclass(frozen=True)
@@ -120,14 +116,14 @@ def chat_message_post(
     answered with the stored copy.
     """
     if sender == AuthorKind.AGENT and (problem := agent_message_problem(body)):
-        raise ChatError("agent_guard", problem)
+        raise ChatError(problem, code=ChatErrorCode.AGENT_GUARD)
     try:
         with transaction.atomic():
             locked = selectors.conversation_locked_with_last_message(conversation.pk)
             if locked.status == Conversation.Status.CLOSED:
                 if stored := _stored_message(conversation, client_id):
                     return stored, False
-                raise ChatError("closed", _("This conversation is closed."))
+                raise ChatError(_("This conversation is closed."), code=ChatErrorCode.CLOSED)
             message = Message.objects.create(
                 ticket_id=locked.ticket_id,
                 author_kind=sender,
@@ -184,14 +180,14 @@ def conversation_accept(*, public_id: str, agent: AbstractBaseUser) -> Conversat
         .first()
     )
     if conversation is None or conversation.status != Conversation.Status.QUEUED:
-        raise ChatError("not_allowed", _("This chat is no longer waiting."))
+        raise ChatError(_("This chat is no longer waiting."), code=ChatErrorCode.NOT_ALLOWED)
     profile = AgentProfile.objects.filter(user=agent).first()
     capacity = profile.chat_capacity if profile else 1
     active = Conversation.objects.filter(agent=agent, status=Conversation.Status.ACTIVE).count()
     if active >= capacity:
         raise ChatError(
-            "not_allowed",
             _("You already have %(count)d chats open, your limit.") % {"count": active},
+            code=ChatErrorCode.NOT_ALLOWED,
         )
     conversation.agent = agent
     conversation.status = Conversation.Status.ACTIVE
@@ -225,7 +221,7 @@ def conversation_close(*, public_id: str, by: AbstractBaseUser | None = None) ->
         .first()
     )
     if conversation is None:
-        raise ChatError("not_found", _("There is no such conversation."))
+        raise ChatError(_("There is no such conversation."), code=ChatErrorCode.NOT_FOUND)
     if conversation.status == Conversation.Status.CLOSED:
         return conversation
     was_queued = conversation.status == Conversation.Status.QUEUED
@@ -258,13 +254,13 @@ def conversation_transfer(
         .first()
     )
     if conversation is None:
-        raise ChatError("not_found", _("There is no such conversation."))
+        raise ChatError(_("There is no such conversation."), code=ChatErrorCode.NOT_FOUND)
     if conversation.status == Conversation.Status.CLOSED:
-        raise ChatError("closed", _("This conversation is closed."))
+        raise ChatError(_("This conversation is closed."), code=ChatErrorCode.CLOSED)
     if agent_code:
         profile = AgentProfile.objects.select_related("user").filter(agent_code=agent_code).first()
         if profile is None or not profile.user.is_active:
-            raise ChatError("invalid", _("No agent has that code."))
+            raise ChatError(_("No agent has that code."), code=ChatErrorCode.INVALID)
         conversation.agent = profile.user
         conversation.status = Conversation.Status.ACTIVE
         ticket_services.ticket_reassign(ticket=conversation.ticket, actor=by, assignee=profile.user)
@@ -274,7 +270,7 @@ def conversation_transfer(
     elif team_code:
         team = Team.objects.filter(code=team_code).first()
         if team is None:
-            raise ChatError("invalid", _("No team has that code."))
+            raise ChatError(_("No team has that code."), code=ChatErrorCode.INVALID)
         conversation.agent = None
         conversation.status = Conversation.Status.QUEUED
         ticket_services.ticket_reassign(
@@ -283,7 +279,7 @@ def conversation_transfer(
         _system_message(conversation, _("The chat was transferred to another team."))
         _queue_changed_on_commit()
     else:
-        raise ChatError("invalid", _("Name an agent code or a team."))
+        raise ChatError(_("Name an agent code or a team."), code=ChatErrorCode.INVALID)
     conversation.save(update_fields=["agent", "status"])
     _broadcast_on_commit(
         conversation.group_name,
@@ -316,10 +312,7 @@ def conversation_read(*, conversation: Conversation, sender: str, up_to: int) ->
 
 def presence_set(*, agent: AbstractBaseUser, availability: str) -> AgentProfile:
     """An agent's console sets their availability; the other consoles then refresh the queue."""
-    try:
-        profile = agents_services.agent_set_presence(agent=agent, availability=availability)
-    except DeskError as error:
-        raise ChatError(error.code, error.message) from error
+    profile = agents_services.agent_set_presence(agent=agent, availability=availability)
     with transaction.atomic():
         _queue_changed_on_commit()
     return profile
@@ -328,9 +321,9 @@ def presence_set(*, agent: AbstractBaseUser, availability: str) -> AgentProfile:
 @transaction.atomic
 def conversation_rate(*, conversation: Conversation, rating: int) -> Conversation:
     if conversation.status != Conversation.Status.CLOSED:
-        raise ChatError("invalid", _("You can rate the chat once it has ended."))
+        raise ChatError(_("You can rate the chat once it has ended."), code=ChatErrorCode.INVALID)
     if not 1 <= rating <= 5:
-        raise ChatError("invalid", _("Choose a rating from 1 to 5."))
+        raise ChatError(_("Choose a rating from 1 to 5."), code=ChatErrorCode.INVALID)
     Conversation.objects.filter(pk=conversation.pk).update(rating=rating)
     conversation.rating = rating
     return conversation

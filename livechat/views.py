@@ -13,10 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agents.models import AgentProfile
+from common.errors import DeskError
 from guard.models import GuardEvent
 from guard.refusals import form_rate_limited, refuse_secrets
+from guard.services import refusals_record, secrets_refuse
 from livechat import selectors, services
 from livechat.consumers import VISITOR_SESSION_KEY
+from livechat.error_codes import ChatErrorCode
 from livechat.forms import ChatRatingForm, ChatStartForm, VerifyForm
 from livechat.models import Conversation
 from security.decorators import agent_required
@@ -27,7 +30,6 @@ from security.ratelimit import (
     rate_limited_render,
 )
 from tickets.models import ProblemType, Ticket
-from tickets.services import guard_refusals_record
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,12 @@ def chat_start(request: HttpRequest) -> HttpResponse:
             data.update({key: str(value) for key, value in dict(payload).items()})
         except (ValueError, TypeError):
             return JsonResponse(
-                {"error": {"code": "invalid_json", "message": _("Send a JSON object.")}},
+                {
+                    "error": {
+                        "code": ChatErrorCode.INVALID_JSON,
+                        "message": _("Send a JSON object."),
+                    }
+                },
                 status=400,
             )
     else:
@@ -92,14 +99,13 @@ def chat_start(request: HttpRequest) -> HttpResponse:
         context = {"form": form, "available": selectors.live_chat_available()}
         return rate_limited_render(request, "livechat/start.html", context, limited)
     if not form.is_valid():
-        if form.refusals:
-            guard_refusals_record(
-                refusals=form.refusals,
-                source=GuardEvent.Source.CHAT,
-                customer_email=form.cleaned_data.get("email", ""),
-            )
+        refusals_record(
+            form.refusals,
+            source=GuardEvent.Source.CHAT,
+            customer_email=form.cleaned_data.get("email", ""),
+        )
         if wants_json(request):
-            code = "secret_refused" if form.refusals else "invalid"
+            code = ChatErrorCode.SECRET_REFUSED if form.refusals else ChatErrorCode.INVALID
             fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
             message = next(iter(fields.values()))[0]
             return JsonResponse(
@@ -153,20 +159,19 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
     """The no-JavaScript way to write: a plain form post, then the page again."""
     conversation = own_conversation(request, public_id)
     body = (request.POST.get("body") or "").strip()
-    refusals = refuse_secrets({"body": body})
     if limited := rate_limit_hit(request, "chat_message"):
+        # Nothing is counted for a refused attempt, but a secret is never sent back as a draft.
         url = reverse("livechat:conversation", args=[public_id])
         return rate_limited_page(
             request,
             limited,
             back_url=f"{url}#composer",
             resend_url=request.path,
-            draft="" if refusals else body,
+            draft="" if refuse_secrets({"body": body}) else body,
         )
-    if refusals:
-        guard_refusals_record(
-            refusals=refusals, source=GuardEvent.Source.CHAT, ticket=conversation.ticket
-        )
+    if refusals := secrets_refuse(
+        {"body": body}, source=GuardEvent.Source.CHAT, ticket=conversation.ticket
+    ):
         flash.error(request, refusals[0].message)
     elif "\x00" in body:
         flash.error(request, _("That message holds a character that cannot be sent."))
@@ -180,7 +185,7 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
                 body=body,
                 client_id=uuid4(),
             )
-        except services.ChatError as error:
+        except DeskError as error:
             flash.error(request, error.message)
     return redirect(reverse("livechat:conversation", args=[public_id]) + "#composer")
 
@@ -202,7 +207,7 @@ def conversation_rate(request: HttpRequest, public_id: str) -> HttpResponse:
                 conversation=conversation, rating=form.cleaned_data["rating"]
             )
             flash.success(request, _("Thank you for rating the chat."))
-        except services.ChatError as error:
+        except DeskError as error:
             flash.error(request, error.message)
     else:
         flash.error(request, _("Choose a rating from 1 to 5."))

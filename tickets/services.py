@@ -1,7 +1,7 @@
 """Writes of the ticket desk. Each runs in one transaction and queues its side effects on commit."""
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -11,11 +11,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DeskError
 from guard.agent_messages import agent_message_problem
-from guard.models import GuardEvent
-from guard.refusals import Refusal
 from security.audit import Action, audit_record
 from tickets import signals, sla, tasks
+from tickets.error_codes import TicketErrorCode
 from tickets.models import (
     Attachment,
     AuthorKind,
@@ -38,13 +38,8 @@ REFERENCE_ATTEMPTS = 5
 UNCHANGED = object()
 
 
-class TicketError(Exception):
-    """A request the desk refuses, with a message for the person who made it."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class TicketError(DeskError):
+    """A ticket write refused, with a message for the person who asked (codes: TicketErrorCode)."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +132,8 @@ def message_post_customer(
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if ticket.status == Status.CLOSED:
             raise TicketError(
-                str(_("This ticket is closed. Reopen it to write to us again.")), code="closed"
+                str(_("This ticket is closed. Reopen it to write to us again.")),
+                code=TicketErrorCode.CLOSED,
             )
         message = _message_save(
             ticket, AuthorKind.CUSTOMER, body, channel, attachments, None, stored_files=files
@@ -173,9 +169,9 @@ def message_post_agent(
         if sent is not None:
             return sent
     if not body.strip():
-        raise TicketError(str(_("Write a message first.")), code="empty")
+        raise TicketError(str(_("Write a message first.")), code=TicketErrorCode.EMPTY)
     if not is_internal and (problem := agent_message_problem(body)):
-        raise TicketError(problem, code="agent_guard")
+        raise TicketError(problem, code=TicketErrorCode.AGENT_GUARD)
     if (
         seen_up_to is not None
         and Message.objects.filter(ticket=ticket, id__gt=seen_up_to).exclude(author=author).exists()
@@ -187,7 +183,7 @@ def message_post_agent(
                     "below; your draft is kept."
                 )
             ),
-            code="stale",
+            code=TicketErrorCode.STALE,
         )
     message = _message_save(
         ticket,
@@ -226,7 +222,7 @@ def ticket_change_status(
                 _("A ticket that is %(current)s cannot become %(new)s.")
                 % {"current": ticket.get_status_display(), "new": Status(status).label}
             ),
-            code="invalid_transition",
+            code=TicketErrorCode.INVALID_TRANSITION,
         )
     _set_status(ticket, status, actor=actor)
     return ticket
@@ -281,7 +277,9 @@ def ticket_merge(*, tickets: Sequence[Ticket], actor: AbstractBaseUser) -> Ticke
     """
     ids = sorted({ticket.pk for ticket in tickets})
     if len(ids) < 2:
-        raise TicketError(str(_("Choose at least two tickets to merge.")), code="merge_nothing")
+        raise TicketError(
+            str(_("Choose at least two tickets to merge.")), code=TicketErrorCode.MERGE_NOTHING
+        )
     locked = list(
         Ticket.objects.select_for_update().filter(pk__in=ids).order_by("created_at", "id")
     )
@@ -289,7 +287,7 @@ def ticket_merge(*, tickets: Sequence[Ticket], actor: AbstractBaseUser) -> Ticke
     if not still_open:
         raise TicketError(
             str(_("All these tickets are solved; reopen the one to keep first.")),
-            code="merge_all_solved",
+            code=TicketErrorCode.MERGE_ALL_SOLVED,
         )
     target = still_open[0]
     others = [ticket for ticket in locked if ticket.pk != target.pk]
@@ -300,7 +298,7 @@ def ticket_merge(*, tickets: Sequence[Ticket], actor: AbstractBaseUser) -> Ticke
                     _("%(reference)s belongs to another customer; only their own tickets merge.")
                     % {"reference": other.reference}
                 ),
-                code="merge_other_customer",
+                code=TicketErrorCode.MERGE_OTHER_CUSTOMER,
             )
         if hasattr(other, "conversation"):
             raise TicketError(
@@ -308,7 +306,7 @@ def ticket_merge(*, tickets: Sequence[Ticket], actor: AbstractBaseUser) -> Ticke
                     _("%(reference)s is a live chat; merge other tickets into it instead.")
                     % {"reference": other.reference}
                 ),
-                code="merge_chat",
+                code=TicketErrorCode.MERGE_CHAT,
             )
     Message.objects.filter(ticket__in=others).update(ticket=target)
     signals.tickets_merged.send(sender=Ticket, target=target, others=others)
@@ -336,10 +334,12 @@ def ticket_rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     if ticket.status not in {Status.RESOLVED, Status.CLOSED}:
         raise TicketError(
             str(_("You can rate the help you received once the ticket is resolved.")),
-            code="not_resolved",
+            code=TicketErrorCode.NOT_RESOLVED,
         )
     if not 1 <= rating <= 5:
-        raise TicketError(str(_("Choose a rating from 1 to 5.")), code="invalid_rating")
+        raise TicketError(
+            str(_("Choose a rating from 1 to 5.")), code=TicketErrorCode.INVALID_RATING
+        )
     old = ticket.satisfaction_rating
     ticket.satisfaction_rating = rating
     ticket.satisfaction_comment = comment
@@ -351,35 +351,6 @@ def ticket_rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
 def ticket_send_link(*, ticket: Ticket) -> None:
     """Mail the customer a fresh private link (their old one expired or was lost)."""
     transaction.on_commit(lambda: tasks.send_ticket_confirmation.delay(ticket.pk))
-
-
-def guard_refusals_record(
-    *,
-    refusals: Iterable[Refusal],
-    source: str,
-    ticket: Ticket | None = None,
-    customer_email: str = "",
-) -> int:
-    """Count refused secrets (kind and field only) so agents see them on the ticket."""
-    events = [
-        GuardEvent(
-            ticket=ticket,
-            customer_email=customer_email[:254],
-            source=source,
-            kind=refusal.kind,
-            field=refusal.field[:40],
-        )
-        for refusal in refusals
-    ]
-    GuardEvent.objects.bulk_create(events)
-    for event in events:
-        logger.warning(
-            "guard refused a %s in %s (ticket %s)",
-            event.kind,
-            event.source,
-            ticket.reference if ticket else "-",
-        )
-    return len(events)
 
 
 def _message_save(

@@ -8,8 +8,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.errors import DeskError
 from guard.models import GuardEvent
 from guard.refusals import form_rate_limited
+from guard.services import refusals_record
 from security.ratelimit import (
     rate_limit_hit,
     rate_limited_page,
@@ -52,12 +54,11 @@ def contact(request: HttpRequest) -> HttpResponse:
         form = form_rate_limited(form, limited, hash_fields={"transaction_hash"})
         return rate_limited_render(request, "tickets/contact.html", {"form": form}, limited)
     if not form.is_valid():
-        if form.refusals:
-            services.guard_refusals_record(
-                refusals=form.refusals,
-                source=GuardEvent.Source.CONTACT_FORM,
-                customer_email=form.cleaned_data.get("email", ""),
-            )
+        refusals_record(
+            form.refusals,
+            source=GuardEvent.Source.CONTACT_FORM,
+            customer_email=form.cleaned_data.get("email", ""),
+        )
         form.without_refused_text()
         return render(request, "tickets/contact.html", {"form": form}, status=400)
     data = form.cleaned_data
@@ -137,10 +138,7 @@ def reply(request: HttpRequest, token: str) -> HttpResponse:
         context = _detail_context(ticket, token, reply_form=form)
         return rate_limited_render(request, "tickets/detail.html", context, limited)
     if not form.is_valid():
-        if form.refusals:
-            services.guard_refusals_record(
-                refusals=form.refusals, source=GuardEvent.Source.REPLY, ticket=ticket
-            )
+        refusals_record(form.refusals, source=GuardEvent.Source.REPLY, ticket=ticket)
         form.without_refused_text()
         context = _detail_context(ticket, token, reply_form=form)
         return render(request, "tickets/detail.html", context, status=400)
@@ -150,7 +148,7 @@ def reply(request: HttpRequest, token: str) -> HttpResponse:
             body=form.cleaned_data["body"],
             attachments=form.cleaned_data["attachments"],
         )
-    except services.TicketError as error:
+    except DeskError as error:
         messages.error(request, error.message)
     else:
         messages.success(
@@ -169,7 +167,7 @@ def change_status(request: HttpRequest, token: str, action: str) -> HttpResponse
         return rate_limited_page(request, limited, back_url=reverse("tickets:detail", args=[token]))
     try:
         services.ticket_change_status(ticket=ticket, status=status)
-    except services.TicketError as error:
+    except DeskError as error:
         messages.error(request, error.message)
     else:
         messages.success(
@@ -196,7 +194,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         services.ticket_rate(
             ticket=ticket, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
         )
-    except services.TicketError as error:
+    except DeskError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Thank you for rating our help."))

@@ -186,6 +186,56 @@ def test_send_without_javascript_posts_a_message(client, chat_open):
 
 
 @pytest.mark.django_db
+def test_send_without_javascript_refuses_a_secret_and_counts_it_once(client, chat_open):
+    client.post(reverse("livechat:start"), START)
+    conversation = Conversation.objects.get()
+    phrase = " ".join(corpus.phrase_words("english", 12, seed=41))
+    before = conversation.ticket.messages.count()
+
+    response = client.post(
+        reverse("livechat:send", args=[conversation.public_id]),
+        {"body": f"my words {phrase}"},
+        follow=True,
+    )
+
+    assert "never needs your recovery phrase" in response.content.decode()
+    assert phrase not in response.content.decode()
+    assert conversation.ticket.messages.count() == before
+    event = GuardEvent.objects.get()
+    assert (event.source, event.field, event.kind, event.ticket) == (
+        "chat",
+        "body",
+        "recovery_phrase",
+        conversation.ticket,
+    )
+
+
+@pytest.mark.django_db
+def test_send_without_javascript_over_the_limit_counts_nothing_and_keeps_no_secret(
+    client, chat_open, settings
+):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "chat_message": {"address": "100/10m", "session": "1/10m"},
+    }
+    client.post(reverse("livechat:start"), START)
+    conversation = Conversation.objects.get()
+    send = reverse("livechat:send", args=[conversation.public_id])
+    phrase = " ".join(corpus.phrase_words("english", 12, seed=41))
+    client.post(send, {"body": "Still waiting."})
+
+    refused = client.post(send, {"body": f"my words {phrase}"})
+    ordinary = client.post(send, {"body": "Hello? Anyone there?"})
+
+    assert refused.status_code == ordinary.status_code == 429
+    assert phrase not in refused.content.decode()
+    assert "required></textarea>" in refused.content.decode()
+    assert ">Hello? Anyone there?</textarea>" in ordinary.content.decode()
+    assert not GuardEvent.objects.exists()
+
+
+@pytest.mark.django_db
 def test_rate_after_the_chat_ends(client, chat_open):
     client.post(reverse("livechat:start"), START)
     conversation = Conversation.objects.get()

@@ -23,6 +23,7 @@ from agents.models import Team
 from guard.detect import SecretKind
 from guard.models import GuardEvent
 from guard.refusals import Refusal
+from guard.services import refusals_record
 from livechat import services as chat_services
 from livechat.models import Conversation
 from privacy import links, selectors
@@ -121,8 +122,8 @@ def mei(agent):
     services.ticket_rate(ticket=ticket, rating=5, comment="Fast and kind.")
     second = file_ticket(MEI.upper(), body="A second transfer, on Tuesday, has not arrived either.")
     chat = open_chat(MEI, agent)
-    services.guard_refusals_record(
-        refusals=[Refusal("description", SecretKind.RECOVERY_PHRASE)],
+    refusals_record(
+        [Refusal("description", SecretKind.RECOVERY_PHRASE)],
         source=GuardEvent.Source.CONTACT_FORM,
         customer_email=MEI,
     )

@@ -1,0 +1,22 @@
+"""Every code the chat sockets send in an `error` event (docs/chat-protocol.md): clients act on
+them, so a value here never changes."""
+
+from enum import StrEnum
+
+# ruff: noqa: S105 - names such as TOKEN_INVALID and SECRET_REFUSED are codes, not passwords
+
+
+class ChatErrorCode(StrEnum):
+    # The frame itself (livechat.consumers).
+    FRAME_TOO_LARGE = "frame_too_large"
+    INVALID_JSON = "invalid_json"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID = "invalid"
+    TOO_LONG = "too_long"
+    RATE_LIMITED = "rate_limited"
+    SECRET_REFUSED = "secret_refused"
+    # The chat's state and who may act on it (livechat.services).
+    CLOSED = "closed"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+    AGENT_GUARD = "agent_guard"
