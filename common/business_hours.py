@@ -14,9 +14,9 @@ Rules:
   00:00-24:00 is `opens == closes == time(0, 0)`, a window of one whole day.
 * A window belongs to the day it opens on. A Friday 22:00-02:00 window covers Saturday
   00:00-02:00 even if Friday is in `days` and Saturday is not; a holiday on the Friday removes
-  the whole window, after-midnight part included, and a holiday on the Saturday leaves the
-  Friday window's tail alone.
-* Holidays are whole local dates, and apply to "always" (24/7) calendars too.
+  the whole window, after-midnight part included.
+* Holidays are whole local dates: nothing is open on one, so a holiday on the Saturday closes
+  the Friday window at midnight. They apply to "always" (24/7) calendars too.
 * Daylight saving time: a wall-clock time means the first instant at which the local clock
   shows that time or later. A time skipped by a spring-forward change means the instant the
   clock jumps; a time repeated by a fall-back change means its first occurrence. So a
@@ -219,7 +219,9 @@ def _intervals(
     while day <= last:
         if day not in holidays:
             midnight = datetime.combine(day, time.min)
-            for opening, closing in spans[day.weekday()]:
+            tomorrow_closed = day + _ONE_DAY in holidays
+            for opening, span_closing in spans[day.weekday()]:
+                closing = min(span_closing, _ONE_DAY) if tomorrow_closed else span_closing
                 opens = _wall_to_utc(midnight + opening, zone)
                 closes = _wall_to_utc(midnight + closing, zone)
                 if opens >= closes:

@@ -5,12 +5,16 @@ Operators override the schedule in settings: `SUPPORT_CHANNELS` (same shape as `
 scheduled channel is closed all day). Hours are wall-clock times in the support time zone; a window
 whose close is not after its open ("22:00" to "02:00") runs past midnight into the next day, and
 "24:00" may close a window at midnight. The texts shown to customers live here, keyed by code.
+
+Whether a channel is open now, and when it next opens, common.business_hours answers: the engine
+the SLA clocks count in. So a holiday closes a scheduled channel for the whole date, including the
+after-midnight part of the evening before's window; channels open "always" stay open on holidays.
 """
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,10 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from common import business_hours
+from common.business_hours import BusinessCalendar, is_business_time, next_business_moment
+
 ALWAYS = "always"
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 24 * MINUTES_PER_HOUR
-LOOKAHEAD_DAYS = 366 + 7
 EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
 MONDAY_TO_FRIDAY = [0, 1, 2, 3, 4]
 TIME_PATTERN = re.compile(r"(\d{2}):(\d{2})")
@@ -96,16 +102,12 @@ DAY_NAMES = (
 
 @dataclass(frozen=True)
 class Window:
-    """One opening window: weekdays (Monday=0) and minutes after midnight."""
+    """One opening window as configured and shown: weekdays (Monday=0), minutes after midnight
+    (an end of 1440 is "24:00"); `channel_calendar` turns it into the engine's."""
 
     days: frozenset[int]
     start: int
     end: int
-
-    @property
-    def crosses_midnight(self) -> bool:
-        """Whether the window closes on the day after it opens."""
-        return self.end <= self.start
 
 
 Schedule = tuple[Window, ...] | None
@@ -210,73 +212,7 @@ def parse_holidays(holidays: Iterable[date | str], *, where: str = "holidays") -
     return frozenset(parsed)
 
 
-def open_at(schedule: Schedule, local_dt: datetime, holidays: frozenset[date]) -> bool:
-    """Whether a parsed schedule is open at a wall-clock time."""
-    if schedule is None:
-        return True
-    today = local_dt.date()
-    if today in holidays:
-        return False
-    minute = local_dt.hour * MINUTES_PER_HOUR + local_dt.minute
-    weekday = local_dt.weekday()
-    yesterday_open = (today - timedelta(days=1)) not in holidays
-    for window in schedule:
-        if not window.crosses_midnight:
-            if weekday in window.days and window.start <= minute < window.end:
-                return True
-        elif (weekday in window.days and minute >= window.start) or (
-            yesterday_open and (weekday - 1) % 7 in window.days and minute < window.end
-        ):
-            return True
-    return False
-
-
-def opening_after(
-    schedule: Schedule, local_dt: datetime, holidays: frozenset[date]
-) -> datetime | None:
-    """When a parsed schedule next opens after a time at which it is closed."""
-    if schedule is None or open_at(schedule, local_dt, holidays):
-        return None
-    minute = local_dt.hour * MINUTES_PER_HOUR + local_dt.minute
-    today = local_dt.date()
-    for offset in range(LOOKAHEAD_DAYS):
-        day = today + timedelta(days=offset)
-        if day in holidays:
-            continue
-        starts = [
-            window.start
-            for window in schedule
-            if day.weekday() in window.days and (offset or window.start > minute)
-        ]
-        if starts:
-            start = min(starts)
-            opening = datetime.combine(
-                day,
-                time(start // MINUTES_PER_HOUR, start % MINUTES_PER_HOUR),
-                tzinfo=local_dt.tzinfo,
-            )
-            return opening if opening.tzinfo is None else normalise(opening)
-    return None
-
-
-def normalise(moment: datetime) -> datetime:
-    """An aware datetime that fell in a daylight-saving gap, moved to a time that exists."""
-    return moment.astimezone(UTC).astimezone(moment.tzinfo)
-
-
-def is_open(hours: object, local_dt: datetime, holidays: Iterable[date | str] = ()) -> bool:
-    """Whether a channel with these configured hours is open at a time in its time zone."""
-    return open_at(parse_hours(hours), local_dt, parse_holidays(holidays))
-
-
-def next_opening(
-    hours: object, local_dt: datetime, holidays: Iterable[date | str] = ()
-) -> datetime | None:
-    """When a channel next opens after `local_dt`; None if it is open then or always open."""
-    return opening_after(parse_hours(hours), local_dt, parse_holidays(holidays))
-
-
-def support_time_zone() -> tzinfo:
+def support_time_zone() -> ZoneInfo:
     """The time zone in which support hours are given."""
     name = getattr(settings, "SUPPORT_TIME_ZONE", settings.TIME_ZONE)
     try:
@@ -417,21 +353,57 @@ def channel_url(url_name: str | None) -> str | None:
         return None
 
 
+def channel_calendar(
+    schedule: Schedule, *, time_zone: ZoneInfo, holidays: frozenset[date]
+) -> BusinessCalendar:
+    """A channel's hours as the business-hours engine counts them; holidays close only the
+    scheduled ones (the contact form takes tickets every day)."""
+    if schedule is None:
+        return BusinessCalendar(time_zone=time_zone.key, hours=None)
+    return BusinessCalendar(
+        time_zone=time_zone.key,
+        hours=tuple(
+            business_hours.Window(
+                days=window.days,
+                opens=_wall_clock(window.start),
+                closes=_wall_clock(window.end % MINUTES_PER_DAY),
+            )
+            for window in schedule
+        ),
+        holidays=holidays,
+    )
+
+
+def _wall_clock(minutes: int) -> time:
+    return time(minutes // MINUTES_PER_HOUR, minutes % MINUTES_PER_HOUR)
+
+
 def channel_status(
-    channel: Channel, local_dt: datetime, holidays: frozenset[date], zone_text: str
+    channel: Channel, *, moment: datetime, time_zone: ZoneInfo, holidays: frozenset[date]
 ) -> ChannelStatus:
-    """The status of one channel at a time in the support time zone."""
+    """The status of one channel at an aware moment; its next opening in the support time zone."""
+    calendar = channel_calendar(channel.schedule, time_zone=time_zone, holidays=holidays)
+    is_open = is_business_time(moment, calendar)
     return ChannelStatus(
         code=channel.code,
         name=str(CHANNEL_NAMES[channel.code]),
         suits=str(CHANNEL_SUITS[channel.code]),
-        hours_text=hours_text(channel.schedule, zone_text),
-        is_open=open_at(channel.schedule, local_dt, holidays),
-        opens_next=opening_after(channel.schedule, local_dt, holidays),
+        hours_text=hours_text(channel.schedule, utc_offset_text(moment.astimezone(time_zone))),
+        is_open=is_open,
+        opens_next=None if is_open else _next_opening(moment, calendar, time_zone),
         response_text=response_text(channel.response_minutes),
         url=channel_url(channel.url_name),
         action_text=str(CHANNEL_ACTIONS[channel.code]),
     )
+
+
+def _next_opening(
+    moment: datetime, calendar: BusinessCalendar, time_zone: ZoneInfo
+) -> datetime | None:
+    try:
+        return next_business_moment(moment, calendar).astimezone(time_zone)
+    except ValueError:
+        return None  # Closed by holidays for years on end: no opening to announce.
 
 
 def channel_guide(*, now: datetime | None = None) -> list[ChannelStatus]:
@@ -439,9 +411,9 @@ def channel_guide(*, now: datetime | None = None) -> list[ChannelStatus]:
     moment = timezone.now() if now is None else now
     if timezone.is_naive(moment):
         raise ValueError("channel_guide() needs an aware datetime for now.")
-    local_dt = moment.astimezone(support_time_zone())
+    time_zone = support_time_zone()
     holidays = support_holidays()
-    zone_text = utc_offset_text(local_dt)
     return [
-        channel_status(channel, local_dt, holidays, zone_text) for channel in support_channels()
+        channel_status(channel, moment=moment, time_zone=time_zone, holidays=holidays)
+        for channel in support_channels()
     ]

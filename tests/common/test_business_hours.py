@@ -53,6 +53,7 @@ def sh(*fields: int) -> datetime:
 
 SHANGHAI_OFFICE = office()
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 
 # Weekly hours ---------------------------------------------------------------------------------
@@ -283,13 +284,29 @@ def test_is_business_time_holiday_on_opening_day_removes_the_whole_window():
     assert next_business_moment(at(BERLIN, 2025, 1, 11, 1), calendar) == at(BERLIN, 2025, 1, 17, 22)
 
 
-def test_is_business_time_holiday_after_midnight_keeps_the_previous_days_tail():
+def test_is_business_time_holiday_after_midnight_closes_the_previous_window_at_midnight():
+    # The holiday is the whole Saturday: the Friday shift stops at midnight, as the channel
+    # guide says (faq.channels), and no SLA clock runs on the holiday.
     calendar = late_shift(holidays=("2025-01-11",))
 
-    assert is_business_time(at(BERLIN, 2025, 1, 11, 1), calendar)
+    assert is_business_time(at(BERLIN, 2025, 1, 10, 23, 59), calendar)
+    assert not is_business_time(at(BERLIN, 2025, 1, 11, 0), calendar)
+    assert not is_business_time(at(BERLIN, 2025, 1, 11, 1), calendar)
     assert business_time_between(at(BERLIN, 2025, 1, 10), at(BERLIN, 2025, 1, 12), calendar) == (
-        4 * HOUR
+        2 * HOUR
     )
+    assert add_business_time(at(BERLIN, 2025, 1, 10, 23), 90 * MINUTE, calendar) == at(
+        BERLIN, 2025, 1, 17, 22, 30
+    )
+    assert next_business_moment(at(BERLIN, 2025, 1, 11, 1), calendar) == at(BERLIN, 2025, 1, 17, 22)
+
+
+def test_a_whole_day_window_before_a_holiday_is_unchanged():
+    calendar = office(opens="00:00", closes="24:00", days=EVERY_DAY, holidays=("2025-03-11",))
+
+    assert is_business_time(sh(2025, 3, 10, 23, 59), calendar)
+    assert not is_business_time(sh(2025, 3, 11, 0), calendar)
+    assert next_business_moment(sh(2025, 3, 11, 12), calendar) == sh(2025, 3, 12)
 
 
 def test_add_business_time_window_closing_at_24_00():

@@ -1,6 +1,6 @@
 """The channel guide: schedules, open-now status, next opening, texts and the rendered cards."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,13 +10,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from common.business_hours import BusinessCalendar, is_business_time
 from faq.channels import (
     DEFAULT_CHANNELS,
     ChannelStatus,
     channel_guide,
     days_text,
-    is_open,
-    next_opening,
     response_text,
     utc_offset_text,
 )
@@ -48,85 +47,125 @@ def english():
         yield
 
 
-def test_is_open_hotline_opens_at_nine():
-    assert not is_open(HOTLINE, shanghai(2026, 3, 2, 8, 59))
-    assert is_open(HOTLINE, shanghai(2026, 3, 2, 9, 0))
+def hotline(settings, hours, now: datetime, holidays=()) -> ChannelStatus:
+    """The guide's card of a hotline with these hours at `now`."""
+    settings.SUPPORT_CHANNELS = [{"code": "hotline", "hours": hours, "response_minutes": 5}]
+    settings.SUPPORT_HOLIDAYS = list(holidays)
+    (card,) = channel_guide(now=now)
+    return card
 
 
-def test_is_open_hotline_closed_at_six():
-    assert is_open(HOTLINE, shanghai(2026, 3, 2, 17, 59, 59))
-    assert not is_open(HOTLINE, shanghai(2026, 3, 2, 18, 0))
+def is_open(settings, hours, now: datetime, holidays=()) -> bool:
+    return hotline(settings, hours, now, holidays).is_open
 
 
-def test_is_open_hotline_closed_at_weekend():
-    assert not is_open(HOTLINE, shanghai(2026, 3, 7, 12, 0))
-    assert not is_open(HOTLINE, shanghai(2026, 3, 8, 12, 0))
+def opens_next(settings, hours, now: datetime, holidays=()) -> datetime | None:
+    return hotline(settings, hours, now, holidays).opens_next
 
 
-def test_is_open_always_open_at_night_and_on_holidays():
-    assert is_open("always", shanghai(2026, 10, 1, 3, 0), ["2026-10-01"])
+def test_hotline_opens_at_nine(settings):
+    assert not is_open(settings, HOTLINE, shanghai(2026, 3, 2, 8, 59))
+    assert is_open(settings, HOTLINE, shanghai(2026, 3, 2, 9, 0))
 
 
-def test_is_open_window_crossing_midnight():
-    assert not is_open(FRIDAY_NIGHTS, shanghai(2026, 3, 6, 21, 59))
-    assert is_open(FRIDAY_NIGHTS, shanghai(2026, 3, 6, 22, 0))
-    assert is_open(FRIDAY_NIGHTS, shanghai(2026, 3, 7, 1, 59))
-    assert not is_open(FRIDAY_NIGHTS, shanghai(2026, 3, 7, 2, 0))
-    assert not is_open(FRIDAY_NIGHTS, shanghai(2026, 3, 6, 1, 0))
-    assert not is_open(FRIDAY_NIGHTS, shanghai(2026, 3, 7, 23, 0))
+def test_hotline_closed_at_six(settings):
+    assert is_open(settings, HOTLINE, shanghai(2026, 3, 2, 17, 59, 59))
+    assert not is_open(settings, HOTLINE, shanghai(2026, 3, 2, 18, 0))
 
 
-def test_is_open_window_closing_at_midnight():
+def test_hotline_closed_at_weekend(settings):
+    assert not is_open(settings, HOTLINE, shanghai(2026, 3, 7, 12, 0))
+    assert not is_open(settings, HOTLINE, shanghai(2026, 3, 8, 12, 0))
+
+
+def test_always_open_at_night_and_on_holidays(settings):
+    card = hotline(settings, "always", shanghai(2026, 10, 1, 3, 0), ["2026-10-01"])
+
+    assert card.is_open
+    assert card.opens_next is None
+
+
+def test_window_crossing_midnight(settings):
+    assert not is_open(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 6, 21, 59))
+    assert is_open(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 6, 22, 0))
+    assert is_open(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 7, 1, 59))
+    assert not is_open(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 7, 2, 0))
+    assert not is_open(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 6, 1, 0))
+    assert not is_open(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 7, 23, 0))
+
+
+def test_window_closing_at_midnight(settings):
     late = [{"days": [0], "open": "20:00", "close": "24:00"}]
 
-    assert is_open(late, shanghai(2026, 3, 2, 23, 59))
-    assert not is_open(late, shanghai(2026, 3, 3, 0, 0))
+    assert is_open(settings, late, shanghai(2026, 3, 2, 23, 59))
+    assert not is_open(settings, late, shanghai(2026, 3, 3, 0, 0))
 
 
-def test_is_open_closed_all_day_on_a_holiday():
-    assert not is_open(HOTLINE, shanghai(2026, 10, 1, 10, 0), ["2026-10-01"])
-    assert is_open(HOTLINE, shanghai(2026, 10, 1, 10, 0), [date(2026, 10, 2)])
+def test_closed_all_day_on_a_holiday(settings):
+    assert not is_open(settings, HOTLINE, shanghai(2026, 10, 1, 10, 0), ["2026-10-01"])
+    assert is_open(settings, HOTLINE, shanghai(2026, 10, 1, 10, 0), [date(2026, 10, 2)])
 
 
-def test_is_open_overnight_window_does_not_open_on_a_holiday():
-    assert not is_open(FRIDAY_NIGHTS, shanghai(2026, 3, 6, 23, 0), ["2026-03-06"])
-    assert not is_open(FRIDAY_NIGHTS, shanghai(2026, 3, 7, 1, 0), ["2026-03-06"])
-    assert not is_open(FRIDAY_NIGHTS, shanghai(2026, 3, 7, 1, 0), ["2026-03-07"])
+def test_overnight_window_does_not_open_on_a_holiday(settings):
+    assert not is_open(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 6, 23, 0), ["2026-03-06"])
+    assert not is_open(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 7, 1, 0), ["2026-03-06"])
+    assert not is_open(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 7, 1, 0), ["2026-03-07"])
 
 
-def test_next_opening_friday_evening_is_monday_nine():
-    assert next_opening(HOTLINE, shanghai(2026, 3, 6, 18, 30)) == shanghai(2026, 3, 9, 9, 0)
+def test_next_opening_friday_evening_is_monday_nine(settings):
+    assert opens_next(settings, HOTLINE, shanghai(2026, 3, 6, 18, 30)) == shanghai(2026, 3, 9, 9, 0)
 
 
-def test_next_opening_early_morning_is_the_same_day():
-    assert next_opening(HOTLINE, shanghai(2026, 3, 2, 7, 0)) == shanghai(2026, 3, 2, 9, 0)
+def test_next_opening_early_morning_is_the_same_day(settings):
+    assert opens_next(settings, HOTLINE, shanghai(2026, 3, 2, 7, 0)) == shanghai(2026, 3, 2, 9, 0)
 
 
-def test_next_opening_none_when_open_or_always_open():
-    assert next_opening(HOTLINE, shanghai(2026, 3, 2, 10, 0)) is None
-    assert next_opening("always", shanghai(2026, 3, 7, 3, 0)) is None
+def test_next_opening_none_when_open_or_always_open(settings):
+    assert opens_next(settings, HOTLINE, shanghai(2026, 3, 2, 10, 0)) is None
+    assert opens_next(settings, "always", shanghai(2026, 3, 7, 3, 0)) is None
 
 
-def test_next_opening_skips_holidays():
+def test_next_opening_skips_holidays(settings):
     holidays = ["2026-10-01", "2026-10-02"]
 
-    assert next_opening(HOTLINE, shanghai(2026, 9, 30, 19, 0), holidays) == shanghai(
+    assert opens_next(settings, HOTLINE, shanghai(2026, 9, 30, 19, 0), holidays) == shanghai(
         2026, 10, 5, 9, 0
     )
 
 
-def test_next_opening_of_window_crossing_midnight():
-    assert next_opening(FRIDAY_NIGHTS, shanghai(2026, 3, 7, 2, 0)) == shanghai(2026, 3, 13, 22, 0)
+def test_next_opening_of_window_crossing_midnight(settings):
+    assert opens_next(settings, FRIDAY_NIGHTS, shanghai(2026, 3, 7, 2, 0)) == shanghai(
+        2026, 3, 13, 22, 0
+    )
 
 
-def test_next_opening_moves_out_of_a_daylight_saving_gap():
+def test_next_opening_is_in_the_support_time_zone(settings):
+    opening = opens_next(settings, HOTLINE, datetime(2026, 3, 6, 12, 0, tzinfo=UTC))
+
+    assert opening == shanghai(2026, 3, 9, 9, 0)
+    assert opening.tzinfo == SHANGHAI
+
+
+def test_next_opening_in_a_daylight_saving_gap_is_when_the_clock_jumps(settings):
+    # 02:30 does not exist on 8 March 2026 in New York: the window opens at the jump, 03:00
+    # EDT, as the SLA clocks count it (common.business_hours).
+    settings.SUPPORT_TIME_ZONE = "America/New_York"
     early = [{"days": [6], "open": "02:30", "close": "05:00"}]
     saturday = datetime(2026, 3, 7, 12, 0, tzinfo=NEW_YORK)
 
-    opening = next_opening(early, saturday)
+    opening = opens_next(settings, early, saturday)
 
-    assert opening == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
-    assert (opening.hour, opening.minute) == (3, 30)
+    assert opening == datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
+    assert (opening.hour, opening.minute) == (3, 0)
+
+
+def test_next_opening_none_when_holidays_never_end(settings):
+    years = [date(2026, 3, 2) + timedelta(days=day) for day in range(11 * 366)]
+
+    card = hotline(settings, HOTLINE, shanghai(2026, 3, 2, 10, 0), years)
+
+    assert not card.is_open
+    assert card.opens_next is None
 
 
 @pytest.mark.parametrize(
@@ -144,14 +183,14 @@ def test_next_opening_moves_out_of_a_daylight_saving_gap():
         ([], "always"),
     ],
 )
-def test_is_open_rejects_invalid_hours(hours, message):
+def test_invalid_hours_are_refused(settings, hours, message):
     with pytest.raises(ImproperlyConfigured, match=message):
-        is_open(hours, shanghai(2026, 3, 2, 10, 0))
+        is_open(settings, hours, shanghai(2026, 3, 2, 10, 0))
 
 
-def test_is_open_rejects_invalid_holiday():
-    with pytest.raises(ImproperlyConfigured, match="2026-13-01"):
-        is_open(HOTLINE, shanghai(2026, 3, 2, 10, 0), ["2026-13-01"])
+def test_invalid_holiday_is_refused(settings):
+    with pytest.raises(ImproperlyConfigured, match="SUPPORT_HOLIDAYS: '2026-13-01'"):
+        is_open(settings, HOTLINE, shanghai(2026, 3, 2, 10, 0), ["2026-13-01"])
 
 
 @pytest.mark.parametrize(
@@ -250,6 +289,36 @@ def test_channel_guide_reads_holidays_from_settings(settings):
     assert not statuses["live_chat"].is_open
     assert statuses["live_chat"].opens_next == shanghai(2026, 10, 2, 8, 0)
     assert statuses["contact_form"].is_open
+
+
+@pytest.mark.parametrize("holiday", ["2026-03-06", "2026-03-07"], ids=["friday", "saturday"])
+def test_channel_guide_and_the_sla_clock_agree_on_a_holiday(settings, holiday):
+    # The guide's hours and a team's SLA hours are one engine: a desk closed on a holiday is
+    # closed in both, at every moment of the weekend around it.
+    settings.SUPPORT_CHANNELS = [{"code": "hotline", "hours": FRIDAY_NIGHTS, "response_minutes": 1}]
+    settings.SUPPORT_HOLIDAYS = [holiday]
+    team = BusinessCalendar.from_config(
+        time_zone="Asia/Shanghai", hours=FRIDAY_NIGHTS, holidays=[holiday]
+    )
+    moments = [shanghai(2026, 3, 6) + timedelta(minutes=30 * step) for step in range(4 * 24)]
+
+    guide = [channel_guide(now=moment)[0].is_open for moment in moments]
+
+    assert guide == [is_business_time(moment, team) for moment in moments]
+    # Open half-hours: none when the shift starts on the holiday, Friday 22:00-24:00 otherwise.
+    assert sum(guide) == {"2026-03-06": 0, "2026-03-07": 4}[holiday]
+
+
+def test_channel_guide_holiday_closes_the_tail_of_the_evening_before(settings):
+    settings.SUPPORT_CHANNELS = [{"code": "hotline", "hours": FRIDAY_NIGHTS, "response_minutes": 1}]
+    settings.SUPPORT_HOLIDAYS = ["2026-03-07"]
+
+    (friday_night,) = channel_guide(now=shanghai(2026, 3, 6, 23, 30))
+    (saturday_early,) = channel_guide(now=shanghai(2026, 3, 7, 1, 0))
+
+    assert friday_night.is_open
+    assert not saturday_early.is_open
+    assert saturday_early.opens_next == shanghai(2026, 3, 13, 22, 0)
 
 
 def test_channel_guide_reads_channels_from_settings(settings):
