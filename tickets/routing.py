@@ -38,7 +38,8 @@ class RoutingDecision:
 
 
 def routing_decide(*, problem_type: str, text: str) -> RoutingDecision:
-    """The first active rule matching the ticket: its team and priority."""
+    """The first active rule matching the ticket: its team and priority (with no rule, no team
+    and the problem type's default priority)."""
     for rule in RoutingRule.objects.filter(is_active=True).select_related("team"):
         if rule.matches(problem_type=problem_type, text=text):
             return RoutingDecision(rule.team, rule.priority, rule)
