@@ -291,7 +291,7 @@ IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
 IMAP_POLL_SECONDS = env_int("IMAP_POLL_SECONDS", 60)
 if IMAP_HOST:
     CELERY_BEAT_SCHEDULE["fetch-mail"] = {
-        "task": "inbound.tasks.fetch_mail",
+        "task": "tickets.tasks.fetch_mail",
         "schedule": IMAP_POLL_SECONDS,
         "options": {"queue": "default", "expires": IMAP_POLL_SECONDS},
     }

@@ -98,3 +98,26 @@ def test_settings_missing_secret_key_stops_with_one_line(env):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "SECRET_KEY" in lines[0]
+
+
+BEAT_TASKS = """
+import json
+from django.conf import settings
+from wallet_support.celery import app
+app.loader.import_default_modules()
+print(json.dumps({
+    name: [entry["task"], entry["task"] in app.tasks]
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+}))
+"""
+
+
+def test_settings_every_beat_entry_names_a_registered_task():
+    """A beat entry under a name no worker registered is refused by every worker, silently for
+    the desk: the SLA check, the dashboard, the purges and, with a mailbox set, the mail fetch."""
+    result = run_settings({"SECRET_KEY": "x" * 50, "IMAP_HOST": "imap.example.com"}, BEAT_TASKS)
+    assert result.returncode == 0, result.stderr
+    entries = json.loads(result.stdout)
+
+    assert {"check-slas", "refresh-dashboard", "purge-data-requests", "fetch-mail"} <= set(entries)
+    assert [name for name, (_task, registered) in entries.items() if not registered] == []
