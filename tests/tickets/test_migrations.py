@@ -91,7 +91,7 @@ def _fill_before_split(old_apps) -> dict[str, int]:
     return {"user": user.pk, "team": team.pk, "ticket": ticket.pk, "rule": rule.pk}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_database_from_before_the_split_keeps_its_rows_links_and_permissions():
     old_apps = _migrate(BEFORE_SPLIT)
     # Content types as the old release left them: every moved model under tickets.
@@ -147,7 +147,7 @@ def test_a_database_from_before_the_split_keeps_its_rows_links_and_permissions()
     ) == {("agents", "change_team"), ("guard", "view_guardevent")}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_split_migrates_back_to_the_old_layout():
     """A release rolled back after the upgrade finds its models and content types where it
     left them."""
