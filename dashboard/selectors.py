@@ -15,7 +15,7 @@ from dashboard.figures import DEFAULT_PERIOD_DAYS, DashboardData, Figure, dashbo
 CACHE_SECONDS = 60
 # Bump the version when DashboardData changes shape or module (a pickle names the module): an
 # old pickled payload must not be read.
-CACHE_KEY = "tickets:dashboard:v1:{days}:{time_zone}"
+CACHE_KEY = "dashboard:v2:{days}:{time_zone}"  # v2: DashboardData left tickets.reports
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
