@@ -70,12 +70,7 @@ def form_rate_limited(
     whole form). It is not validated: a refused attempt costs no checks and saves nothing. A
     recovery phrase, private key or card number typed in it is blanked, as every form does, so
     the page never sends it back (`hash_fields` may hold a bare transaction hash)."""
-    typed = {
-        name: form.data.get(form.add_prefix(name), "")
-        for name, form_field in form.fields.items()
-        if not isinstance(form_field, forms.FileField | forms.ChoiceField | forms.UUIDField)
-    }
-    refusals = refuse_secrets(typed, hash_fields=hash_fields)
+    refusals = refuse_secrets(typed_text(form), hash_fields=hash_fields)
     if refusals:
         data = form.data.copy()
         for refusal in refusals:
@@ -86,3 +81,46 @@ def form_rate_limited(
     form._errors = ErrorDict(renderer=form.renderer)
     form.add_error(field, limited.message)
     return form
+
+
+def typed_text(form: forms.Form, names: Iterable[str] | None = None) -> dict[str, str]:
+    """What a person typed into `form` (its text fields, or `names`), valid or not: a secret is
+    refused wherever it is, even in a field that fails its own checks."""
+    if names is None:
+        names = [
+            name
+            for name, field in form.fields.items()
+            if not isinstance(field, forms.FileField | forms.ChoiceField | forms.UUIDField)
+        ]
+    return {name: form.data.get(form.add_prefix(name), "") for name in names}
+
+
+class SecretRefusingForm:
+    """A form mixin: `clean()` refuses a secret typed in any text field (or in `secret_fields`),
+    as that field's error, and keeps the refusals in `refusals` for the view to record;
+    `without_refused_text()` blanks those fields, so the page never sends the secret back."""
+
+    secret_fields: tuple[str, ...] | None = None
+    # Fields that may hold a bare transaction hash, which looks like a raw private key.
+    secret_hash_fields: frozenset[str] = frozenset()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.refusals: list[Refusal] = []
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        typed = typed_text(self, self.secret_fields)
+        self.refusals = refuse_secrets(typed, hash_fields=self.secret_hash_fields)
+        for refusal in self.refusals:
+            if refusal.field in self.fields:
+                self.add_error(refusal.field, refusal.message)
+        return cleaned
+
+    def without_refused_text(self):
+        if self.refusals:
+            data = self.data.copy()
+            for refusal in self.refusals:
+                data[self.add_prefix(refusal.field)] = ""
+            self.data = data
+        return self

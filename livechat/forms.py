@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import AgentProfile
-from guard.refusals import Refusal, refuse_secrets
+from guard.refusals import SecretRefusingForm
 from tickets.models import ProblemType
 
 # Names a visitor may not take: they would pass for the desk itself.
@@ -15,7 +15,8 @@ RESERVED_NAMES = re.compile(
 )
 
 
-class ChatStartForm(forms.Form):
+class ChatStartForm(SecretRefusingForm, forms.Form):
+    secret_fields = ("message", "name")
     name = forms.CharField(label=_("Your name"), max_length=60)
     email = forms.EmailField(label=_("Email"), max_length=254)
     problem_type = forms.ChoiceField(label=_("What is it about?"), choices=ProblemType.choices)
@@ -25,10 +26,6 @@ class ChatStartForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example: “My withdrawal to a bank card has been pending since 9:00.”"),
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.refusals: list[Refusal] = []
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -42,15 +39,6 @@ class ChatStartForm(forms.Form):
                 code="reserved_name",
             )
         return name
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        self.refusals = refuse_secrets(
-            {"message": self.data.get("message", ""), "name": self.data.get("name", "")}
-        )
-        for refusal in self.refusals:
-            self.add_error(refusal.field, refusal.message)
-        return cleaned
 
 
 class VerifyForm(forms.Form):

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from guard.refusals import Refusal, refuse_secrets
+from guard.refusals import SecretRefusingForm
 from tickets.models import ProblemType
 from tickets.problem_types import evidence_fields
 from tickets.services import NewAttachment
@@ -57,8 +57,10 @@ class MultipleFileField(forms.FileField):
         return [NewAttachment(upload, info) for upload, info in zip(files, checked, strict=True)]
 
 
-class ContactForm(forms.Form):
+class ContactForm(SecretRefusingForm, forms.Form):
     """A ticket from the website: common fields, then the evidence of the chosen type."""
+
+    secret_hash_fields = frozenset({"transaction_hash"})
 
     problem_type = forms.ChoiceField(choices=ProblemType.choices, widget=forms.HiddenInput)
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -100,7 +102,6 @@ class ContactForm(forms.Form):
             if isinstance(field, forms.ChoiceField):
                 # Django's message repeats the value sent, which could be a pasted secret.
                 field.error_messages["invalid_choice"] = CHOOSE_OFFERED
-        self.refusals: list[Refusal] = []
 
     @property
     def problem_label(self) -> str:
@@ -120,28 +121,7 @@ class ContactForm(forms.Form):
                 )
             except ValidationError as error:
                 self.add_error("transaction_hash", error)
-        self.refusals = refuse_secrets(self._typed_text(), hash_fields={"transaction_hash"})
-        for refusal in self.refusals:
-            if refusal.field in self.fields:
-                self.add_error(refusal.field, refusal.message)
         return cleaned
-
-    def _typed_text(self) -> dict[str, str]:
-        """Everything the customer typed, valid or not: a secret is refused wherever it is."""
-        return {
-            name: self.data.get(self.add_prefix(name), "")
-            for name, field in self.fields.items()
-            if not isinstance(field, forms.FileField | forms.ChoiceField | forms.UUIDField)
-        }
-
-    def without_refused_text(self) -> "ContactForm":
-        """Blank the fields that held a secret, so the page never sends the secret back."""
-        if self.refusals:
-            data = self.data.copy()
-            for refusal in self.refusals:
-                data[self.add_prefix(refusal.field)] = ""
-            self.data = data
-        return self
 
     @property
     def evidence(self) -> dict[str, str]:
@@ -161,7 +141,8 @@ class ContactForm(forms.Form):
         return [self[name] for name in self.evidence_names]
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(SecretRefusingForm, forms.Form):
+    secret_fields = ("body",)
     body = forms.CharField(
         label=_("Your reply"),
         max_length=DESCRIPTION_MAX_LENGTH,
@@ -172,26 +153,9 @@ class ReplyForm(forms.Form):
         help_text=ATTACHMENTS_HELP,
     )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.refusals: list[Refusal] = []
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        self.refusals = refuse_secrets({"body": self.data.get("body", "")})
-        for refusal in self.refusals:
-            self.add_error("body", refusal.message)
-        return cleaned
-
-    def without_refused_text(self) -> "ReplyForm":
-        if self.refusals:
-            data = self.data.copy()
-            data["body"] = ""
-            self.data = data
-        return self
-
-
-class RatingForm(forms.Form):
+class RatingForm(SecretRefusingForm, forms.Form):
+    secret_fields = ("comment",)
     rating = forms.TypedChoiceField(
         label=_("How did we do?"),
         coerce=int,
@@ -204,13 +168,6 @@ class RatingForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-    def clean_comment(self) -> str:
-        comment = self.cleaned_data["comment"]
-        refusals = refuse_secrets({"comment": comment})
-        if refusals:
-            raise ValidationError(refusals[0].message)
-        return comment
 
 
 class NewLinkForm(forms.Form):

@@ -188,7 +188,8 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         context = _detail_context(ticket, token, rating_form=form)
         return rate_limited_render(request, "tickets/detail.html", context, limited)
     if not form.is_valid():
-        context = _detail_context(ticket, token, rating_form=form)
+        refusals_record(form.refusals, source=GuardEvent.Source.REPLY, ticket=ticket)
+        context = _detail_context(ticket, token, rating_form=form.without_refused_text())
         return render(request, "tickets/detail.html", context, status=400)
     try:
         services.ticket_rate(

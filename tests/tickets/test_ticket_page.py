@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.support.factories import png_upload
+from tests.support.guard_corpus import phrase_words
 from tickets import services
 from tickets.links import SALT, ticket_private_url, ticket_token
 from tickets.models import Message, Status, Ticket
@@ -270,3 +271,24 @@ def test_rating_is_one_click_per_value(client, ticket):
 
     for value in range(1, 6):
         assert f'name="rating" value="{value}"' in page
+
+
+@pytest.mark.django_db
+def test_rating_comment_with_a_recovery_phrase_is_refused_counted_and_never_sent_back(
+    client, ticket
+):
+    phrase = " ".join(phrase_words("english", 12, 5))
+    services.ticket_change_status(ticket=ticket, status=Status.RESOLVED)
+
+    response = client.post(
+        reverse("tickets:rate", args=[token_of(ticket)]), {"rating": "5", "comment": phrase}
+    )
+
+    assert response.status_code == 400
+    assert phrase not in response.content.decode()
+    assert "recovery phrase" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.satisfaction_rating is None
+    assert list(ticket.guard_events.values_list("kind", "field")) == [
+        ("recovery_phrase", "comment")
+    ]
