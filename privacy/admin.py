@@ -4,10 +4,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.errors import DeskError
 from privacy import selectors
 from privacy import services as privacy
 from privacy.models import DataRequest
-from tickets.services import TicketError
 
 
 def _superuser(request) -> bool:
@@ -114,7 +114,7 @@ class DataRequestAdmin(admin.ModelAdmin):
         for data_request in data_requests:
             try:
                 act(data_request)
-            except TicketError as error:
+            except DeskError as error:
                 self.message_user(request, f"{data_request}: {error.message}", messages.WARNING)
             else:
                 done += 1

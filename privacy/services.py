@@ -31,9 +31,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import DeskError
 from guard.models import GuardEvent
 from mail.services import mail_send
 from privacy import tasks
+from privacy.error_codes import PrivacyErrorCode
 from privacy.links import CONFIRM_LINK_MAX_AGE, EXPORT_LINK_MAX_AGE, confirmation_url, export_url
 from privacy.models import OPEN_STATES, DataRequest
 from privacy.selectors import (
@@ -45,9 +47,12 @@ from privacy.selectors import (
 )
 from security.audit import Action, audit_record
 from tickets.models import Attachment, Ticket, private_storage
-from tickets.services import TicketError
 
 logger = logging.getLogger(__name__)
+
+
+class PrivacyError(DeskError):
+    """A data request refused, with a message for the customer or the admin (PrivacyErrorCode)."""
 
 
 def data_request_ask(*, email: str, kind: str, language: str) -> DataRequest | None:
@@ -55,7 +60,9 @@ def data_request_ask(*, email: str, kind: str, language: str) -> DataRequest | N
     holds data for the address. The caller answers the same either way; asking again reuses
     the open request and mails its link again."""
     if kind not in DataRequest.Kind.values:
-        raise TicketError(str(_("Choose an export or a deletion.")), code="invalid_kind")
+        raise PrivacyError(
+            str(_("Choose an export or a deletion.")), code=PrivacyErrorCode.INVALID_KIND
+        )
     # Beat purges every hour too; this one indexed delete keeps the promise without beat.
     data_requests_purge_unconfirmed()
     email = email_normalized(email)
@@ -119,10 +126,10 @@ def data_request_carry_out(
         with transaction.atomic():
             data_request = DataRequest.objects.select_for_update().get(pk=data_request.pk)
             if data_request.status != DataRequest.State.CONFIRMED:
-                raise TicketError(
+                raise PrivacyError(
                     str(_("Only a confirmed request can be carried out; this one is %(status)s."))
                     % {"status": data_request.get_status_display()},
-                    code="not_confirmed",
+                    code=PrivacyErrorCode.NOT_CONFIRMED,
                 )
             if data_request.kind == DataRequest.Kind.EXPORT:
                 counts = _export_write(data_request, written)
@@ -157,10 +164,10 @@ def data_request_refuse(*, data_request: DataRequest, actor: AbstractBaseUser) -
     """Close an open request without carrying it out (a duplicate, or one that is not genuine)."""
     data_request = DataRequest.objects.select_for_update().get(pk=data_request.pk)
     if not data_request.is_open:
-        raise TicketError(
+        raise PrivacyError(
             str(_("This request is already %(status)s."))
             % {"status": data_request.get_status_display()},
-            code="not_open",
+            code=PrivacyErrorCode.NOT_OPEN,
         )
     data_request.status = DataRequest.State.REFUSED
     data_request.completed_at = timezone.now()

@@ -10,13 +10,13 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.errors import DeskError
 from guard.refusals import form_rate_limited
 from privacy import links
 from privacy import services as privacy
 from privacy.models import DataRequest
 from security.ratelimit import rate_limit_hit, rate_limited_render
 from tickets.links import LinkExpired
-from tickets.services import TicketError
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def privacy_request(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 language=get_language() or "en",
             )
-        except TicketError as error:
+        except DeskError as error:
             form.add_error(None, error.message)
             return render(request, "privacy/privacy.html", {"form": form}, status=400)
         messages.success(
