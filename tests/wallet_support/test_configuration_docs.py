@@ -1,6 +1,7 @@
 """Every environment variable the settings read is documented."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,21 @@ def test_docs_list_every_error_code_a_client_can_receive(document, codes):
     text = (ROOT / document).read_text()
 
     assert [code.value for code in codes if f"`{code.value}`" not in text] == []
+
+
+def test_docs_describe_every_app_of_the_tree_and_its_layer():
+    """The layout in the README and docs/architecture.md is the tree: every project app (a
+    folder with an apps.py) is named in both, and in the layers the import contracts check."""
+    apps = sorted([path.parent.name for path in ROOT.glob("*/apps.py")] + ["wallet_support"])
+    readme = (ROOT / "README.md").read_text()
+    architecture = (ROOT / "docs" / "architecture.md").read_text()
+    layers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layered = {
+        name.strip() for layer in layers["contracts"][0]["layers"] for name in layer.split("|")
+    }
+
+    assert {"tickets", "agents", "guard", "mail", "common", "inbound", "privacy"} <= set(apps)
+    assert [app for app in apps if f"`{app}/`" not in readme] == []
+    assert [app for app in apps if f"- `{app}/`" not in architecture] == []
+    assert sorted(layered) == apps
+    assert sorted(layers["root_packages"]) == sorted(layered)
