@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings as django_settings
 
+from tests.support.broadcasts import broadcast_capturer
 from tests.support.factories import VALID_BTC_TXID
 from tests.support.services import redis_reachable, service_unavailable, worker_redis_url
 from tickets.models import Channel, ProblemType
@@ -74,6 +75,14 @@ def redis_url(worker_id):
     if not redis_reachable(url):
         service_unavailable(f"needs Redis, but nothing answers at {urlsplit(url).netloc}")
     return worker_redis_url(url, worker_id)
+
+
+@pytest.fixture
+def capture_broadcasts(django_capture_on_commit_callbacks):
+    """`with capture_broadcasts() as sent:` records each `(group, event)` the block publishes
+    through common.realtime.publish once it commits, instead of sending it: `sent.events`,
+    `sent.of_type("chat.message")`, `sent.to(group)` (tests/support/broadcasts.py)."""
+    return broadcast_capturer(django_capture_on_commit_callbacks)
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@
 import asyncio
 import threading
 
+import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.db import transaction
 
 from common import realtime as broadcast
 
@@ -59,3 +61,44 @@ def test_without_a_calling_loop_the_event_is_sent_before_publish_returns():
 
     assert async_to_sync(first_event)()["number"] == 7
     async_to_sync(layer.group_discard)("tests.direct", channel)
+
+
+@pytest.mark.django_db
+def test_capture_broadcasts_records_only_what_commits_and_only_once_it_commits(
+    capture_broadcasts,
+):
+    with capture_broadcasts() as sent:
+        with transaction.atomic():
+            transaction.on_commit(
+                lambda: broadcast.publish("tests.kept", {"type": "tests.event", "number": 1})
+            )
+        try:
+            with transaction.atomic():
+                transaction.on_commit(
+                    lambda: broadcast.publish("tests.dropped", {"type": "tests.event"})
+                )
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+        before_the_commit = list(sent.events)
+
+    assert before_the_commit == []
+    assert sent.events == [("tests.kept", {"type": "tests.event", "number": 1})]
+    assert sent.of_type("tests.event") == sent.events
+    assert sent.of_type("chat.message") == []
+    assert sent.to("tests.dropped") == []
+
+
+@pytest.mark.django_db
+def test_capture_broadcasts_sees_modules_that_import_publish_by_name(capture_broadcasts):
+    from security import sockets
+
+    with capture_broadcasts() as sent:
+        sockets.sockets_close_for_user(7)
+        sockets.sockets_close_for_session("a-session-key")
+
+    assert sent.events == [
+        ("security.user.7", {"type": "security.revoke"}),
+        (sockets.session_sockets_group("a-session-key"), {"type": "security.revoke"}),
+    ]
+    assert "a-session-key" not in sent.events[1][0]

@@ -7,6 +7,7 @@ import pytest
 from guard.models import GuardEvent
 from livechat.limits import MAX_FRAME_BYTES
 from livechat.models import Conversation
+from livechat.selectors import AVERAGE_CHAT_SECONDS
 from tests.support import guard_corpus as corpus
 from tests.support.chat import communicator, new_client_id, run, staff_cookie, visitor_cookie
 from tests.support.factories import make_conversation
@@ -40,7 +41,8 @@ def test_customer_gets_status_history_and_an_acknowledged_message():
             "status": "queued",
             "conversation": str(conversation.public_id),
             "position": 1,
-            "wait_seconds": status["wait_seconds"],
+            # First in the queue with nobody online: one average chat's wait.
+            "wait_seconds": AVERAGE_CHAT_SECONDS,
         }
         await socket.send_json_to({"type": "resume", "after": 0})
         first = await socket.receive_json_from()

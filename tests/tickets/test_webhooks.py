@@ -161,9 +161,14 @@ def test_sign_round_trip_verifies():
     assert verify(SECRET, sign(SECRET, NOW, body), body, now=NOW)
 
 
-def test_sign_is_deterministic_and_depends_on_timestamp():
+def test_sign_is_the_hmac_of_timestamp_and_body_and_depends_on_timestamp():
+    import hashlib
+    import hmac
+
     body = canonical_body(PAYLOAD)
-    assert sign(SECRET, NOW, body) == sign(SECRET, NOW, body)
+    # Stripe's scheme, computed here on its own: HMAC-SHA256 of "<timestamp>." + body.
+    expected = hmac.new(SECRET.encode(), f"{NOW}.".encode() + body, hashlib.sha256).hexdigest()
+    assert sign(SECRET, NOW, body) == f"t={NOW},v1={expected}"
     assert sign(SECRET, NOW, body).split(",")[1] != sign(SECRET, NOW + 1, body).split(",")[1]
 
 
