@@ -17,7 +17,7 @@ SCREENSHOTS = Path(
 )
 
 
-AXE_SOURCE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_SOURCE = Path(__file__).resolve().parents[1] / "e2e" / "vendor" / "axe-core" / "axe.min.js"
 
 
 DESKTOP = {"width": 1280, "height": 800}
