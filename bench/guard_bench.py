@@ -7,7 +7,7 @@ import statistics
 import timeit
 
 from guard.detect import scan_text
-from tests.tickets import guard_corpus as corpus
+from tests.support import guard_corpus as corpus
 
 MESSAGE_LENGTH = 4000
 

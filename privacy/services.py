@@ -46,7 +46,14 @@ from privacy.selectors import (
     email_normalized,
 )
 from security.audit import Action, audit_record
-from tickets.models import Attachment, Ticket, private_storage
+from tickets.models import (
+    Attachment,
+    Message,
+    Ticket,
+    TicketEvent,
+    WebhookDelivery,
+    private_storage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -229,14 +236,16 @@ def _customer_data_delete(data_request: DataRequest, *, actor: AbstractBaseUser)
     data_request.export_file = ""
     removed = [*files, *exports]
     transaction.on_commit(lambda: _files_remove(removed))
+    # Counted by model label, as Django's delete() reports them (a chat is livechat's, an app
+    # above this one, so it is named rather than imported).
     return {
-        "tickets": deleted.get("tickets.Ticket", 0),
-        "messages": deleted.get("tickets.Message", 0),
-        "attachments": deleted.get("tickets.Attachment", 0),
+        "tickets": deleted.get(Ticket._meta.label, 0),
+        "messages": deleted.get(Message._meta.label, 0),
+        "attachments": deleted.get(Attachment._meta.label, 0),
         "chats": deleted.get("livechat.Conversation", 0),
-        "ticket_events": deleted.get("tickets.TicketEvent", 0),
-        "webhook_deliveries": deleted.get("tickets.WebhookDelivery", 0),
-        "refused_secrets": deleted.get("tickets.GuardEvent", 0) + refusals,
+        "ticket_events": deleted.get(TicketEvent._meta.label, 0),
+        "webhook_deliveries": deleted.get(WebhookDelivery._meta.label, 0),
+        "refused_secrets": deleted.get(GuardEvent._meta.label, 0) + refusals,
         "admin_history": history,
         "exports": len(exports),
     }

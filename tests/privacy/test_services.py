@@ -31,7 +31,14 @@ from privacy import services as privacy
 from privacy.models import DataRequest
 from security.models import AuditEvent
 from tests.support.auth import login_with_second_factor
-from tests.support.factories import VALID_BTC_TXID, contact_data, make_agent, png_upload
+from tests.support.factories import (
+    VALID_BTC_TXID,
+    contact_data,
+    make_agent,
+    make_data_request,
+    make_ticket,
+    png_upload,
+)
 from tests.support.guard_corpus import phrase_words
 from tickets import services
 from tickets.links import ticket_token
@@ -702,3 +709,28 @@ def test_logs_carry_ticket_references_never_bodies_addresses_or_secrets(
         leaks = [line for line in logged if secret.lower() in line.lower()]
         assert leaks == [], secret
     assert any(ticket.reference in line for line in logged)
+
+
+@pytest.mark.django_db
+def test_data_deletion_counts_every_refused_secret_it_deletes(superuser):
+    """Refusals on the customer's tickets go with them (cascade), refusals before any ticket by
+    address: the summary and the audit count both."""
+    email = "mei.chen@example.com"
+    ticket = make_ticket(customer_email=email)
+    for field in ("description", "subject"):
+        GuardEvent.objects.create(
+            ticket=ticket, source="contact_form", kind="recovery_phrase", field=field
+        )
+    GuardEvent.objects.create(
+        customer_email=email, source="chat", kind="private_key", field="message"
+    )
+    deletion = make_data_request(
+        DataRequest.Kind.DELETE, email=email, status=DataRequest.State.CONFIRMED
+    )
+
+    privacy.data_request_carry_out(data_request=deletion, actor=superuser)
+
+    deletion.refresh_from_db()
+    assert deletion.summary["refused_secrets"] == 3
+    assert deletion.summary["tickets"] == 1
+    assert not GuardEvent.objects.exists()
