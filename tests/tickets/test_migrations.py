@@ -2,6 +2,8 @@
 migrates forward with every row, every foreign key and every permission where it was."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -161,3 +163,44 @@ def test_the_split_migrates_back_to_the_old_layout():
     finally:
         call_command("migrate", verbosity=0)
     assert ContentType.objects.get_for_model(Team).app_label == "agents"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_permissions_and_history_follow_when_the_new_content_type_is_already_there():
+    """New code can serve a page before `migrate` runs (a rolling deploy), and Django then makes
+    the content type under the new label: the grants and the admin's history still move to it,
+    and one content type per model is left."""
+    old_apps = _migrate(BEFORE_SPLIT)
+    ids = _fill_before_split(old_apps)
+    OldContentType = old_apps.get_model("contenttypes", "ContentType")
+    OldPermission = old_apps.get_model("auth", "Permission")
+    old_team = OldContentType.objects.get(app_label="tickets", model="team")
+    early_team = OldContentType.objects.create(app_label="agents", model="team")
+    OldPermission.objects.create(content_type=early_team, codename="change_team", name="x")
+    leads = old_apps.get_model("auth", "Group").objects.create(name="Team leads")
+    leads.permissions.add(OldPermission.objects.get(content_type=old_team, codename="change_team"))
+    lin = old_apps.get_model("auth", "User").objects.get(pk=ids["user"])
+    lin.user_permissions.add(OldPermission.objects.get(content_type=old_team, codename="view_team"))
+    old_apps.get_model("admin", "LogEntry").objects.create(
+        user=lin,
+        content_type=old_team,
+        object_id=str(ids["team"]),
+        object_repr="Security",
+        action_flag=2,
+    )
+
+    try:
+        _migrate(_latest())
+    finally:
+        call_command("migrate", verbosity=0)
+
+    team_types = ContentType.objects.filter(model="team")
+    assert [content_type.app_label for content_type in team_types] == ["agents"]
+    assert set(
+        Group.objects.get(name="Team leads").permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    ) == {("agents", "change_team")}
+    lin = get_user_model().objects.get(pk=ids["user"])
+    assert lin.has_perm("agents.view_team")
+    assert LogEntry.objects.get().content_type == team_types.get()

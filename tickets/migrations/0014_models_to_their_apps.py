@@ -3,6 +3,7 @@ privacy). Only Django's state changes: every table keeps its name and its rows, 
 types follow, so permissions given to groups and the admin's history stay attached."""
 
 import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -18,24 +19,69 @@ MOVED = {
 }
 
 
-def content_types_follow(apps, schema_editor, *, forward=True):
+def _content_type_move(apps, db, *, model, old_label, new_label):
+    """Give the model's content type its new app label. When Django already made one under the
+    new label (a page served before this migration ran, or the post-migrate step after a
+    rollback), the permissions, their grants and the admin's history move to it instead, and
+    the old one goes: no group loses a permission, no history is left on a row nothing reads."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
+    Permission = apps.get_model("auth", "Permission")
+    LogEntry = apps.get_model("admin", "LogEntry")
+    old = ContentType.objects.using(db).filter(app_label=old_label, model=model).first()
+    if old is None:
+        return
+    new = ContentType.objects.using(db).filter(app_label=new_label, model=model).first()
+    if new is None:
+        old.app_label = new_label
+        old.save(update_fields=["app_label"])
+        return
+    grants = [
+        (apps.get_model("auth", "Group").permissions.through, "group_id"),
+        (apps.get_model(settings.AUTH_USER_MODEL).user_permissions.through, "user_id"),
+    ]
+    for permission in Permission.objects.using(db).filter(content_type=old):
+        twin = (
+            Permission.objects.using(db)
+            .filter(content_type=new, codename=permission.codename)
+            .first()
+        )
+        if twin is None:
+            permission.content_type = new
+            permission.save(update_fields=["content_type"])
+            continue
+        for through, holder in grants:
+            for holder_id in through.objects.using(db).filter(
+                permission=permission
+            ).values_list(holder, flat=True):
+                through.objects.using(db).get_or_create(
+                    **{holder: holder_id, "permission": twin}
+                )
+        permission.delete()
+    LogEntry.objects.using(db).filter(content_type=old).update(content_type=new)
+    old.delete()
+
+
+def content_types_follow(apps, schema_editor):
     for model, app_label in MOVED.items():
-        old, new = ("tickets", app_label) if forward else (app_label, "tickets")
-        if ContentType.objects.using(db).filter(app_label=new, model=model).exists():
-            continue  # already there (created by an earlier run): leave both as they are
-        ContentType.objects.using(db).filter(app_label=old, model=model).update(app_label=new)
+        _content_type_move(
+            apps, schema_editor.connection.alias, model=model, old_label="tickets", new_label=app_label
+        )
 
 
 def content_types_back(apps, schema_editor):
-    content_types_follow(apps, schema_editor, forward=False)
+    for model, app_label in MOVED.items():
+        _content_type_move(
+            apps, schema_editor.connection.alias, model=model, old_label=app_label, new_label="tickets"
+        )
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('admin', '0003_logentry_add_action_flag_choices'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('agents', '0001_initial'),
         ('tickets', '0013_inbound_limits'),
     ]
