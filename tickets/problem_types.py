@@ -40,8 +40,9 @@ PROBLEM_TYPES: dict[str, ProblemTypeFacts] = {
 
 
 def problem_type_facts(problem_type: str) -> ProblemTypeFacts:
-    """The row of a problem type; KeyError for a type the desk does not have."""
-    return PROBLEM_TYPES[problem_type]
+    """The row of a problem type. A type the desk no longer has (a row stored before it was
+    removed) is treated as "something else", so its ticket still shows, routes and queues."""
+    return PROBLEM_TYPES.get(problem_type, PROBLEM_TYPES[ProblemType.OTHER])
 
 
 def evidence_fields(problem_type: str) -> dict[str, forms.Field]:

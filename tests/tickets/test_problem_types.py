@@ -8,7 +8,7 @@ from django import forms
 from tests.support.factories import make_ticket
 from tickets import routing, tasks
 from tickets.forms import ContactForm
-from tickets.models import Priority, ProblemType, RoutingRule, TicketEvent
+from tickets.models import Priority, ProblemType, RoutingRule, Ticket, TicketEvent
 from tickets.problem_types import PROBLEM_TYPES, evidence_fields, problem_type_facts
 
 ALL_TYPES = pytest.mark.parametrize("problem_type", ProblemType.values)
@@ -30,9 +30,28 @@ def test_the_table_has_one_row_per_problem_type():
     assert set(PROBLEM_TYPES) == set(ProblemType.values)
 
 
-def test_an_unknown_problem_type_has_no_row():
-    with pytest.raises(KeyError):
-        problem_type_facts("lost_phone")
+def test_a_problem_type_the_desk_no_longer_has_is_treated_as_something_else():
+    facts = problem_type_facts("lost_phone")
+
+    assert facts == PROBLEM_TYPES[ProblemType.OTHER]
+    assert facts.queue == "default"
+    assert facts.evidence() == {}
+
+
+@pytest.mark.django_db
+def test_a_stored_ticket_of_a_removed_problem_type_still_routes():
+    ticket = Ticket.objects.create(
+        reference="WS-REMOVED2",
+        channel="web",
+        subject="Old",
+        customer_email="a@example.com",
+        problem_type="lost_phone",
+    )
+
+    routed = routing.ticket_route(ticket_id=ticket.pk)
+
+    assert routed is not None
+    assert routed.team is not None
 
 
 @pytest.mark.django_db
