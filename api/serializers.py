@@ -10,7 +10,12 @@ from rest_framework import serializers
 
 from agents.selectors import agent_identity
 from faq.models import Article, Category
-from tickets.forms import DESCRIPTION_MAX_LENGTH, DESCRIPTION_MIN_LENGTH, evidence_display
+from tickets.forms import (
+    CHOOSE_OFFERED,
+    DESCRIPTION_MAX_LENGTH,
+    DESCRIPTION_MIN_LENGTH,
+    evidence_display,
+)
 from tickets.models import Attachment, Message, ProblemType, Status, Ticket
 from tickets.problem_types import evidence_fields
 from tickets.selectors import ticket_explorer_url
@@ -34,10 +39,17 @@ class EvidenceValueField(serializers.Field):
         return value
 
 
+class OfferedChoiceField(serializers.ChoiceField):
+    """A choice whose error never repeats the value sent: the app shows the message, and the
+    value could be a recovery phrase pasted into the wrong box (the site's forms do the same)."""
+
+    default_error_messages = {"invalid_choice": CHOOSE_OFFERED}
+
+
 class TicketCreateSerializer(serializers.Serializer):
     """What every new ticket has; `evidence` holds the facts its problem type needs."""
 
-    problem_type = serializers.ChoiceField(choices=ProblemType.choices)
+    problem_type = OfferedChoiceField(choices=ProblemType.choices)
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(
         min_length=DESCRIPTION_MIN_LENGTH, max_length=DESCRIPTION_MAX_LENGTH
@@ -56,7 +68,7 @@ def _evidence_serializer_field(field: forms.Field) -> serializers.Field:
     """The form field as a serializer field, for the schema (the form itself does the checks)."""
     common = {"required": field.required, "help_text": str(field.help_text or field.label)}
     if isinstance(field, forms.ChoiceField):
-        return serializers.ChoiceField(choices=field.choices, **common)
+        return OfferedChoiceField(choices=field.choices, **common)
     if isinstance(field, forms.DateTimeField):
         return serializers.DateTimeField(**common)
     if isinstance(field, forms.DateField):
@@ -78,7 +90,7 @@ def _ticket_create_variant(problem_type: str) -> type[serializers.Serializer]:
     """The create request of one problem type, with its evidence spelled out (schema only)."""
     name = _type_name(problem_type)
     fields: dict[str, serializers.Field] = {
-        "problem_type": serializers.ChoiceField(choices=[problem_type]),
+        "problem_type": OfferedChoiceField(choices=[problem_type]),
         "subject": serializers.CharField(max_length=200),
         "description": serializers.CharField(
             min_length=DESCRIPTION_MIN_LENGTH, max_length=DESCRIPTION_MAX_LENGTH
@@ -132,14 +144,14 @@ class RatingSerializer(serializers.Serializer):
 
 
 class StatusChangeSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
+    status = OfferedChoiceField(
         choices=[(Status.CLOSED, Status.CLOSED.label), (Status.OPEN, _("Reopen"))],
         help_text=_("closed: the problem is solved; open: reopen a resolved or closed ticket."),
     )
 
 
 class ChatStartSerializer(serializers.Serializer):
-    problem_type = serializers.ChoiceField(choices=ProblemType.choices)
+    problem_type = OfferedChoiceField(choices=ProblemType.choices)
     message = serializers.CharField(max_length=4000)
     name = serializers.CharField(max_length=60)
 

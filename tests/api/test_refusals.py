@@ -97,3 +97,27 @@ def test_clean_posts_count_nothing(api):
 
     assert reply.status_code == 201
     assert events() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/api/v1/tickets/", "problem_type"), ("/api/v1/chats/", "problem_type")],
+)
+def test_a_secret_sent_as_a_choice_is_refused_without_being_sent_back(api, path, field):
+    """A choice field's error names no value: the wallet app shows it, and the value could be a
+    phrase pasted into the wrong box."""
+    data = {
+        "problem_type": "other",
+        "subject": "My withdrawal",
+        "description": "My withdrawal has been pending since this morning, please check.",
+        "message": "My withdrawal has been pending since this morning, please check.",
+        "name": "Li Wei",
+        field: PHRASE,
+    }
+
+    response = api.post(path, data, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert PHRASE not in response.content.decode()
+    assert not Ticket.objects.exists()
