@@ -169,6 +169,16 @@ def test_security_page_lists_official_domains(client, settings):
     assert "recovery phrase" in content
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_security_page_links_to_the_agent_check(client, language):
+    content = client.get(reverse("security"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    # The check's own button, in the section that tells how to check an agent.
+    section = content.split('id="check-agent"', 1)[1].split("</section>", 1)[0]
+    assert f'href="{reverse("livechat:verify")}"' in section
+
+
 def page_queries(client, django_assert_max_num_queries, url):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
