@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -69,12 +69,19 @@ class Team(models.Model):
         return self.name_en
 
     def clean(self) -> None:
-        from common.business_hours import BusinessCalendar
+        from common.business_hours import parse_hours, parse_time_zone
 
+        errors = {}
         try:
-            BusinessCalendar.from_config(time_zone=self.time_zone, hours=self.working_hours)
-        except Exception as error:
-            raise ValidationError({"working_hours": str(error)}) from error
+            parse_time_zone(name=self.time_zone, where="time zone")
+        except ImproperlyConfigured as error:
+            errors["time_zone"] = str(error)
+        try:
+            parse_hours(hours=self.working_hours, where="working hours")
+        except ImproperlyConfigured as error:
+            errors["working_hours"] = str(error)
+        if errors:
+            raise ValidationError(errors)
 
 
 class TeamMembership(models.Model):

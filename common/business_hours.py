@@ -27,13 +27,17 @@ Rules:
   A positive duration that runs out exactly at a closing time gives that closing time.
 * Negative durations raise `ValueError`, and so does a search for business time that walks
   more than `MAX_SEARCH_DAYS` calendar days.
+
+The settings format of opening hours (a team's working hours, the channel guide's hours) is
+parsed here and nowhere else: `parse_hours`, `parse_holidays` and `parse_time_zone` raise
+`ImproperlyConfigured` naming where the bad value is (their `where` argument).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,8 +49,10 @@ MAX_SEARCH_DAYS = 3660
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
 _ZERO = timedelta(0)
+ALWAYS = "always"
 _HH_MM = re.compile(r"(\d{2}):(\d{2})")
-_WINDOW_KEYS = frozenset({"days", "open", "close"})
+_WINDOW_KEYS = ("days", "open", "close")
+_WINDOW_SHAPE = '{"days": [0-6], "open": "HH:MM", "close": "HH:MM"}'
 
 # A span is (opening, closing) as offsets from local midnight of the opening day.
 _Span = tuple[timedelta, timedelta]
@@ -59,23 +65,27 @@ class Window:
     days: frozenset[int]
     opens: time
     closes: time
+    # How the config spelled a midnight close ("24:00" or "00:00"), kept only for display.
+    closes_at_24: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
-        days = frozenset(self.days)
-        object.__setattr__(self, "days", days)
+        days = tuple(self.days)
         if not days:
             raise ImproperlyConfigured("A business-hours window needs at least one day.")
-        for day in days:
+        for day in days:  # Before frozenset(), which would raise TypeError for a list in days.
             if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
                 raise ImproperlyConfigured(
                     f"Day {day!r} is out of range: days are 0 (Monday) to 6 (Sunday)."
                 )
+        object.__setattr__(self, "days", frozenset(days))
         if not isinstance(self.opens, time) or not isinstance(self.closes, time):
             raise ImproperlyConfigured("Window opening and closing must be datetime.time values.")
         if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
             raise ImproperlyConfigured(
                 "Window times are local wall-clock times and must not carry a tzinfo."
             )
+        if self.closes_at_24 and self.closes != time(0):
+            raise ImproperlyConfigured("Only a window closing at time(0, 0) closes at 24:00.")
 
     @property
     def overnight(self) -> bool:
@@ -98,7 +108,7 @@ class BusinessCalendar:
     holidays: frozenset[date] = frozenset()
 
     def __post_init__(self) -> None:
-        _zone(self.time_zone)
+        parse_time_zone(name=self.time_zone)
         if self.hours is not None:
             hours = tuple(self.hours)
             if not hours:
@@ -115,27 +125,19 @@ class BusinessCalendar:
         time_zone: str,
         hours: list[dict] | str,
         holidays: Iterable[str | date] = (),
+        where: str = "business hours",
     ) -> BusinessCalendar:
         """Build a calendar from settings-style data, raising ImproperlyConfigured if it is bad."""
-        if isinstance(hours, str):
-            if hours != "always":
-                raise ImproperlyConfigured(
-                    f'Business hours {hours!r} are not understood: use "always" or a list of '
-                    '{"days": [...], "open": "HH:MM", "close": "HH:MM"} windows.'
-                )
-            windows = None
-        elif isinstance(hours, list | tuple):
-            windows = tuple(_window_from_config(index, entry) for index, entry in enumerate(hours))
-        else:
-            raise ImproperlyConfigured(
-                f'Business hours must be "always" or a list of windows, not {type(hours).__name__}.'
-            )
-        return cls(time_zone=time_zone, hours=windows, holidays=_holidays_from_config(holidays))
+        return cls(
+            time_zone=time_zone,
+            hours=parse_hours(hours=hours, where=where),
+            holidays=parse_holidays(holidays=holidays, where="holidays"),
+        )
 
     @cached_property
     def zone(self) -> ZoneInfo:
         """The team's time zone."""
-        return _zone(self.time_zone)
+        return parse_time_zone(name=self.time_zone)
 
     @cached_property
     def _spans_by_weekday(self) -> tuple[tuple[_Span, ...], ...]:
@@ -281,71 +283,107 @@ def _offset(moment: time) -> timedelta:
     )
 
 
-def _zone(name: str) -> ZoneInfo:
-    """The ZoneInfo for an IANA name, raising ImproperlyConfigured for an unknown one."""
+def _wall_clock(offset: timedelta) -> time:
+    """The wall-clock time `offset` (whole minutes, less than a day) after midnight."""
+    hours, minutes = divmod(offset // timedelta(minutes=1), 60)
+    return time(hours, minutes)
+
+
+def parse_time_zone(*, name: object, where: str = "time zone") -> ZoneInfo:
+    """The ZoneInfo of an IANA name, so that a typo fails when the settings are read."""
     if not isinstance(name, str) or not name:
         raise ImproperlyConfigured(
-            f"Time zone must be an IANA name such as 'Asia/Shanghai', not {name!r}."
+            f"{where}: expected an IANA time zone name such as 'Asia/Shanghai', got {name!r}."
         )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise ImproperlyConfigured(
-            f"Unknown time zone {name!r}: use an IANA name such as 'Asia/Shanghai'."
+            f"{where}: {name!r} is not a known IANA time zone such as 'Asia/Shanghai'."
         ) from error
 
 
-def _window_from_config(index: int, entry: object) -> Window:
-    """A Window from one {"days", "open", "close"} entry of the config."""
-    where = f"Business hours window {index}"
-    if not isinstance(entry, dict):
-        raise ImproperlyConfigured(f"{where} must be a dict with days, open and close.")
-    if missing := sorted(_WINDOW_KEYS - entry.keys()):
-        raise ImproperlyConfigured(f"{where} is missing {', '.join(missing)}.")
-    if unknown := sorted(map(str, entry.keys() - _WINDOW_KEYS)):
+def parse_hours(*, hours: object, where: str = "business hours") -> tuple[Window, ...] | None:
+    """Opening hours from settings-style data: "always" (None) or a non-empty list of windows."""
+    if hours == ALWAYS:
+        return None
+    if isinstance(hours, str):
         raise ImproperlyConfigured(
-            f"{where} has unknown key(s) {', '.join(unknown)}; expected days, open and close."
+            f'{where}: {hours!r} is not understood; use "{ALWAYS}" or a list of {_WINDOW_SHAPE}.'
+        )
+    if not isinstance(hours, list | tuple):
+        raise ImproperlyConfigured(
+            f'{where}: expected "{ALWAYS}" or a list of {_WINDOW_SHAPE}, '
+            f"not {type(hours).__name__}."
+        )
+    if not hours:
+        raise ImproperlyConfigured(
+            f'{where}: no windows; list at least one window, or use "{ALWAYS}" for 24/7.'
+        )
+    return tuple(
+        parse_window(entry=entry, where=f"{where}[{index}]") for index, entry in enumerate(hours)
+    )
+
+
+def parse_window(*, entry: object, where: str) -> Window:
+    """One {"days", "open", "close"} window; the engine counts a "24:00" close as time(0, 0)."""
+    if not isinstance(entry, dict):
+        raise ImproperlyConfigured(f"{where}: expected a dict {_WINDOW_SHAPE}, got {entry!r}.")
+    missing = [key for key in _WINDOW_KEYS if key not in entry]
+    unknown = sorted(str(key) for key in entry if key not in _WINDOW_KEYS)
+    if missing or unknown:
+        problems = [f"missing {', '.join(missing)}"] if missing else []
+        problems += [f"unknown key(s) {', '.join(unknown)}"] if unknown else []
+        raise ImproperlyConfigured(
+            f"{where}: {'; '.join(problems)}; expected exactly the keys days, open and close."
         )
     days = entry["days"]
-    if isinstance(days, str) or not isinstance(days, Iterable):
-        raise ImproperlyConfigured(f"{where}: days must be a list of 0 (Monday) to 6 (Sunday).")
-    days = list(days)
-    if not days:
-        raise ImproperlyConfigured(f"{where}: days is empty; list at least one day.")
-    opens = _time_from_config(where, "open", entry["open"])
-    closes = _time_from_config(where, "close", entry["close"])
-    if entry["open"] == entry["close"]:
+    if not isinstance(days, list | tuple) or not days:
         raise ImproperlyConfigured(
-            f"{where}: open and close are both {entry['open']}; a window must have a length "
-            '(use "00:00" to "24:00" for a whole day).'
+            f"{where} days: expected a non-empty list of weekdays 0 (Monday) to 6 (Sunday), "
+            f"got {days!r}."
+        )
+    opens = parse_clock(value=entry["open"], where=f"{where} open")
+    closes = parse_clock(value=entry["close"], where=f"{where} close", closing=True)
+    if opens == closes:
+        raise ImproperlyConfigured(
+            f"{where}: open and close are both {entry['open']!r}; a window must have a length "
+            f'("00:00" to "24:00" is a whole day, "{ALWAYS}" is open around the clock).'
         )
     try:
-        return Window(days=frozenset(days), opens=opens, closes=closes)
+        return Window(
+            days=days,
+            opens=_wall_clock(opens),
+            closes=_wall_clock(closes % _ONE_DAY),
+            closes_at_24=closes == _ONE_DAY,
+        )
     except ImproperlyConfigured as error:
         raise ImproperlyConfigured(f"{where}: {error}") from error
 
 
-def _time_from_config(where: str, key: str, value: object) -> time:
-    """An "HH:MM" opening or closing time; "24:00" (closing only) becomes time(0, 0)."""
+def parse_clock(*, value: object, where: str, closing: bool = False) -> timedelta:
+    """Time since midnight of an "HH:MM" wall-clock time; a closing time may be "24:00"."""
     match = _HH_MM.fullmatch(value) if isinstance(value, str) else None
     hour, minute = (int(match[1]), int(match[2])) if match else (-1, -1)
-    if key == "close" and (hour, minute) == (24, 0):
-        return time(0, 0)
+    if closing and (hour, minute) == (24, 0):
+        return _ONE_DAY
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        allowed = "00:00 to 24:00" if key == "close" else "00:00 to 23:59"
-        raise ImproperlyConfigured(f"{where}: {key} time {value!r} is not HH:MM from {allowed}.")
-    return time(hour, minute)
+        allowed = "00:00 to 24:00" if closing else "00:00 to 23:59"
+        raise ImproperlyConfigured(f"{where}: {value!r} is not a time HH:MM from {allowed}.")
+    return timedelta(hours=hour, minutes=minute)
 
 
-def _holidays_from_config(holidays: Iterable[str | date]) -> frozenset[date]:
-    """Holiday dates from ISO strings or dates."""
+def parse_holidays(*, holidays: object, where: str = "holidays") -> frozenset[date]:
+    """Holiday dates from ISO strings ("2026-10-01") or dates; a datetime is refused."""
     if isinstance(holidays, str) or not isinstance(holidays, Iterable):
-        raise ImproperlyConfigured("Holidays must be a list of ISO dates (YYYY-MM-DD).")
+        raise ImproperlyConfigured(
+            f"{where}: expected a list of ISO dates (YYYY-MM-DD), got {holidays!r}."
+        )
     dates = set()
     for holiday in holidays:
         if isinstance(holiday, datetime):
             raise ImproperlyConfigured(
-                f"Holiday {holiday.isoformat()} is a datetime; holidays are whole local dates."
+                f"{where}: {holiday.isoformat()} is a datetime; holidays are whole local dates."
             )
         if isinstance(holiday, date):
             dates.add(holiday)
@@ -354,6 +392,6 @@ def _holidays_from_config(holidays: Iterable[str | date]) -> frozenset[date]:
             dates.add(date.fromisoformat(holiday))
         except (TypeError, ValueError) as error:
             raise ImproperlyConfigured(
-                f"Holiday {holiday!r} is not an ISO date (YYYY-MM-DD)."
+                f"{where}: {holiday!r} is not an ISO date (YYYY-MM-DD) such as '2026-10-01'."
             ) from error
     return frozenset(dates)

@@ -4,19 +4,21 @@ Operators override the schedule in settings: `SUPPORT_CHANNELS` (same shape as `
 `SUPPORT_TIME_ZONE` (defaults to `TIME_ZONE`) and `SUPPORT_HOLIDAYS` (ISO dates on which every
 scheduled channel is closed all day). Hours are wall-clock times in the support time zone; a window
 whose close is not after its open ("22:00" to "02:00") runs past midnight into the next day, and
-"24:00" may close a window at midnight. The texts shown to customers live here, keyed by code.
+"24:00" may close a window at midnight. common.business_hours parses and checks that format
+(`parse_hours`, `parse_holidays`, `parse_time_zone`), as it does a team's working hours; what is
+the guide's own (channel codes, response times, URL names, the texts shown to customers, keyed by
+code) lives here.
 
 Whether a channel is open now, and when it next opens, common.business_hours answers: the engine
 the SLA clocks count in. So a holiday closes a scheduled channel for the whole date, including the
 after-midnight part of the evening before's window; channels open "always" stay open on holidays.
 """
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -25,15 +27,21 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from common import business_hours
-from common.business_hours import BusinessCalendar, is_business_time, next_business_moment
+from common.business_hours import (
+    ALWAYS,
+    BusinessCalendar,
+    Window,
+    is_business_time,
+    next_business_moment,
+    parse_holidays,
+    parse_hours,
+    parse_time_zone,
+)
 
-ALWAYS = "always"
 MINUTES_PER_HOUR = 60
 MINUTES_PER_DAY = 24 * MINUTES_PER_HOUR
 EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
 MONDAY_TO_FRIDAY = [0, 1, 2, 3, 4]
-TIME_PATTERN = re.compile(r"(\d{2}):(\d{2})")
 
 DEFAULT_CHANNELS: list[dict[str, Any]] = [
     {
@@ -100,16 +108,7 @@ DAY_NAMES = (
 )
 
 
-@dataclass(frozen=True)
-class Window:
-    """One opening window as configured and shown: weekdays (Monday=0), minutes after midnight
-    (an end of 1440 is "24:00"); `channel_calendar` turns it into the engine's."""
-
-    days: frozenset[int]
-    start: int
-    end: int
-
-
+# The engine's windows (common.business_hours), or None for "always".
 Schedule = tuple[Window, ...] | None
 
 
@@ -138,94 +137,16 @@ class ChannelStatus:
     action_text: str = ""
 
 
-def parse_clock(value: object, *, where: str, allow_midnight_end: bool = False) -> int:
-    """Minutes after midnight of an "HH:MM" time; "24:00" only where a window may end."""
-    match = TIME_PATTERN.fullmatch(value) if isinstance(value, str) else None
-    if match:
-        hours, minutes = int(match[1]), int(match[2])
-        if hours < 24 and minutes < 60:
-            return hours * MINUTES_PER_HOUR + minutes
-        if allow_midnight_end and hours == 24 and minutes == 0:
-            return MINUTES_PER_DAY
-    raise ImproperlyConfigured(f'{where}: expected a time "HH:MM" such as "09:00", got {value!r}.')
-
-
-def parse_days(value: object, *, where: str) -> frozenset[int]:
-    """The weekdays of a window: a non-empty list of integers 0 (Monday) to 6 (Sunday)."""
-    if not isinstance(value, list | tuple) or not value:
-        raise ImproperlyConfigured(
-            f"{where}: days must be a non-empty list of weekdays 0 (Monday) to 6 (Sunday), "
-            f"got {value!r}."
-        )
-    for day in value:
-        if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
-            raise ImproperlyConfigured(
-                f"{where}: day {day!r} is out of range; use 0 (Monday) to 6 (Sunday)."
-            )
-    return frozenset(value)
-
-
-def parse_hours(hours: object, *, where: str = "hours") -> Schedule:
-    """A channel's hours as windows, or None for "always"; ImproperlyConfigured when invalid."""
-    if hours == ALWAYS:
-        return None
-    if not isinstance(hours, list | tuple) or not hours:
-        raise ImproperlyConfigured(
-            f'{where}: expected "{ALWAYS}" or a non-empty list of '
-            f'{{"days": [...], "open": "HH:MM", "close": "HH:MM"}}, got {hours!r}.'
-        )
-    windows = []
-    for index, window in enumerate(hours):
-        here = f"{where}[{index}]"
-        if not isinstance(window, Mapping) or set(window) != {"days", "open", "close"}:
-            raise ImproperlyConfigured(
-                f'{here}: expected exactly the keys "days", "open" and "close", got {window!r}.'
-            )
-        start = parse_clock(window["open"], where=f"{here} open")
-        end = parse_clock(window["close"], where=f"{here} close", allow_midnight_end=True)
-        if start == end:
-            raise ImproperlyConfigured(
-                f"{here}: open and close are both {window['open']!r}; for a channel that never "
-                f'closes use "{ALWAYS}".'
-            )
-        windows.append(Window(parse_days(window["days"], where=here), start, end))
-    return tuple(windows)
-
-
-def parse_holidays(holidays: Iterable[date | str], *, where: str = "holidays") -> frozenset[date]:
-    """The holiday dates, given as dates or ISO strings such as "2026-10-01"."""
-    if isinstance(holidays, str | date):
-        raise ImproperlyConfigured(f"{where}: expected a list of ISO dates, got {holidays!r}.")
-    parsed = set()
-    for holiday in holidays:
-        if isinstance(holiday, datetime):
-            parsed.add(holiday.date())
-        elif isinstance(holiday, date):
-            parsed.add(holiday)
-        else:
-            try:
-                parsed.add(date.fromisoformat(holiday))
-            except (TypeError, ValueError):
-                raise ImproperlyConfigured(
-                    f'{where}: {holiday!r} is not an ISO date such as "2026-10-01".'
-                ) from None
-    return frozenset(parsed)
-
-
 def support_time_zone() -> ZoneInfo:
     """The time zone in which support hours are given."""
     name = getattr(settings, "SUPPORT_TIME_ZONE", settings.TIME_ZONE)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, TypeError, ValueError):
-        raise ImproperlyConfigured(
-            f'SUPPORT_TIME_ZONE: {name!r} is not a known IANA time zone such as "Asia/Shanghai".'
-        ) from None
+    return parse_time_zone(name=name, where="SUPPORT_TIME_ZONE")
 
 
 def support_holidays() -> frozenset[date]:
     """The configured holidays."""
-    return parse_holidays(getattr(settings, "SUPPORT_HOLIDAYS", []), where="SUPPORT_HOLIDAYS")
+    holidays = getattr(settings, "SUPPORT_HOLIDAYS", [])
+    return parse_holidays(holidays=holidays, where="SUPPORT_HOLIDAYS")
 
 
 def parse_channel(config: object, index: int) -> Channel:
@@ -252,7 +173,8 @@ def parse_channel(config: object, index: int) -> Channel:
     url_name = config.get("url_name")
     if url_name is not None and not isinstance(url_name, str):
         raise ImproperlyConfigured(f"{where}: url_name must be a URL name or None.")
-    return Channel(code, parse_hours(config["hours"], where=f"{where} hours"), minutes, url_name)
+    schedule = parse_hours(hours=config["hours"], where=f"{where} hours")
+    return Channel(code, schedule, minutes, url_name)
 
 
 def support_channels() -> list[Channel]:
@@ -278,9 +200,9 @@ def utc_offset_text(moment: datetime) -> str:
     return f"UTC{sign}{hours}:{minutes:02d}" if minutes else f"UTC{sign}{hours}"
 
 
-def clock_text(minutes: int) -> str:
-    """Minutes after midnight as "HH:MM"."""
-    return f"{minutes // MINUTES_PER_HOUR:02d}:{minutes % MINUTES_PER_HOUR:02d}"
+def clock_text(moment: time, *, at_24: bool = False) -> str:
+    """A wall-clock time as "HH:MM"; a midnight close as the config spelled it ("24:00")."""
+    return "24:00" if at_24 else f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def days_text(days: frozenset[int]) -> str:
@@ -316,8 +238,8 @@ def hours_text(schedule: Schedule, zone_text: str) -> str:
         pgettext("opening hours", "%(days)s %(open)s–%(close)s")
         % {
             "days": days_text(window.days),
-            "open": clock_text(window.start),
-            "close": clock_text(window.end),
+            "open": clock_text(window.opens),
+            "close": clock_text(window.closes, at_24=window.closes_at_24),
         }
         for window in schedule
     ]
@@ -360,22 +282,7 @@ def channel_calendar(
     scheduled ones (the contact form takes tickets every day)."""
     if schedule is None:
         return BusinessCalendar(time_zone=time_zone.key, hours=None)
-    return BusinessCalendar(
-        time_zone=time_zone.key,
-        hours=tuple(
-            business_hours.Window(
-                days=window.days,
-                opens=_wall_clock(window.start),
-                closes=_wall_clock(window.end % MINUTES_PER_DAY),
-            )
-            for window in schedule
-        ),
-        holidays=holidays,
-    )
-
-
-def _wall_clock(minutes: int) -> time:
-    return time(minutes // MINUTES_PER_HOUR, minutes % MINUTES_PER_HOUR)
+    return BusinessCalendar(time_zone=time_zone.key, hours=schedule, holidays=holidays)
 
 
 def channel_status(

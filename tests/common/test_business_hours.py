@@ -1,5 +1,6 @@
 """Business-hours arithmetic for response-time targets: weekly hours, holidays, zones, DST."""
 
+import contextlib
 import timeit
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,18 @@ from common.business_hours import (
     business_time_between,
     is_business_time,
     next_business_moment,
+    parse_holidays,
+    parse_hours,
+    parse_time_zone,
+    parse_window,
+)
+from tests.support.business_hours import (
+    BAD_HOLIDAYS,
+    BAD_HOURS,
+    BAD_TIME_ZONES,
+    cases,
+    message_at,
+    window,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -575,77 +588,128 @@ def test_add_business_time_gives_up_after_max_search_days():
         add_business_time(sh(2025, 1, 2), HOUR, calendar)
 
 
-def window(**overrides: object) -> dict:
-    """A valid weekday 09:00-18:00 config entry, with some keys replaced."""
-    return {"days": WEEKDAYS, "open": "09:00", "close": "18:00", **overrides}
+@pytest.mark.parametrize(("hours", "message"), cases(BAD_HOURS))
+def test_from_config_refuses_bad_hours_naming_where(hours, message):
+    with pytest.raises(ImproperlyConfigured, match=message_at("business hours", message)):
+        BusinessCalendar.from_config(time_zone="Asia/Shanghai", hours=hours)
+
+
+@pytest.mark.parametrize(("hours", "message"), cases(BAD_HOURS))
+def test_parse_hours_refuses_bad_hours_at_the_given_where(hours, message):
+    with pytest.raises(ImproperlyConfigured, match=message_at("TEAM[2] hours", message)):
+        parse_hours(hours=hours, where="TEAM[2] hours")
+
+
+@pytest.mark.parametrize(("holidays", "message"), cases(BAD_HOLIDAYS))
+def test_from_config_refuses_bad_holidays(holidays, message):
+    with pytest.raises(ImproperlyConfigured, match=message_at("holidays", message)):
+        BusinessCalendar.from_config(time_zone="UTC", hours="always", holidays=holidays)
+
+
+@pytest.mark.parametrize(("holidays", "message"), cases(BAD_HOLIDAYS))
+def test_parse_holidays_refuses_bad_holidays_at_the_given_where(holidays, message):
+    with pytest.raises(ImproperlyConfigured, match=message_at("DAYS_OFF", message)):
+        parse_holidays(holidays=holidays, where="DAYS_OFF")
+
+
+@pytest.mark.parametrize(("name", "message"), cases(BAD_TIME_ZONES))
+def test_from_config_refuses_bad_time_zones(name, message):
+    with pytest.raises(ImproperlyConfigured, match=message_at("time zone", message)):
+        BusinessCalendar.from_config(time_zone=name, hours="always")
+
+
+@pytest.mark.parametrize(("name", "message"), cases(BAD_TIME_ZONES))
+def test_parse_time_zone_refuses_bad_names_at_the_given_where(name, message):
+    with pytest.raises(ImproperlyConfigured, match=message_at("ZONE", message)):
+        parse_time_zone(name=name, where="ZONE")
+
+
+def test_from_config_where_names_the_hours():
+    with pytest.raises(ImproperlyConfigured, match=r"^working hours\[1\] open: '9am'"):
+        BusinessCalendar.from_config(
+            time_zone="UTC", hours=[window(), window(open="9am")], where="working hours"
+        )
 
 
 @pytest.mark.parametrize(
-    ("config", "message"),
+    ("entry", "expected"),
     [
+        pytest.param(window(), Window(frozenset(WEEKDAYS), time(9), time(18)), id="weekdays"),
         pytest.param(
-            {"time_zone": "Mars/Olympus"}, "Unknown time zone 'Mars/Olympus'", id="unknown_zone"
-        ),
-        pytest.param({"time_zone": "../etc/passwd"}, "Unknown time zone", id="malformed_zone"),
-        pytest.param({"time_zone": ""}, "Time zone must be an IANA name", id="empty_zone"),
-        pytest.param({"hours": "weekdays"}, "'weekdays' are not understood", id="hours_word"),
-        pytest.param({"hours": []}, "at least one window", id="no_windows"),
-        pytest.param({"hours": {"days": [0]}}, "not dict", id="hours_not_a_list"),
-        pytest.param({"hours": ["09:00-18:00"]}, "window 0 must be a dict", id="window_not_a_dict"),
-        pytest.param(
-            {"hours": [window(open="9am")]}, "open time '9am' is not HH:MM", id="bad_open"
+            window(days=(4, 4, 5), open="22:00", close="02:00"),
+            Window(frozenset({4, 5}), time(22), time(2)),
+            id="tuple_with_repeats_overnight",
         ),
         pytest.param(
-            {"hours": [window(open="9:00")]},
-            "open time '9:00' is not HH:MM",
-            id="single_digit_hour",
-        ),
-        pytest.param({"hours": [window(close="18:60")]}, "close time '18:60'", id="bad_minute"),
-        pytest.param({"hours": [window(open="25:00")]}, "open time '25:00'", id="bad_hour"),
-        pytest.param(
-            {"hours": [window(open="24:00")]},
-            "open time '24:00' is not HH:MM from 00:00 to 23:59",
-            id="open_at_24",
-        ),
-        pytest.param({"hours": [window(close=1800)]}, "close time 1800", id="time_not_a_string"),
-        pytest.param(
-            {"hours": [window(), window(days=[7])]},
-            "window 1: Day 7 is out of range",
-            id="day_seven",
-        ),
-        pytest.param({"hours": [window(days=[-1])]}, "Day -1 is out of range", id="negative_day"),
-        pytest.param({"hours": [window(days=["mon"])]}, "Day 'mon' is out of range", id="day_name"),
-        pytest.param({"hours": [window(days=[True])]}, "Day True is out of range", id="day_bool"),
-        pytest.param({"hours": [window(days=[])]}, "days is empty", id="empty_days"),
-        pytest.param({"hours": [window(days=3)]}, "days must be a list", id="days_not_a_list"),
-        pytest.param(
-            {"hours": [window(close="09:00")]},
-            "open and close are both 09:00",
-            id="open_equals_close",
+            window(open="00:00", close="24:00"),
+            Window(frozenset(WEEKDAYS), time(0), time(0), closes_at_24=True),
+            id="whole_day",
         ),
         pytest.param(
-            {"hours": [{"days": [0], "open": "09:00"}]}, "missing close", id="missing_close"
-        ),
-        pytest.param(
-            {"hours": [window(opens="09:00")]}, "unknown key\\(s\\) opens", id="unknown_key"
-        ),
-        pytest.param(
-            {"holidays": ["2025-02-30"]},
-            "Holiday '2025-02-30' is not an ISO date",
-            id="impossible_date",
-        ),
-        pytest.param({"holidays": ["1 May"]}, "Holiday '1 May' is not an ISO date", id="not_iso"),
-        pytest.param({"holidays": "2025-05-01"}, "Holidays must be a list", id="holidays_a_string"),
-        pytest.param(
-            {"holidays": [datetime(2025, 5, 1, tzinfo=UTC)]}, "is a datetime", id="holiday_datetime"
+            window(open="23:59", close="00:00"),
+            Window(frozenset(WEEKDAYS), time(23, 59), time(0)),
+            id="close_at_midnight_as_00_00",
         ),
     ],
 )
-def test_business_calendar_from_config_rejects_bad_input(config, message):
-    arguments = {"time_zone": "Asia/Shanghai", "hours": [window()], **config}
+def test_parse_window_accepts_valid_windows(entry, expected):
+    parsed = parse_window(entry=entry, where="w")
 
-    with pytest.raises(ImproperlyConfigured, match=message):
-        BusinessCalendar.from_config(**arguments)
+    assert parsed == expected
+    assert parsed.closes_at_24 == expected.closes_at_24
+
+
+def test_a_24_00_close_is_the_engines_midnight_and_only_display_tells_it_apart():
+    at_24, at_00 = parse_hours(
+        hours=[window(open="20:00", close="24:00"), window(open="20:00", close="00:00")]
+    )
+
+    assert (at_24.closes_at_24, at_00.closes_at_24) == (True, False)
+    assert at_24 == at_00
+    assert at_24.span == at_00.span == (timedelta(hours=20), timedelta(days=1))
+
+
+def test_window_refuses_24_00_on_a_close_other_than_midnight():
+    with pytest.raises(ImproperlyConfigured, match="24:00"):
+        Window(frozenset({0}), time(20), time(23), closes_at_24=True)
+
+
+def test_window_refuses_an_unhashable_day_as_out_of_range():
+    with pytest.raises(ImproperlyConfigured, match=r"Day \[0\] is out of range"):
+        Window(days=[[0]], opens=time(9), closes=time(18))
+
+
+def test_parse_hours_always_is_none():
+    assert parse_hours(hours="always") is None
+
+
+def test_parse_holidays_accepts_dates_iso_strings_and_any_iterable():
+    holidays = parse_holidays(holidays=iter(["2026-10-01", date(2026, 10, 2), "2026-10-01"]))
+
+    assert holidays == {date(2026, 10, 1), date(2026, 10, 2)}
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 30)
+    | st.sampled_from(
+        ["always", "09:00", "24:00", "00:00", "18:60", "days", "open", "close", "2026-10-01"]
+    ),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["days", "open", "close", "x"]), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(hours=JSON, holidays=JSON)
+def test_any_json_either_parses_or_is_refused_as_improperly_configured(hours, holidays):
+    # Team.clean turns only ImproperlyConfigured into a form error: nothing else may escape.
+    with contextlib.suppress(ImproperlyConfigured):
+        BusinessCalendar.from_config(time_zone="UTC", hours=hours, holidays=holidays)
 
 
 def test_business_calendar_from_config_builds_windows_and_holidays():

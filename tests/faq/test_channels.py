@@ -1,6 +1,10 @@
 """The channel guide: schedules, open-now status, next opening, texts and the rendered cards."""
 
-from datetime import UTC, date, datetime, timedelta
+import importlib
+import json
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,14 +14,25 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from common.business_hours import BusinessCalendar, is_business_time
+from common.business_hours import BusinessCalendar, Window, is_business_time
 from faq.channels import (
     DEFAULT_CHANNELS,
+    Channel,
     ChannelStatus,
     channel_guide,
     days_text,
     response_text,
+    support_channels,
+    support_holidays,
+    support_time_zone,
     utc_offset_text,
+)
+from tests.support.business_hours import (
+    BAD_HOLIDAYS,
+    BAD_HOURS,
+    BAD_TIME_ZONES,
+    cases,
+    message_at,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -236,6 +251,69 @@ def test_channel_guide_names_the_channel_of_a_bad_window(settings):
         channel_guide(now=shanghai(2026, 3, 2, 10, 0))
 
 
+@pytest.mark.parametrize(("hours", "message"), cases(BAD_HOURS))
+def test_channel_guide_refuses_bad_hours_naming_the_channel(settings, hours, message):
+    settings.SUPPORT_CHANNELS = [
+        {"code": "live_chat", "hours": "always", "response_minutes": 3},
+        {"code": "hotline", "hours": hours, "response_minutes": 5},
+    ]
+
+    with pytest.raises(
+        ImproperlyConfigured, match=message_at("SUPPORT_CHANNELS[1] (hotline) hours", message)
+    ):
+        channel_guide(now=shanghai(2026, 3, 2, 10, 0))
+
+
+@pytest.mark.parametrize(("holidays", "message"), cases(BAD_HOLIDAYS))
+def test_channel_guide_refuses_bad_holidays(settings, holidays, message):
+    settings.SUPPORT_HOLIDAYS = holidays
+
+    with pytest.raises(ImproperlyConfigured, match=message_at("SUPPORT_HOLIDAYS", message)):
+        channel_guide(now=shanghai(2026, 3, 2, 10, 0))
+
+
+@pytest.mark.parametrize(("name", "message"), cases(BAD_TIME_ZONES))
+def test_channel_guide_refuses_bad_time_zones(settings, name, message):
+    settings.SUPPORT_TIME_ZONE = name
+
+    with pytest.raises(ImproperlyConfigured, match=message_at("SUPPORT_TIME_ZONE", message)):
+        channel_guide(now=shanghai(2026, 3, 2, 10, 0))
+
+
+def test_the_shipped_channel_settings_parse(settings):
+    project = importlib.import_module("wallet_support.settings")
+    settings.SUPPORT_TIME_ZONE = project.SUPPORT_TIME_ZONE
+    settings.SUPPORT_HOLIDAYS = project.SUPPORT_HOLIDAYS
+    del settings.SUPPORT_CHANNELS  # Unset, as the settings leave it without SUPPORT_CHANNELS_JSON.
+
+    channels = support_channels()
+
+    assert [channel.code for channel in channels] == [c["code"] for c in DEFAULT_CHANNELS]
+    assert support_time_zone().key == project.SUPPORT_TIME_ZONE
+    assert support_holidays() == {date.fromisoformat(day) for day in project.SUPPORT_HOLIDAYS}
+    assert channels[2] == Channel(
+        "hotline",
+        (Window(frozenset({0, 1, 2, 3, 4}), time(9), time(18)),),
+        5,
+        None,
+    )
+
+
+def test_the_env_example_channel_settings_parse(settings):
+    env_example = (Path(settings.BASE_DIR) / ".env.example").read_text()
+    values = dict(re.findall(r"^(SUPPORT_[A-Z_]+)=(.*)$", env_example, re.MULTILINE))
+    # The commented example of SUPPORT_CHANNELS_JSON, its "..." standing for more channels.
+    example = re.search(r"^# (\[\{.*?), \.\.\.\]$", env_example, re.MULTILINE | re.DOTALL)
+    settings.SUPPORT_TIME_ZONE = values["SUPPORT_TIME_ZONE"]
+    settings.SUPPORT_HOLIDAYS = values["SUPPORT_HOLIDAYS"].split(",")
+    settings.SUPPORT_CHANNELS = json.loads(re.sub(r"\n#\s*", " ", example[1]) + "]")
+
+    (hotline,) = channel_guide(now=shanghai(2026, 10, 1, 10, 0))
+
+    assert not hotline.is_open
+    assert hotline.opens_next == shanghai(2026, 10, 5, 9, 0)
+
+
 def test_channel_guide_rejects_unknown_time_zone(settings):
     settings.SUPPORT_TIME_ZONE = "Mars/Olympus_Mons"
 
@@ -377,6 +455,25 @@ def test_channel_guide_hours_text_shows_several_windows(settings):
     (hotline,) = channel_guide(now=shanghai(2026, 3, 2, 10, 0))
 
     assert hotline.hours_text == "Mon, Wed, Fri 09:00–12:00; Sat–Mon 22:00–02:00 (UTC+5:30)"
+
+
+@pytest.mark.usefixtures("english")
+def test_channel_guide_hours_text_shows_a_midnight_close_as_written(settings):
+    settings.SUPPORT_CHANNELS = [
+        {
+            "code": "hotline",
+            "hours": [
+                {"days": [0], "open": "20:00", "close": "24:00"},
+                {"days": [1], "open": "20:00", "close": "00:00"},
+                {"days": [2], "open": "00:00", "close": "24:00"},
+            ],
+            "response_minutes": 5,
+        }
+    ]
+
+    (hotline,) = channel_guide(now=shanghai(2026, 3, 2, 10, 0))
+
+    assert hotline.hours_text == "Mon 20:00–24:00; Tue 20:00–00:00; Wed 00:00–24:00 (UTC+8)"
 
 
 @pytest.mark.usefixtures("english")
