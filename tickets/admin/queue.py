@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, Count, DateTimeField, F, Max, Prefetch, Q, Value, When
+from django.db.models import Case, Count, DateTimeField, F, Prefetch, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -137,11 +137,6 @@ def queue_counts(*, user: AbstractBaseUser, now: datetime | None = None) -> dict
         }
     )
     return {code: min(total, QUEUE_COUNT_CAP + 1) for code, total in totals.items()}
-
-
-def latest_message_id(ticket: Ticket) -> int:
-    """The newest message on the ticket (notes included): what a reply form was based on."""
-    return ticket.messages.aggregate(last=Max("id"))["last"] or 0
 
 
 def search_q(term: str) -> Q | None:
