@@ -147,8 +147,10 @@ def e2e_database_url(worker_id: str) -> str:
 
 def e2e_redis_url(worker_id: str) -> str:
     """A Redis database of the journeys' own, counted down from 14 (the unit tests of each xdist
-    worker count up from 1, tests/conftest.py), so flushing it touches nobody else's data."""
-    index = 14 if worker_id == "master" else 13 - int(worker_id.removeprefix("gw"))
+    worker count up from 1, tests/conftest.py), so flushing it touches nobody else's data.
+    TEST_REDIS_E2E_DB moves the top, so two suites on one server stay apart."""
+    top = int(os.environ.get("TEST_REDIS_E2E_DB") or 14)
+    index = top if worker_id == "master" else top - 1 - int(worker_id.removeprefix("gw"))
     parts = urlsplit(settings.REDIS_URL)
     return urlunsplit((parts.scheme, parts.netloc, f"/{index}", parts.query, parts.fragment))
 
