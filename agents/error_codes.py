@@ -5,3 +5,4 @@ from enum import StrEnum
 
 class AgentErrorCode(StrEnum):
     INVALID = "invalid"
+    NOT_AN_AGENT = "not_an_agent"

@@ -119,3 +119,21 @@ class TeamHoliday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} {self.date}"
+
+
+class ConsoleConnection(models.Model):
+    """An open agent console socket, kept alive by its heartbeat. An agent is available for chat
+    only while one of theirs is (agents.selectors.chat_agents_available)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_connections"
+    )
+    channel_name = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("console connection")
+        verbose_name_plural = _("console connections")
+
+    def __str__(self) -> str:
+        return f"{self.user} console"

@@ -3,6 +3,7 @@ calling a service; broadcasts come from the services after commit."""
 
 import functools
 import json
+import logging
 import time
 from collections import deque
 from uuid import UUID
@@ -33,6 +34,8 @@ from security.ratelimit import rate_limit_hit_client
 from security.sockets import session_sockets_group, user_sockets_group
 from security.two_factor import session_verified
 from tickets.models import Message
+
+logger = logging.getLogger(__name__)
 
 FORBIDDEN = 4403
 SESSION_ENDED = 4401
@@ -106,6 +109,19 @@ def visitor_message_post(
     return services.chat_message_post(**message)
 
 
+SERVER_ERROR_RETRY_SECONDS = 5
+
+
+def valid_unicode(content: object) -> bool:
+    """Whether every string in a parsed frame can be stored (JSON's \\ud800 escapes decode to
+    lone surrogates, which UTF-8 and PostgreSQL refuse)."""
+    try:
+        json.dumps(content, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        return False
+    return True
+
+
 def scope_language(scope: dict) -> str:
     """The socket's language, chosen as LocaleMiddleware chooses a page's: the language cookie,
     then Accept-Language, then the site default."""
@@ -175,8 +191,15 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nesting deeper than the parser goes. ValueError also covers an
+            # integer of more digits than Python converts.
             await self.send_error(ChatErrorCode.INVALID_JSON, _("That frame is not valid JSON."))
+            return
+        if not valid_unicode(content):
+            await self.send_error(
+                ChatErrorCode.INVALID_TEXT, _("That frame holds text that is not valid Unicode.")
+            )
             return
         if not isinstance(content, dict):
             await self.send_error(ChatErrorCode.INVALID_JSON, _("Send a JSON object."))
@@ -192,6 +215,14 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
             # A frame check's refusal or any service's: the one place they become error events.
             retry_after = error.retry_after if isinstance(error, ProtocolError) else None
             await self.send_error(error.code, error.message, retry_after=retry_after)
+        except Exception:
+            # A fault of ours (or a database gone away) must not end the customer's socket.
+            logger.exception("chat frame of type %s failed", kind)
+            await self.send_error(
+                ChatErrorCode.SERVER_ERROR,
+                _("Something went wrong on our side. Please try again."),
+                retry_after=SERVER_ERROR_RETRY_SECONDS,
+            )
 
     def check_rate(self) -> None:
         now = time.monotonic()
@@ -245,9 +276,16 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
         if not created:
             await self.send_json(await database_sync_to_async(stored_copy)(message, conversation))
 
+    # The customer reads the chat in its own language, as the services wrote it; an agent's
+    # socket renders system lines in the agent's.
+    reads_own_language = False
+
     # Group events (the services' broadcasts), forwarded as they are.
     async def chat_message(self, event: dict) -> None:
-        await self.send_json(event["payload"])
+        payload = event["payload"]
+        if self.reads_own_language:
+            payload = selectors.in_language(payload, self.language)
+        await self.send_json(payload)
 
     async def chat_status(self, event: dict) -> None:
         await self.send_json(event["payload"])
@@ -289,6 +327,7 @@ class ChatConsumer(ChatProtocolConsumer):
             await self.close(code=FORBIDDEN)
             return
         self.conversation, self.role = found
+        self.reads_own_language = self.role == "agent"
         self.group = self.conversation.group_name
         await self.channel_layer.group_add(self.group, self.channel_name)
         if self.role == "agent":
@@ -330,7 +369,9 @@ class ChatConsumer(ChatProtocolConsumer):
     async def on_resume(self, content: dict) -> None:
         after = parse_after(content.get("after"))
         messages = await database_sync_to_async(selectors.messages_after)(
-            conversation=self.conversation, after=after
+            conversation=self.conversation,
+            after=after,
+            language=self.language if self.reads_own_language else None,
         )
         for payload in messages:
             await self.send_json(payload)
@@ -345,7 +386,9 @@ class AgentConsumer(ChatProtocolConsumer):
         "transfer": "on_transfer",
         "close": "on_close",
         "message": "on_message",
+        "heartbeat": "on_heartbeat",
     }
+    reads_own_language = True
 
     async def authorize_and_join(self) -> None:
         user = self.scope.get("user")
@@ -356,11 +399,18 @@ class AgentConsumer(ChatProtocolConsumer):
         if not await database_sync_to_async(session_verified)(user, session):
             await self.close(code=FORBIDDEN)
             return
+        if not await database_sync_to_async(selectors.may_open_console)(user):
+            await self.close(code=FORBIDDEN)
+            return
         self.user = user
         self.groups_joined: set[str] = set()
         await self.join_revocation_groups(user, session)
         await self.join(AGENTS_GROUP)
         await self.accept()
+        await database_sync_to_async(services.console_open)(
+            agent=user, channel_name=self.channel_name
+        )
+        self.console_open = True
         snapshot = await database_sync_to_async(selectors.queue_snapshot)(agent=user)
         for public_id in snapshot["active"]:
             await self.join(f"chat.{UUID(public_id).hex}")
@@ -374,6 +424,16 @@ class AgentConsumer(ChatProtocolConsumer):
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
         await self.leave_revocation_groups()
+        if getattr(self, "console_open", False):
+            await database_sync_to_async(services.console_close)(channel_name=self.channel_name)
+
+    async def on_heartbeat(self, content: dict) -> None:
+        """The console is alive: without a beat for CHAT_CONSOLE_TIMEOUT_SECONDS the agent no
+        longer counts as available for chat."""
+        await database_sync_to_async(services.console_beat)(
+            agent=self.user, channel_name=self.channel_name
+        )
+        await self.send_json({"type": "heartbeat"})
 
     async def queue_changed(self, event: dict) -> None:
         snapshot = await database_sync_to_async(selectors.queue_snapshot)(agent=self.user)

@@ -10,6 +10,8 @@ class ChatErrorCode(StrEnum):
     # The frame itself (livechat.consumers).
     FRAME_TOO_LARGE = "frame_too_large"
     INVALID_JSON = "invalid_json"
+    # Text with a lone surrogate (an escape JSON allows but Unicode does not).
+    INVALID_TEXT = "invalid_text"
     UNKNOWN_TYPE = "unknown_type"
     INVALID = "invalid"
     TOO_LONG = "too_long"
@@ -20,3 +22,7 @@ class ChatErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     NOT_ALLOWED = "not_allowed"
     AGENT_GUARD = "agent_guard"
+    # Presence (agents.services).
+    NOT_AN_AGENT = "not_an_agent"
+    # Anything unforeseen on the server: the frame was not acted on; send it again later.
+    SERVER_ERROR = "server_error"

@@ -14,6 +14,8 @@ class Conversation(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting for an agent")
         ACTIVE = "active", _("With an agent")
+        # Nobody took it in time: the customer may still write, and the team answers the ticket.
+        UNANSWERED = "unanswered", _("Kept as a message")
         CLOSED = "closed", _("Closed")
 
     public_id = models.UUIDField(default=uuid4, unique=True, editable=False)

@@ -1,27 +1,32 @@
 """Reads of the live chat, and the JSON shapes of docs/chat-protocol.md."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from agents import selectors as agents_selectors
 from agents.models import AgentProfile
+from agents.roles import desk_role
 from faq.channels import channel_guide
 from livechat.models import Conversation
+from livechat.system_lines import system_line_text
 from security.two_factor import session_verified
-from tickets.models import Message
-from tickets.selectors import ticket_visible_to, tickets_of_app_user
+from tickets.models import Message, ProblemType
+from tickets.problem_types import chat_wait_minutes, problem_type_facts
+from tickets.selectors import tickets_of_app_user
 
 HISTORY_LIMIT = 500
 AVERAGE_CHAT_SECONDS = 6 * 60
 
 
 AVAILABILITY_CACHE_KEY = "livechat:available"
-AVAILABILITY_CACHE_SECONDS = 30
+AVAILABILITY_CACHE_SECONDS = 10
 
 
 def live_chat_available_cached() -> bool:
@@ -33,13 +38,60 @@ def live_chat_available_cached() -> bool:
     return available
 
 
+def live_chat_available_forget() -> None:
+    """Drop the cached answer when someone comes or goes, so no page says "chat now" for long
+    after the last console closed."""
+    cache.delete(AVAILABILITY_CACHE_KEY)
+
+
 def live_chat_available() -> bool:
-    """Live chat is in its hours and at least one agent is online."""
+    """Live chat is in its hours and a chat agent is online with a console open right now."""
     in_hours = any(channel.is_open for channel in channel_guide() if channel.code == "live_chat")
-    online = AgentProfile.objects.filter(
-        availability=AgentProfile.Availability.ONLINE, user__is_active=True
-    ).exists()
-    return in_hours and online
+    return in_hours and agents_selectors.chat_agents_available().exists()
+
+
+@dataclass(frozen=True)
+class ChatAccess:
+    """What a staff member may do in one chat. The one rule, from teams and assignment as in the
+    admin queue: a chat belongs to its ticket's team (any chat agent's while it has none yet);
+    its agent, the team's leads and admins run it."""
+
+    view: bool = False
+    accept: bool = False
+    speak: bool = False
+    manage: bool = False  # transfer and close
+
+
+NO_ACCESS = ChatAccess()
+
+
+def may_open_console(user: AbstractBaseUser) -> bool:
+    """The agent console is for chat agents, and for admins who supervise them."""
+    return agents_selectors.is_chat_agent(user) or desk_role(user).is_admin
+
+
+def chat_access(
+    *, user: AbstractBaseUser | AnonymousUser, conversation: Conversation
+) -> ChatAccess:
+    role = desk_role(user)
+    if not role.is_agent:
+        return NO_ACCESS
+    team_id = conversation.ticket.team_id
+    chat_agent = agents_selectors.is_chat_agent(user)
+    own = conversation.agent_id == user.pk
+    on_team = team_id in role.team_ids or (team_id is None and chat_agent)
+    runs_it = own or role.is_admin or team_id in role.lead_team_ids
+    view = role.is_admin or on_team or own or conversation.ticket.assignee_id == user.pk
+    if conversation.status == Conversation.Status.CLOSED:
+        return ChatAccess(view=view)
+    return ChatAccess(
+        view=view,
+        accept=chat_agent
+        and conversation.status == Conversation.Status.QUEUED
+        and (role.is_admin or on_team),
+        speak=chat_agent and runs_it and conversation.status == Conversation.Status.ACTIVE,
+        manage=runs_it,
+    )
 
 
 def conversation_locked_with_last_message(pk: int) -> Conversation:
@@ -81,9 +133,9 @@ def conversation_for_socket(
     if conversation is None:
         return None
     if user.is_authenticated and user.is_active and user.is_staff:
-        # Only the agents who may see its ticket: its team's, its assignee, admins.
-        if session_verified(user, session) and ticket_visible_to(
-            user=user, ticket=conversation.ticket
+        if (
+            session_verified(user, session)
+            and chat_access(user=user, conversation=conversation).view
         ):
             return conversation, "agent"
         return None
@@ -92,8 +144,11 @@ def conversation_for_socket(
     return None
 
 
-def messages_after(*, conversation: Conversation, after: int | None) -> list[dict]:
-    """The conversation's messages after an id, oldest first (the whole history for None/0)."""
+def messages_after(
+    *, conversation: Conversation, after: int | None, language: str | None = None
+) -> list[dict]:
+    """The conversation's messages after an id, oldest first (the whole history for None/0);
+    system lines in `language` (an agent's), else as stored (the customer's)."""
     messages = list(
         Message.objects.filter(
             ticket_id=conversation.ticket_id, is_internal=False, id__gt=after or 0
@@ -110,7 +165,7 @@ def messages_after(*, conversation: Conversation, after: int | None) -> list[dic
         else None
     )
     for message in messages:
-        payloads.append(message_payload(message, conversation, prev=previous))
+        payloads.append(message_payload(message, conversation, prev=previous, language=language))
         previous = message.id
     return payloads
 
@@ -122,15 +177,18 @@ def previous_message_id(message: Message) -> int | None:
     ).aggregate(last=Max("id"))["last"]
 
 
-def message_payload(message: Message, conversation: Conversation, *, prev: int | None) -> dict:
-    """A message as the protocol sends it, with the id of the message before it."""
+def message_payload(
+    message: Message, conversation: Conversation, *, prev: int | None, language: str | None = None
+) -> dict:
+    """A message as the protocol sends it, with the id of the message before it. A system line
+    carries its key and parameters too, so a reader can have it in their language."""
     if message.author_kind == "agent" and message.author_id:
         author = agents_selectors.agent_identity(message.author)[0]
     elif message.author_kind == "customer":
         author = conversation.visitor_name
     else:
         author = ""
-    return {
+    payload = {
         "type": "message",
         "id": message.id,
         "prev": prev,
@@ -141,23 +199,67 @@ def message_payload(message: Message, conversation: Conversation, *, prev: int |
         "client_id": str(message.client_id) if message.client_id else None,
         "conversation": str(conversation.public_id),
     }
+    if message.system_line:
+        payload["system"] = message.system_line
+        if language is not None:
+            payload["body"] = system_line_text(message.system_line, language=language)
+    return payload
+
+
+def in_language(payload: dict, language: str) -> dict:
+    """A broadcast message payload for a reader of another language: its system line rendered
+    in theirs (other messages are the people's own words, left as they are)."""
+    if "system" not in payload:
+        return payload
+    return {**payload, "body": system_line_text(payload["system"], language=language)}
+
+
+def salutation(conversation: Conversation) -> str:
+    """What a canned reply calls the customer: their name, or a polite form in their language,
+    never an email address or nothing."""
+    name = (conversation.visitor_name or "").strip()
+    if name and "@" not in name:
+        return name
+    with translation.override(conversation.ticket.language):
+        return pgettext("how a reply addresses a customer without a name", "there")
 
 
 def _seconds_per_position() -> float:
-    online = AgentProfile.objects.filter(availability=AgentProfile.Availability.ONLINE).count()
+    online = agents_selectors.chat_agents_available().count()
     return AVERAGE_CHAT_SECONDS / max(online, 1)
 
 
 def queue_positions() -> list[tuple[Conversation, int, int]]:
     """Every waiting chat with its position and expected wait in seconds."""
     queued = list(
-        Conversation.objects.filter(status=Conversation.Status.QUEUED).order_by("queued_at", "id")
+        Conversation.objects.filter(status=Conversation.Status.QUEUED)
+        .select_related("ticket")
+        .order_by("queued_at", "id")
     )
     per_position = _seconds_per_position()
     return [
         (conversation, position, int(position * per_position))
         for position, conversation in enumerate(queued, 1)
     ]
+
+
+def chats_waiting_too_long(*, now) -> list[Conversation]:
+    """Waiting chats past their problem type's limit (tickets.problem_types.chat_wait_minutes)."""
+    shortest = min(chat_wait_minutes(problem_type) for problem_type, _label in ProblemType.choices)
+    candidates = Conversation.objects.filter(
+        status=Conversation.Status.QUEUED, queued_at__lte=now - timedelta(minutes=shortest)
+    ).order_by("queued_at", "id")
+    return [
+        conversation
+        for conversation in candidates
+        if conversation.queued_at
+        <= now - timedelta(minutes=chat_wait_minutes(conversation.problem_type))
+    ]
+
+
+def alerts_lead(conversation: Conversation) -> bool:
+    """A security chat nobody took is a team lead's business at once."""
+    return problem_type_facts(conversation.problem_type).queue == "security"
 
 
 def queue_position(conversation: Conversation) -> tuple[int, int]:
@@ -181,6 +283,10 @@ def status_payload(
         "type": "status",
         "status": conversation.status,
         "conversation": str(conversation.public_id),
+        # The customer's: what an agent's canned replies are written in and filled with.
+        "language": conversation.ticket.language,
+        "reference": conversation.ticket.reference,
+        "salutation": salutation(conversation),
     }
     if conversation.status == Conversation.Status.QUEUED:
         if position is None:
@@ -193,11 +299,16 @@ def status_payload(
 
 
 def queue_snapshot(*, agent: AbstractBaseUser) -> dict:
-    """What the agent console shows: the waiting queue and the agent's own open chats."""
+    """What the agent console shows: the chats waiting that this agent may take (their teams',
+    those not routed yet; all for admins) and their own open chats."""
     now = timezone.now()
-    queued = Conversation.objects.filter(status=Conversation.Status.QUEUED).order_by(
-        "queued_at", "id"
-    )[:100]
+    role = desk_role(agent)
+    queued = Conversation.objects.filter(status=Conversation.Status.QUEUED)
+    if not agents_selectors.is_chat_agent(agent):
+        queued = queued.none()
+    elif not role.is_admin:
+        queued = queued.filter(Q(ticket__team_id__in=role.team_ids) | Q(ticket__team__isnull=True))
+    queued = queued.order_by("queued_at", "id")[:100]
     waiting = []
     for conversation in queued.select_related("ticket"):
         first = (

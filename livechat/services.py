@@ -12,8 +12,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agents import selectors as agents_selectors
 from agents import services as agents_services
 from agents.models import AgentProfile, Team
+from agents.roles import desk_role
 from agents.selectors import agent_identity
 from common import realtime as broadcast
 from common.errors import DeskError
@@ -21,8 +23,10 @@ from guard.agent_messages import agent_message_problem
 from livechat import selectors
 from livechat.error_codes import ChatErrorCode
 from livechat.models import Conversation
+from livechat.system_lines import system_line, system_line_text
 from tickets import services as ticket_services
 from tickets.models import AuthorKind, Channel, Message, Status, Ticket
+from tickets.problem_types import chat_wait_minutes
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +128,14 @@ def chat_message_post(
                 if stored := _stored_message(conversation, client_id):
                     return stored, False
                 raise ChatError(_("This conversation is closed."), code=ChatErrorCode.CLOSED)
+            if (
+                sender == AuthorKind.AGENT
+                and not selectors.chat_access(user=author, conversation=locked).speak
+            ):
+                raise ChatError(
+                    _("Only the chat's agent, a lead of its team or an admin can write in it."),
+                    code=ChatErrorCode.NOT_ALLOWED,
+                )
             message = Message.objects.create(
                 ticket_id=locked.ticket_id,
                 author_kind=sender,
@@ -156,11 +168,15 @@ def _stored_message(conversation: Conversation, client_id: UUID | None) -> Messa
     return Message.objects.filter(ticket_id=conversation.ticket_id, client_id=client_id).first()
 
 
-def _system_message(conversation: Conversation, body: str) -> Message:
+def _system_message(conversation: Conversation, key: str, **params: str) -> Message:
+    """A line of the chat's own, stored in the customer's language with its key (each agent's
+    socket renders it in theirs: livechat.selectors.in_language)."""
+    line = system_line(key, **params)
     message = Message.objects.create(
         ticket_id=conversation.ticket_id,
         author_kind=AuthorKind.SYSTEM,
-        body=body,
+        body=system_line_text(line, language=conversation.ticket.language),
+        system_line=line,
         channel=Channel.CHAT,
     )
     payload = selectors.message_payload(
@@ -170,25 +186,43 @@ def _system_message(conversation: Conversation, body: str) -> Message:
     return message
 
 
-@transaction.atomic
-def conversation_accept(*, public_id: str, agent: AbstractBaseUser) -> Conversation:
-    """An agent takes a waiting chat, within their chat capacity."""
+def _locked(public_id: str) -> Conversation:
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("ticket")
         .filter(public_id=public_id)
         .first()
     )
-    if conversation is None or conversation.status != Conversation.Status.QUEUED:
-        raise ChatError(_("This chat is no longer waiting."), code=ChatErrorCode.NOT_ALLOWED)
+    if conversation is None:
+        raise ChatError(_("There is no such conversation."), code=ChatErrorCode.NOT_FOUND)
+    return conversation
+
+
+def _check_capacity(agent: AbstractBaseUser, *, refusal: str) -> None:
     profile = AgentProfile.objects.filter(user=agent).first()
     capacity = profile.chat_capacity if profile else 1
     active = Conversation.objects.filter(agent=agent, status=Conversation.Status.ACTIVE).count()
     if active >= capacity:
-        raise ChatError(
-            _("You already have %(count)d chats open, your limit.") % {"count": active},
-            code=ChatErrorCode.NOT_ALLOWED,
-        )
+        raise ChatError(refusal % {"count": active}, code=ChatErrorCode.NOT_ALLOWED)
+
+
+def _status_on_commit(conversation: Conversation) -> None:
+    _broadcast_on_commit(
+        conversation.group_name,
+        {"type": "chat.status", "payload": selectors.status_payload(conversation)},
+    )
+
+
+@transaction.atomic
+def conversation_accept(*, public_id: str, agent: AbstractBaseUser) -> Conversation:
+    """A chat agent of its team takes a waiting chat, within their chat capacity."""
+    conversation = _locked(public_id)
+    access = selectors.chat_access(user=agent, conversation=conversation)
+    if conversation.status != Conversation.Status.QUEUED:
+        raise ChatError(_("This chat is no longer waiting."), code=ChatErrorCode.NOT_ALLOWED)
+    if not access.accept:
+        raise ChatError(_("This chat is for another team."), code=ChatErrorCode.NOT_ALLOWED)
+    _check_capacity(agent, refusal=_("You already have %(count)d chats open, your limit."))
     conversation.agent = agent
     conversation.status = Conversation.Status.ACTIVE
     conversation.accepted_at = timezone.now()
@@ -199,43 +233,63 @@ def conversation_accept(*, public_id: str, agent: AbstractBaseUser) -> Conversat
             ticket=conversation.ticket, status=Status.OPEN, actor=agent
         )
     name, code = agent_identity(agent)
-    _system_message(
-        conversation,
-        _("%(name)s (agent code %(code)s) joined the chat.") % {"name": name, "code": code},
-    )
-    _broadcast_on_commit(
-        conversation.group_name,
-        {"type": "chat.status", "payload": selectors.status_payload(conversation)},
-    )
+    _system_message(conversation, "joined", name=name, code=code)
+    _status_on_commit(conversation)
     _queue_changed_on_commit()
     return conversation
 
 
 @transaction.atomic
 def conversation_close(*, public_id: str, by: AbstractBaseUser | None = None) -> Conversation:
-    """End a chat (by its agent, any staff member or the visitor); the ticket stays open."""
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("ticket")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if conversation is None:
-        raise ChatError(_("There is no such conversation."), code=ChatErrorCode.NOT_FOUND)
+    """End a chat, by the people who run it or by its visitor (`by` None). A chat an agent
+    answered resolves its ticket; one ended before any agent joined stays open as the
+    customer's message, to be answered by email."""
+    conversation = _locked(public_id)
+    if by is not None and not selectors.chat_access(user=by, conversation=conversation).manage:
+        raise ChatError(
+            _("Only the chat's agent, a lead of its team or an admin can end it."),
+            code=ChatErrorCode.NOT_ALLOWED,
+        )
     if conversation.status == Conversation.Status.CLOSED:
         return conversation
-    was_queued = conversation.status == Conversation.Status.QUEUED
+    was = conversation.status
     conversation.status = Conversation.Status.CLOSED
     conversation.closed_at = timezone.now()
     conversation.save(update_fields=["status", "closed_at"])
-    _system_message(conversation, _("The chat has ended."))
-    _broadcast_on_commit(
-        conversation.group_name,
-        {"type": "chat.status", "payload": selectors.status_payload(conversation)},
-    )
-    if was_queued:
+    ticket = conversation.ticket
+    if was == Conversation.Status.ACTIVE:
+        _system_message(conversation, "ended")
+        if ticket.can_move_to(Status.RESOLVED):
+            ticket_services.ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=by)
+    elif was == Conversation.Status.QUEUED:
+        _system_message(conversation, "ended_unanswered", reference=ticket.reference)
+    else:
+        _system_message(conversation, "ended")
+    _status_on_commit(conversation)
+    if was == Conversation.Status.QUEUED:
         _queue_changed_on_commit()
     return conversation
+
+
+def _transfer_target(conversation: Conversation, agent_code: str) -> AbstractBaseUser:
+    profile = (
+        agents_selectors.chat_agents().select_related("user").filter(agent_code=agent_code).first()
+    )
+    if profile is None:
+        raise ChatError(_("No agent has that code."), code=ChatErrorCode.INVALID)
+    target = profile.user
+    role = desk_role(target)
+    team_id = conversation.ticket.team_id
+    if not role.is_admin and team_id is not None and team_id not in role.team_ids:
+        raise ChatError(
+            _("That agent is not on this chat's team: transfer it to their team instead."),
+            code=ChatErrorCode.NOT_ALLOWED,
+        )
+    if target.pk != conversation.agent_id:
+        _check_capacity(
+            target, refusal=_("That agent already has %(count)d chats open, their limit.")
+        )
+    return target
 
 
 @transaction.atomic
@@ -246,28 +300,25 @@ def conversation_transfer(
     agent_code: str | None = None,
     team_code: str | None = None,
 ) -> Conversation:
-    """Hand a chat to another agent, or back to the queue for another team."""
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("ticket")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if conversation is None:
-        raise ChatError(_("There is no such conversation."), code=ChatErrorCode.NOT_FOUND)
-    if conversation.status == Conversation.Status.CLOSED:
+    """Hand a chat to another agent of its team, or back to the queue for another team: by its
+    agent, a lead of its team or an admin."""
+    conversation = _locked(public_id)
+    if conversation.status in (Conversation.Status.CLOSED, Conversation.Status.UNANSWERED):
         raise ChatError(_("This conversation is closed."), code=ChatErrorCode.CLOSED)
-    if agent_code:
-        profile = AgentProfile.objects.select_related("user").filter(agent_code=agent_code).first()
-        if profile is None or not profile.user.is_active:
-            raise ChatError(_("No agent has that code."), code=ChatErrorCode.INVALID)
-        conversation.agent = profile.user
+    if not selectors.chat_access(user=by, conversation=conversation).manage:
+        raise ChatError(
+            _("Only the chat's agent, a lead of its team or an admin can transfer it."),
+            code=ChatErrorCode.NOT_ALLOWED,
+        )
+    if agent_code and isinstance(agent_code, str):
+        target = _transfer_target(conversation, agent_code)
+        conversation.agent = target
         conversation.status = Conversation.Status.ACTIVE
-        ticket_services.ticket_reassign(ticket=conversation.ticket, actor=by, assignee=profile.user)
-        name, code = agent_identity(profile.user)
-        text = _("The chat was transferred to %(name)s (agent code %(code)s).")
-        _system_message(conversation, text % {"name": name, "code": code})
-    elif team_code:
+        conversation.accepted_at = conversation.accepted_at or timezone.now()
+        ticket_services.ticket_reassign(ticket=conversation.ticket, actor=by, assignee=target)
+        name, code = agent_identity(target)
+        _system_message(conversation, "transferred_to_agent", name=name, code=code)
+    elif team_code and isinstance(team_code, str):
         team = Team.objects.filter(code=team_code).first()
         if team is None:
             raise ChatError(_("No team has that code."), code=ChatErrorCode.INVALID)
@@ -276,15 +327,13 @@ def conversation_transfer(
         ticket_services.ticket_reassign(
             ticket=conversation.ticket, actor=by, team=team, assignee=None
         )
-        _system_message(conversation, _("The chat was transferred to another team."))
-        _queue_changed_on_commit()
+        _system_message(conversation, "transferred_to_team")
     else:
         raise ChatError(_("Name an agent code or a team."), code=ChatErrorCode.INVALID)
-    conversation.save(update_fields=["agent", "status"])
-    _broadcast_on_commit(
-        conversation.group_name,
-        {"type": "chat.status", "payload": selectors.status_payload(conversation)},
-    )
+    conversation.save(update_fields=["agent", "status", "accepted_at"])
+    _status_on_commit(conversation)
+    # The queue changes, and so do the giver's and the receiver's lists of open chats.
+    _queue_changed_on_commit()
     return conversation
 
 
@@ -310,12 +359,70 @@ def conversation_read(*, conversation: Conversation, sender: str, up_to: int) ->
     return up_to
 
 
+def _availability_changed_on_commit() -> None:
+    """The launcher and the channel guide say at once whether anyone is there to chat."""
+    transaction.on_commit(selectors.live_chat_available_forget)
+
+
 def presence_set(*, agent: AbstractBaseUser, availability: str) -> AgentProfile:
     """An agent's console sets their availability; the other consoles then refresh the queue."""
-    profile = agents_services.agent_set_presence(agent=agent, availability=availability)
     with transaction.atomic():
+        profile = agents_services.agent_set_presence(agent=agent, availability=availability)
+        _availability_changed_on_commit()
         _queue_changed_on_commit()
     return profile
+
+
+def console_open(*, agent: AbstractBaseUser, channel_name: str) -> None:
+    with transaction.atomic():
+        agents_services.console_connected(agent=agent, channel_name=channel_name)
+        _availability_changed_on_commit()
+
+
+def console_beat(*, agent: AbstractBaseUser, channel_name: str) -> None:
+    agents_services.console_heartbeat(agent=agent, channel_name=channel_name)
+
+
+def console_close(*, channel_name: str) -> None:
+    with transaction.atomic():
+        agents_services.console_disconnected(channel_name=channel_name)
+        _availability_changed_on_commit()
+
+
+def chats_expire_waiting(*, now=None) -> int:
+    """Chats that waited longer than their problem type allows are kept as messages: the customer
+    is told and may write on, the ticket stays in its team's queue, and a security chat's team
+    leads are mailed. Returns how many."""
+    now = now or timezone.now()
+    expired = 0
+    for conversation in selectors.chats_waiting_too_long(now=now):
+        with transaction.atomic():
+            locked = (
+                Conversation.objects.select_for_update(of=("self",))
+                .select_related("ticket")
+                .filter(pk=conversation.pk, status=Conversation.Status.QUEUED)
+                .first()
+            )
+            if locked is None:
+                continue  # taken or ended meanwhile
+            locked.status = Conversation.Status.UNANSWERED
+            locked.closed_at = now
+            locked.save(update_fields=["status", "closed_at"])
+            _system_message(locked, "unanswered", reference=locked.ticket.reference)
+            _status_on_commit(locked)
+            _queue_changed_on_commit()
+            if selectors.alerts_lead(locked):
+                from livechat import tasks
+
+                transaction.on_commit(lambda pk=locked.pk: tasks.alert_unanswered_chat.delay(pk))
+            logger.warning(
+                "chat of ticket %s unanswered after %d minutes",
+                locked.ticket.reference,
+                chat_wait_minutes(locked.problem_type),
+            )
+        expired += 1
+    agents_services.consoles_prune()
+    return expired
 
 
 @transaction.atomic

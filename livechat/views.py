@@ -5,6 +5,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agents.models import AgentProfile
+from agents.selectors import verified_agent
 from common.errors import DeskError
 from guard.models import GuardEvent
 from guard.refusals import form_rate_limited, refuse_secrets
@@ -225,6 +227,8 @@ def conversation_transcript(request: HttpRequest, public_id: str) -> HttpRespons
 
 @agent_required
 def agent_console(request: HttpRequest) -> HttpResponse:
+    if not selectors.may_open_console(request.user):
+        raise PermissionDenied(_("The chat console is for agents of a team."))
     profile = AgentProfile.objects.filter(user=request.user).first()
     context = {
         "profile": profile,
@@ -245,11 +249,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return rate_limited_render(request, "livechat/verify.html", context, limited)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"].strip().upper()
-        agent = (
-            AgentProfile.objects.filter(agent_code__iexact=code, user__is_active=True)
-            .only("display_name")
-            .first()
-        )
+        agent = verified_agent(code)
         if agent is not None:
             result = {"kind": "agent", "name": agent.display_name, "code": code}
         elif Ticket.objects.filter(reference=code).exists():

@@ -99,8 +99,9 @@ def send_customer_reply_notice(message: Message) -> None:
     )
 
 
-def send_escalation(ticket: Ticket) -> None:
-    """Tell the team leads (or the support inbox) that a ticket breached its target."""
+def send_escalation(ticket: Ticket, *, template: str = "escalation") -> None:
+    """Tell the team leads (or the support inbox) that a ticket breached its target, or (with
+    template "chat_unanswered") that its live chat waited too long for an agent."""
     leads = []
     if ticket.team is not None:
         leads = [
@@ -114,7 +115,7 @@ def send_escalation(ticket: Ticket) -> None:
         _send(
             ticket,
             to=address,
-            template="escalation",
+            template=template,
             context={"admin_url": settings.SUPPORT_SITE_URL.rstrip("/") + admin_path(ticket)},
             language=settings.LANGUAGE_CODE,
         )

@@ -229,6 +229,9 @@ class Message(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
     # The sender's own id for a chat message: a resent message is not stored twice.
     client_id = models.UUIDField(null=True, blank=True, editable=False)
+    # A chat's system line as data ({"key", "params"}, livechat.system_lines), so each reader gets
+    # it in their own language; `body` holds it in the customer's.
+    system_line = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

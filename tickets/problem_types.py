@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 
 from tickets import evidence
 from tickets.models import Priority, ProblemType
@@ -19,23 +20,28 @@ class ProblemTypeFacts:
     default_priority: str
     queue: str
     evidence: Callable[[], dict[str, forms.Field]]
+    # Minutes a live chat may wait for an agent before it becomes a left message (the
+    # SUPPORT_CHAT_WAIT_MINUTES setting overrides them).
+    chat_wait_minutes: int
 
 
 PROBLEM_TYPES: dict[str, ProblemTypeFacts] = {
     ProblemType.ACCOUNT_SECURITY: ProblemTypeFacts(
-        Priority.URGENT, "security", evidence.account_security
+        Priority.URGENT, "security", evidence.account_security, chat_wait_minutes=3
     ),
     ProblemType.ABNORMAL_TRANSACTION: ProblemTypeFacts(
-        Priority.HIGH, "transactions", evidence.abnormal_transaction
+        Priority.HIGH, "transactions", evidence.abnormal_transaction, chat_wait_minutes=5
     ),
     ProblemType.TOPUP_WITHDRAWAL: ProblemTypeFacts(
-        Priority.NORMAL, "payments", evidence.topup_withdrawal
+        Priority.NORMAL, "payments", evidence.topup_withdrawal, chat_wait_minutes=8
     ),
     # High: what the default routing rule for frozen accounts has always made of these tickets.
     ProblemType.ACCOUNT_FROZEN: ProblemTypeFacts(
-        Priority.HIGH, "security", evidence.account_frozen
+        Priority.HIGH, "security", evidence.account_frozen, chat_wait_minutes=5
     ),
-    ProblemType.OTHER: ProblemTypeFacts(Priority.LOW, "default", evidence.nothing),
+    ProblemType.OTHER: ProblemTypeFacts(
+        Priority.LOW, "default", evidence.nothing, chat_wait_minutes=10
+    ),
 }
 
 
@@ -48,3 +54,9 @@ def problem_type_facts(problem_type: str) -> ProblemTypeFacts:
 def evidence_fields(problem_type: str) -> dict[str, forms.Field]:
     """The facts support needs for this problem type, as fresh form fields."""
     return problem_type_facts(problem_type).evidence()
+
+
+def chat_wait_minutes(problem_type: str) -> int:
+    """How long a chat of this type may wait in the queue before it is kept as a message."""
+    override = settings.SUPPORT_CHAT_WAIT_MINUTES.get(problem_type)
+    return override if override is not None else problem_type_facts(problem_type).chat_wait_minutes

@@ -207,6 +207,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each problem type's tasks go to a queue of their own: security, transactions, payments and
 # default (tickets.problem_types.PROBLEM_TYPES); a worker consumes the ones given with -Q.
 SLA_CHECK_INTERVAL_SECONDS = env_int("SLA_CHECK_INTERVAL_SECONDS", 60)
+CHAT_QUEUE_CHECK_SECONDS = env_int("CHAT_QUEUE_CHECK_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "check-slas": {
         "task": "tickets.tasks.check_slas",
@@ -220,6 +221,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.tasks.refresh_dashboard",
         "schedule": 60,
         "options": {"queue": "default", "expires": 60},
+    },
+    # Chats that waited too long become left messages; silent consoles are forgotten.
+    "expire-waiting-chats": {
+        "task": "livechat.tasks.expire_waiting_chats",
+        "schedule": CHAT_QUEUE_CHECK_SECONDS,
+        "options": {"queue": "default", "expires": CHAT_QUEUE_CHECK_SECONDS},
     },
     # Export files and unconfirmed requests that outlived their link (privacy.tasks).
     "purge-data-requests": {
@@ -452,6 +459,22 @@ SUPPORT_CANNED_REPLIES = [
     _("We will never ask for your recovery phrase, private key, password or 2FA code."),
     _("Is there anything else I can help you with today?"),
 ]
+# Live chat: an agent counts as available only while a console socket of theirs beats (every
+# 20 s from the console); one silent for this long no longer counts.
+CHAT_CONSOLE_TIMEOUT_SECONDS = env_int("CHAT_CONSOLE_TIMEOUT_SECONDS", 60)
+# Minutes a chat may wait for an agent before it is kept as a left message, per problem type,
+# e.g. "account_security=2,other=15" (defaults: tickets.problem_types.PROBLEM_TYPES).
+try:
+    SUPPORT_CHAT_WAIT_MINUTES = {
+        problem_type.strip(): int(minutes)
+        for problem_type, _sep, minutes in (
+            item.partition("=") for item in env_list("SUPPORT_CHAT_WAIT_MINUTES")
+        )
+    }
+except ValueError:
+    raise SystemExit(
+        'SUPPORT_CHAT_WAIT_MINUTES is a list of problem_type=minutes, e.g. "account_security=2".'
+    ) from None
 # SLA escalation: give a breached ticket to another available team member too.
 SLA_REASSIGN_ON_BREACH = env_bool("SLA_REASSIGN_ON_BREACH", default=False)
 # The wallet backend's webhook for account-security reports (off unless both are set).

@@ -23,7 +23,7 @@ START = {
 @pytest.fixture
 def chat_open(settings, db, api_secret):
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN
-    return make_agent("payments")
+    return make_agent("payments", console=True)
 
 
 def app_socket(path: str, token: str | None, *, query: str = "") -> WebsocketCommunicator:

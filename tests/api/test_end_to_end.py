@@ -28,7 +28,7 @@ def test_wallet_app_files_follows_and_chats_through_the_api(settings, api_secret
 
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN
     help_centre_load()
-    agent = make_agent("payments")
+    agent = make_agent("payments", console=True)
 
     # The wallet backend signs the user in; the app calls the desk with that token only.
     token = issue("WA-77001", "mei.chen@example.com")

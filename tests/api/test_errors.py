@@ -47,7 +47,7 @@ def test_a_service_refusal_is_a_409_with_its_code_and_message(api, monkeypatch, 
 
 def test_a_chat_service_refusal_is_mapped_the_same_way(api, monkeypatch, settings):
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN
-    make_agent("payments")
+    make_agent("payments", console=True)
     error = ChatError("No chats for now.", code=ChatErrorCode.NOT_ALLOWED)
     monkeypatch.setattr(chat_services, "conversation_start", refusing(error))
     data = {"problem_type": "topup_withdrawal", "name": "Li Wei", "message": "Still pending."}

@@ -77,7 +77,7 @@ def test_ticket_posts_count_the_refused_field_once_on_the_ticket(api, tail, data
 
 def test_a_chat_start_counts_the_refused_message_once(api, settings):
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN
-    make_agent("payments")
+    make_agent("payments", console=True)
     data = {"problem_type": "topup_withdrawal", "name": "Li Wei", "message": f"words {PHRASE}"}
 
     response = api.post("/api/v1/chats/", data, format="json")

@@ -7,4 +7,4 @@ from tests.support.factories import make_agent
 
 @pytest.fixture
 def agent(db):
-    return make_agent("transactions")
+    return make_agent("transactions", console=True)

@@ -40,6 +40,9 @@ def test_customer_gets_status_history_and_an_acknowledged_message():
             "type": "status",
             "status": "queued",
             "conversation": str(conversation.public_id),
+            "language": "en",
+            "reference": conversation.ticket.reference,
+            "salutation": "Mei",
             "position": 1,
             # First in the queue with nobody online: one average chat's wait.
             "wait_seconds": AVERAGE_CHAT_SECONDS,
@@ -219,6 +222,7 @@ def test_reconnect_and_resume_receives_everything_missed_in_order(agent):
         return seen["id"]
 
     last_seen = run(first_visit)
+    Conversation.objects.filter(pk=conversation.pk).update(agent=agent, status="active")
     for number in range(3):
         services.chat_message_post(
             conversation=conversation,

@@ -32,9 +32,9 @@ def test_the_expected_wait_shrinks_with_more_agents_online():
     conversation = make_conversation()
     second = make_conversation("visitor-2")
     AgentProfile.objects.update(availability=AgentProfile.Availability.OFFLINE)
-    make_agent("transactions")
+    make_agent("transactions", console=True)
     one_online = selectors.queue_position(second)[1]
-    make_agent("payments")
+    make_agent("payments", console=True)
     two_online = selectors.queue_position(second)[1]
 
     assert one_online == 2 * selectors.AVERAGE_CHAT_SECONDS

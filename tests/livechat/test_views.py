@@ -32,7 +32,7 @@ START = {
 @pytest.fixture
 def chat_open(settings, db):
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN
-    return make_agent("transactions")
+    return make_agent("transactions", console=True)
 
 
 @pytest.mark.django_db
@@ -100,7 +100,7 @@ def test_start_outside_hours_files_a_ticket(client, settings, django_capture_on_
             "url_name": None,
         }
     ]
-    make_agent("transactions")
+    make_agent("transactions", console=True)
     monday_noon = datetime(2026, 11, 30, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
     with time_machine.travel(monday_noon, tick=False):
@@ -302,7 +302,7 @@ def test_launcher_says_whether_an_agent_can_answer(client, settings):
     cache.delete(AVAILABILITY_CACHE_KEY)
     assert "Leave a message" in client.get("/faq/").content.decode()
 
-    make_agent("transactions")
+    make_agent("transactions", console=True)
     cache.delete(AVAILABILITY_CACHE_KEY)
     page = client.get("/faq/").content.decode()
     assert "Leave a message" not in page

@@ -92,7 +92,12 @@ def open_chat(email: str, agent, *, visitor_key: str = "visitor-1") -> Conversat
         customer_name="Mei",
     )
     conversation = Conversation.objects.create(
-        ticket=ticket, visitor_key=visitor_key, visitor_name="Mei", problem_type="topup_withdrawal"
+        ticket=ticket,
+        visitor_key=visitor_key,
+        visitor_name="Mei",
+        problem_type="topup_withdrawal",
+        agent=agent,
+        status=Conversation.Status.ACTIVE,
     )
     chat_services.chat_message_post(
         conversation=conversation, sender="customer", body="Any news on it?", client_id=uuid4()

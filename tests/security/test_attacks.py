@@ -271,7 +271,7 @@ def test_script_in_an_email_address_is_escaped_in_the_refusal_log(superuser):
 def test_script_in_a_chat_is_shown_escaped_everywhere(settings, superuser):
     # Given live chat open and a visitor who types a script as name and in every message
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN
-    agent = make_agent("transactions")
+    agent = make_agent("transactions", console=True)
     visitor = Client()
     start = visitor.post(
         reverse("livechat:start"),
@@ -504,7 +504,7 @@ def with_token(client: Client) -> dict:
 def forms_under_attack(db, settings, superuser):
     """Each form of the site: its URL, valid data, and how to tell it did something."""
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN
-    make_agent("transactions")
+    make_agent("transactions", console=True)
     ticket = services.ticket_create(
         problem_type="other",
         channel="web",
@@ -668,7 +668,7 @@ def test_forged_post_is_refused_and_changes_nothing(
 @pytest.mark.django_db
 def test_forged_json_chat_start_is_refused(settings):
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN
-    make_agent("transactions")
+    make_agent("transactions", console=True)
     payload = {
         "name": "Mei",
         "email": "mei@example.com",

@@ -48,7 +48,7 @@ def site(db, settings):
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN_CHAT
     help_centre_load()
     make_announcement()
-    agent = make_agent("transactions")
+    agent = make_agent("transactions", console=True)
     ticket = ticket_create(
         problem_type=ProblemType.ABNORMAL_TRANSACTION,
         channel=Channel.WEB,

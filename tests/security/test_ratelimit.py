@@ -104,7 +104,7 @@ def a_ticket() -> Ticket:
 @pytest.fixture
 def chat_open(settings, db):
     settings.SUPPORT_CHANNELS = ALWAYS_OPEN
-    return make_agent("transactions")
+    return make_agent("transactions", console=True)
 
 
 # The contact form

@@ -31,7 +31,10 @@ def make_agent(
     capacity: int = 20,
     is_lead: bool = False,
     email: str | None = None,
+    console: bool = False,
 ):
+    """A staff member on a team with an agent profile; `console` also opens an agent console for
+    them (as its socket would), which is what makes them available for live chat."""
     number = next(_numbers)
     user = get_user_model().objects.create_user(
         username=f"agent{number}",
@@ -47,7 +50,18 @@ def make_agent(
         capacity=capacity,
     )
     TeamMembership.objects.create(team=Team.objects.get(code=team_code), user=user, is_lead=is_lead)
+    if console:
+        open_console(user)
     return user
+
+
+def open_console(user, channel_name: str | None = None) -> str:
+    """What an agent console socket does on connect (livechat.consumers.AgentConsumer)."""
+    from livechat.services import console_open
+
+    channel_name = channel_name or f"test-console-{user.pk}-{next(_numbers)}"
+    console_open(agent=user, channel_name=channel_name)
+    return channel_name
 
 
 def make_category(**overrides) -> Category:
