@@ -24,7 +24,7 @@ from mnemonic import Mnemonic
 
 from faq.models import ArticleVote
 from guard.detect import contains_secret
-from livechat.consumers import AgentConsumer, ChatConsumer
+from livechat.consumers import AgentConsumer, ChatConsumer, valid_unicode
 from livechat.limits import MAX_FRAME_BYTES
 from tests.support.attacks import media_files, png_bytes, row_counts, xss
 from tests.support.chat import communicator, new_client_id, run, staff_cookie, visitor_cookie
@@ -395,7 +395,39 @@ def frames(handlers: dict, conversation_ids: st.SearchStrategy) -> st.SearchStra
         message.map(json.dumps),  # well-formed, so that some are stored
         JSON_VALUES.map(json.dumps),
         st.text(CHARACTERS, max_size=60),
+        hostile_frames(handlers),
     )
+
+
+# Text JSON can carry but Unicode cannot: lone surrogates, written as \ud800 escapes.
+SURROGATE_TEXT = st.text(st.characters(categories=("Cs",)) | CHARACTERS, min_size=1, max_size=8)
+
+
+def hostile_frames(handlers: dict) -> st.SearchStrategy[str]:
+    """What a hand-written attack sends: lone surrogates in any field, nesting deeper than any
+    parser goes, integers of thousands of digits."""
+    surrogate = st.fixed_dictionaries(
+        {
+            "type": st.one_of(st.sampled_from(sorted(handlers)), SURROGATE_TEXT),
+            "body": SURROGATE_TEXT,
+            "client_id": st.uuids().map(str),
+        },
+        optional={"conversation": SURROGATE_TEXT, "availability": SURROGATE_TEXT},
+    ).map(json.dumps)
+    field = st.sampled_from(["body", "after", "up_to", "conversation", "client_id", "type"])
+    deep = st.tuples(st.sampled_from(sorted(handlers)), field, st.integers(900, 6000)).map(
+        lambda drawn: (
+            json.dumps({"type": drawn[0]})[:-1]
+            + f', "{drawn[1]}": '
+            + "[" * drawn[2]
+            + "]" * drawn[2]
+            + "}"
+        )
+    )
+    huge = st.tuples(st.sampled_from(["after", "up_to"]), st.integers(4301, 5000)).map(
+        lambda drawn: '{"type": "resume", "' + drawn[0] + '": ' + "9" * drawn[1] + "}"
+    )
+    return st.one_of(surrogate, deep, huge)
 
 
 def parsed(frame: str) -> dict | None:
@@ -404,16 +436,19 @@ def parsed(frame: str) -> dict | None:
         return None
     try:
         content = json.loads(frame)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    return content if isinstance(content, dict) else None
+    if not isinstance(content, dict) or not valid_unicode(content):
+        return None
+    return content
 
 
 def unknown_type_errors(sent: list[str], handlers: dict) -> int:
     return sum(
         1
         for frame in sent
-        if (content := parsed(frame)) is not None and content.get("type") not in handlers
+        if (content := parsed(frame)) is not None
+        and not (isinstance(content.get("type"), str) and content["type"] in handlers)
     )
 
 
