@@ -225,7 +225,7 @@ def test_attachment_download_for_the_visitor_and_an_allowed_agent_only(
     assert agent.get(url).status_code == 200
 
     outsider = Client()
-    login_with_second_factor(outsider, make_agent("security"))
+    login_with_second_factor(outsider, make_agent("payments"))
     assert outsider.get(url).status_code == 404
 
     unverified = Client()
