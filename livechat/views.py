@@ -288,6 +288,7 @@ def agent_console(request: HttpRequest) -> HttpResponse:
     context = {
         "profile": profile,
         "canned_replies": settings.SUPPORT_CANNED_REPLIES,
+        "canned_languages": [code for code, _name in settings.LANGUAGES],
         "problem_types": dict(ProblemType.choices),
     }
     return render(request, "livechat/agent_console.html", context)
