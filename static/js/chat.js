@@ -235,7 +235,8 @@
    * root holds [data-chat-log], [data-chat-form] (with a textarea), [data-chat-typing],
    * [data-chat-typing-text], [data-chat-connection] and [data-chat-error].
    * options: role ("customer" | "agent"), conversation, wsPath, strings, and optional hooks:
-   *   onStatus(payload, session), onMessage(payload, session), otherName(), isVisible()
+   *   onStatus(payload, session), onMessage(payload, session), otherName(), isVisible(),
+   *   onForbidden(session) (the socket was refused: instead of showing strings.forbidden)
    */
   function ChatSession(root, options) {
     this.root = root;
@@ -286,7 +287,11 @@
       lost: function () { self.showConnection(self.strings.reconnecting); },
       forbidden: function () {
         self.showConnection("");
-        self.showError(self.strings.forbidden);
+        if (typeof self.options.onForbidden === "function") {
+          self.options.onForbidden(self);
+        } else {
+          self.showError(self.strings.forbidden);
+        }
       }
     });
     this.bindComposer();
