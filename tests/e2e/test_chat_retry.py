@@ -37,10 +37,7 @@ def test_messages_refused_as_too_fast_are_resent_and_stored_once(site, visitor, 
     texts = stored.all_inner_texts()
     for number in range(1, COUNT + 1):
         assert sum(f"Quick question number {number}\n" in text + "\n" for text in texts) == 1
-    assert (
-        site.django(
-            "from tickets.models import Message; print(Message.objects.filter("
-            "body__startswith='Quick question number').count())"
-        )
-        == str(COUNT)
-    )
+    assert site.django(
+        "from tickets.models import Message; print(Message.objects.filter("
+        "body__startswith='Quick question number').count())"
+    ) == str(COUNT)
