@@ -29,9 +29,16 @@ def test_agent_message_refused_by_the_guard_returns_to_the_composer_and_the_next
 ):
     texts = TEXTS[language]
     customer = visitor
+    heartbeats: list[str] = []
 
     # Given a visitor in a chat an agent has accepted
     agent = open_page(new_context, site, language)
+    agent.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framesent", lambda frame: heartbeats.append(frame) if "heartbeat" in frame else None
+        ),
+    )
     agent_log_in(agent, f"console-{language}", next_url="/agent/chat/")
     customer.goto("/chat/")
     customer.locator("[name=name]").fill("Robin")
@@ -78,3 +85,7 @@ def test_agent_message_refused_by_the_guard_returns_to_the_composer_and_the_next
     expect(pane.locator(".is-pending")).to_have_count(0)
     expect(pane.locator("textarea[name=body]")).to_have_value("")
     assert texts["refused"] not in pane.locator("[data-chat-log]").inner_text()
+    # The console's heartbeat (sent on connecting) never shows the agent an error, whether the
+    # server answers it or, before it knows the frame, refuses it as unknown_type
+    expect(agent.locator("[data-console-error]")).to_be_hidden()
+    assert heartbeats, "the console sends a heartbeat on /ws/agent/"
