@@ -3,10 +3,13 @@ from django.http import HttpRequest
 from livechat.forms import ChatStartForm
 from livechat.selectors import live_chat_available_cached
 
+MESSENGER_PREFIX = "messenger"
+
 
 def messenger_start_form() -> ChatStartForm:
-    """The start form of the in-page messenger, with ids of its own beside the page's forms."""
-    return ChatStartForm(auto_id="messenger_%s")
+    """The start form of the in-page messenger, with names and ids of its own beside the page's
+    forms (messenger.js posts it as JSON with the form's own names)."""
+    return ChatStartForm(prefix=MESSENGER_PREFIX)
 
 
 def chat_launcher(request: HttpRequest) -> dict[str, object]:

@@ -20,6 +20,7 @@
   }
 
   var KEY = "walletchat.messenger";
+  var FIELD_PREFIX = "messenger-";   // livechat.context_processors.MESSENGER_PREFIX
   var format = WalletChat.format;
 
   function load(storage, key) {
@@ -37,21 +38,12 @@
   // Nothing to resume and nobody to answer: the launcher stays the link to the contact form.
   if (!available && !stored.conversation) { return; }
 
-  var panel = template.content.firstElementChild.cloneNode(true);
-  panel.hidden = true;
-  document.body.appendChild(panel);
-  var strings = WalletChat.readStrings(panel);
-  var startView = panel.querySelector("[data-messenger-start-view]");
-  var startForm = panel.querySelector("[data-messenger-start]");
-  var startError = panel.querySelector("[data-messenger-start-error]");
-  var offlineDone = panel.querySelector("[data-messenger-offline-done]");
-  var chatView = panel.querySelector("[data-messenger-chat]");
-  var statusLine = panel.querySelector("[data-messenger-status]");
-  var ended = panel.querySelector("[data-messenger-ended]");
-  var fileInput = panel.querySelector("[data-messenger-file]");
+  // The panel joins the page only when it is first needed (opened, or a chat to resume), so a
+  // page's own forms never share their field names with it.
+  var panel = null;
+  var strings, startView, startForm, startError, offlineDone, chatView, statusLine, ended;
+  var fileInput, csrf, chatStrings;
   var badge = launcher.querySelector("[data-messenger-badge]");
-  var csrf = startForm.querySelector("[name=csrfmiddlewaretoken]").value;
-  var chatStrings = WalletChat.readStrings(chatView);
   var session = null;
   var conversation = null;
   var unread = 0;
@@ -59,15 +51,44 @@
   var agentName = "";
 
   launcher.setAttribute("role", "button");
-  launcher.setAttribute("aria-controls", panel.id);
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-haspopup", "dialog");
 
+  function build() {
+    if (panel) { return; }
+    panel = template.content.firstElementChild.cloneNode(true);
+    panel.hidden = true;
+    document.body.appendChild(panel);
+    launcher.setAttribute("aria-controls", panel.id);
+    strings = WalletChat.readStrings(panel);
+    startView = panel.querySelector("[data-messenger-start-view]");
+    startForm = panel.querySelector("[data-messenger-start]");
+    startError = panel.querySelector("[data-messenger-start-error]");
+    offlineDone = panel.querySelector("[data-messenger-offline-done]");
+    chatView = panel.querySelector("[data-messenger-chat]");
+    statusLine = panel.querySelector("[data-messenger-status]");
+    ended = panel.querySelector("[data-messenger-ended]");
+    fileInput = panel.querySelector("[data-messenger-file]");
+    csrf = startForm.querySelector("[name=csrfmiddlewaretoken]").value;
+    chatStrings = WalletChat.readStrings(chatView);
+    panel.querySelector("[data-messenger-close]").addEventListener("click", function () { close(true); });
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !event.isComposing) {
+        event.preventDefault();
+        close(true);
+      }
+    });
+    startForm.addEventListener("submit", onStartSubmit);
+    panel.querySelector("[data-messenger-new]").addEventListener("click", function () { reset(); });
+    fileInput.addEventListener("change", onFileChosen);
+  }
+
   /* Opening and closing --------------------------------------------------------------------- */
 
-  function isOpen() { return !panel.hidden; }
+  function isOpen() { return !!panel && !panel.hidden; }
 
   function open(moveFocus) {
+    build();
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     document.documentElement.classList.add("has-messenger-open");
@@ -81,6 +102,7 @@
   }
 
   function close(moveFocus) {
+    if (!panel) { return; }
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     document.documentElement.classList.remove("has-messenger-open");
@@ -103,13 +125,6 @@
     if (event.key === " ") {   // a button opens on Space too
       event.preventDefault();
       launcher.click();
-    }
-  });
-  panel.querySelector("[data-messenger-close]").addEventListener("click", function () { close(true); });
-  panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && !event.isComposing) {
-      event.preventDefault();
-      close(true);
     }
   });
 
@@ -150,7 +165,7 @@
 
   function showFieldErrors(fields) {
     Object.keys(fields || {}).forEach(function (name) {
-      var control = startForm.elements[name];
+      var control = startForm.elements[FIELD_PREFIX + name];
       if (!control || !control.closest) { return; }
       var box = control.closest(".field");
       var error = document.createElement("div");
@@ -174,14 +189,14 @@
     startError.hidden = !text;
   }
 
-  startForm.addEventListener("submit", function (event) {
+  function onStartSubmit(event) {
     event.preventDefault();
     clearFieldErrors();
     showStartError("");
     offlineDone.hidden = true;
     var payload = {};
     ["name", "email", "problem_type", "message"].forEach(function (name) {
-      payload[name] = startForm.elements[name].value;
+      payload[name] = startForm.elements[FIELD_PREFIX + name].value;
     });
     var button = startForm.querySelector("[type=submit]");
     button.disabled = true;
@@ -209,7 +224,10 @@
         if (body.error.fields) { showFieldErrors(body.error.fields); }
         if (!body.error.fields || body.error.code === "rate_limited") { showStartError(body.error.message); }
         if (body.error.code === "secret_refused") {
-          Object.keys(body.error.fields || {}).forEach(function (name) { startForm.elements[name].value = ""; });
+          Object.keys(body.error.fields || {}).forEach(function (name) {
+            var control = startForm.elements[FIELD_PREFIX + name];
+            if (control) { control.value = ""; }
+          });
         }
         focusFirst();
       } else {
@@ -219,7 +237,7 @@
       button.disabled = false;
       showStartError(strings["start-failed"]);
     });
-  });
+  }
 
   /* The conversation ------------------------------------------------------------------------ */
 
@@ -255,6 +273,7 @@
   }
 
   function begin(id, moveFocus) {
+    build();
     conversation = id;
     save(window.localStorage, KEY, { conversation: id });
     seen = Number(load(window.localStorage, KEY + ".seen." + id)) || 0;
@@ -295,11 +314,9 @@
     if (isOpen()) { focusFirst(); }
   }
 
-  panel.querySelector("[data-messenger-new]").addEventListener("click", function () { reset(); });
-
   /* Screenshots ---------------------------------------------------------------------------- */
 
-  fileInput.addEventListener("change", function () {
+  function onFileChosen() {
     var file = fileInput.files && fileInput.files[0];
     if (!file || !session) { return; }
     var data = new FormData();
@@ -327,7 +344,7 @@
       fileInput.value = "";
       session.showError(strings["attach-failed"]);
     });
-  });
+  }
 
   /* Start ---------------------------------------------------------------------------------- */
 

@@ -54,7 +54,7 @@ def test_messenger_keeps_the_conversation_across_pages_with_an_unread_badge(
     panel = customer.locator("#messenger")
     expect(panel).to_be_visible()
     expect(launcher).to_have_attribute("aria-expanded", "true")
-    expect(panel.locator("[name=name]")).to_be_focused()
+    expect(panel.locator("[name=messenger-name]")).to_be_focused()
     violations = axe_violations(customer)
     assert not violations, describe(violations)
 
@@ -65,12 +65,12 @@ def test_messenger_keeps_the_conversation_across_pages_with_an_unread_badge(
     launcher.click()
 
     # When they start a chat from the panel (a missing field is pointed out first)
-    panel.locator("[name=name]").fill(texts["name"])
-    panel.locator("[name=problem_type]").select_option("abnormal_transaction")
-    panel.locator("[name=message]").fill(texts["first"])
+    panel.locator("[name=messenger-name]").fill(texts["name"])
+    panel.locator("[name=messenger-problem_type]").select_option("abnormal_transaction")
+    panel.locator("[name=messenger-message]").fill(texts["first"])
     panel.locator("[data-messenger-start] button[type=submit]").click()
-    expect(panel.locator("[name=email]")).to_have_attribute("aria-invalid", "true")
-    panel.locator("[name=email]").fill(f"messenger-{language}@example.com")
+    expect(panel.locator("[name=messenger-email]")).to_have_attribute("aria-invalid", "true")
+    panel.locator("[name=messenger-email]").fill(f"messenger-{language}@example.com")
     panel.locator("[data-messenger-start] button[type=submit]").click()
 
     # Then the conversation opens in the panel, and the agent answers
@@ -125,5 +125,5 @@ def test_messenger_keeps_the_conversation_across_pages_with_an_unread_badge(
     panel = customer.locator("#messenger")
     expect(panel.locator("[data-chat-log]")).to_contain_text(texts["later"])
     expect(customer.locator("[data-messenger-badge]")).to_be_hidden()
-    expect(panel.locator("textarea[name=body]")).to_be_focused()
+    expect(panel.locator("#messenger-body")).to_be_focused()
     assert re.search(r"/faq/$", customer.url)
