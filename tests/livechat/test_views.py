@@ -323,8 +323,9 @@ def test_launcher_without_javascript_links_to_the_chat_or_to_the_contact_form(cl
     make_agent("transactions")
     cache.delete(AVAILABILITY_CACHE_KEY)
     online = client.get("/faq/").content.decode()
-    assert '<a class="chat-launcher" href="/chat/" data-messenger-launcher data-available>' in online
-    # The messenger's start form is the /chat/ form, with ids of its own beside the page's.
+    launcher = '<a class="chat-launcher" href="/chat/" data-messenger-launcher data-available>'
+    assert launcher in online
+    # The messenger's start form is the /chat/ form, with names of its own beside the page's.
     assert 'name="messenger-email"' in online
     assert 'action="/chat/start/"' in online
     assert 'src="/static/js/messenger.js"' in online
