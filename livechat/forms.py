@@ -2,11 +2,14 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import AgentProfile
 from guard.refusals import SecretRefusingForm
 from tickets.models import ProblemType
+from tickets.services import NewAttachment
+from tickets.validators import MAX_ATTACHMENT_BYTES, check_attachment
 
 # Names a visitor may not take: they would pass for the desk itself.
 RESERVED_NAMES = re.compile(
@@ -53,3 +56,31 @@ class ChatRatingForm(forms.Form):
     rating = forms.TypedChoiceField(
         coerce=int, choices=[(number, str(number)) for number in range(1, 6)]
     )
+
+
+SCREENSHOT_TYPES = frozenset({"image/png", "image/jpeg"})
+
+
+class ChatAttachmentForm(forms.Form):
+    """A screenshot for the chat: PNG or JPEG, sniffed and verified like the contact form's
+    attachments (tickets.validators), whatever its name or the browser's content type says."""
+
+    screenshot = forms.FileField(
+        label=_("Screenshot"),
+        help_text=format_lazy(
+            _("A PNG or JPEG image of up to {max_mb} MB."),
+            max_mb=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def clean_screenshot(self) -> NewAttachment:
+        upload = self.cleaned_data["screenshot"]
+        checked = check_attachment(upload)
+        if checked.content_type not in SCREENSHOT_TYPES:
+            raise ValidationError(
+                _("Only screenshots can be sent in the chat: attach a PNG or JPEG image."),
+                code="unsupported_type",
+            )
+        return NewAttachment(upload, checked)

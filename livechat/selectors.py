@@ -7,6 +7,7 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import pgettext
 
@@ -154,6 +155,7 @@ def messages_after(
             ticket_id=conversation.ticket_id, is_internal=False, id__gt=after or 0
         )
         .select_related("author__agent_profile")
+        .prefetch_related("attachments")
         .order_by("id")[:HISTORY_LIMIT]
     )
     payloads = []
@@ -198,6 +200,7 @@ def message_payload(
         "created_at": message.created_at.isoformat(),
         "client_id": str(message.client_id) if message.client_id else None,
         "conversation": str(conversation.public_id),
+        "attachments": attachment_payloads(message, conversation),
     }
     if message.system_line:
         payload["system"] = message.system_line
@@ -352,3 +355,19 @@ def conversation_for_app_user(*, public_id: str, app_user) -> tuple[Conversation
     if not own.filter(pk=conversation.ticket_id).exists():
         return None
     return conversation, "customer"
+
+
+def attachment_payloads(message: Message, conversation: Conversation) -> list[dict]:
+    """A message's attachments as the protocol sends them, when they were prefetched (history,
+    livechat.services.chat_attachment_post): a plain text post never pays a query for them."""
+    prefetched = getattr(message, "_prefetched_objects_cache", {}).get("attachments")
+    if prefetched is None:
+        return []
+    return [
+        {
+            "name": attachment.name,
+            "size": attachment.size,
+            "url": reverse("livechat:attachment", args=[conversation.public_id, attachment.pk]),
+        }
+        for attachment in prefetched
+    ]

@@ -9,6 +9,12 @@ urlpatterns = [
     path("chat/start/", views.chat_start, name="start"),
     path("chat/<uuid:public_id>/", views.conversation_page, name="conversation"),
     path("chat/<uuid:public_id>/send/", views.conversation_send, name="send"),
+    path("chat/<uuid:public_id>/attach/", views.conversation_attach, name="attach"),
+    path(
+        "chat/<uuid:public_id>/attachments/<int:attachment_id>/",
+        views.conversation_attachment,
+        name="attachment",
+    ),
     path("chat/<uuid:public_id>/end/", views.conversation_end, name="end"),
     path("chat/<uuid:public_id>/rate/", views.conversation_rate, name="rate"),
     path("chat/<uuid:public_id>/transcript/", views.conversation_transcript, name="transcript"),

@@ -22,7 +22,7 @@ from guard.services import refusals_record, secrets_refuse
 from livechat import selectors, services
 from livechat.consumers import VISITOR_SESSION_KEY
 from livechat.error_codes import ChatErrorCode
-from livechat.forms import ChatRatingForm, ChatStartForm, VerifyForm
+from livechat.forms import ChatAttachmentForm, ChatRatingForm, ChatStartForm, VerifyForm
 from livechat.models import Conversation
 from security.decorators import agent_required
 from security.ratelimit import (
@@ -32,6 +32,8 @@ from security.ratelimit import (
     rate_limited_render,
 )
 from tickets.models import ProblemType, Ticket
+from tickets.selectors import attachment_for_ticket
+from tickets.views import attachment_response
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +154,7 @@ def conversation_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "history": selectors.messages_after(conversation=conversation, after=0),
         "status": selectors.status_payload(conversation),
         "rating_form": ChatRatingForm(),
+        "attachment_form": ChatAttachmentForm(initial={"client_id": uuid4()}),
     }
     return render(request, "livechat/conversation.html", context)
 
@@ -190,6 +193,62 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
         except DeskError as error:
             flash.error(request, error.message)
     return redirect(reverse("livechat:conversation", args=[public_id]) + "#composer")
+
+
+@require_POST
+def conversation_attach(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A screenshot into the chat: from the messenger (JSON answer) or the plain page's form."""
+    conversation = own_conversation(request, public_id)
+    as_json = wants_json(request)
+    back = reverse("livechat:conversation", args=[public_id]) + "#attach"
+    if limited := rate_limit_hit(request, "chat_message"):
+        if as_json:
+            return rate_limited_json(limited)
+        return rate_limited_page(request, limited, back_url=back)
+    form = ChatAttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        message = next(iter(form.errors.values()))[0]
+        if as_json:
+            return JsonResponse(
+                {"error": {"code": ChatErrorCode.INVALID, "message": message}}, status=400
+            )
+        flash.error(request, message)
+        return redirect(back)
+    try:
+        message, _created = services.chat_attachment_post(
+            conversation=conversation,
+            attachment=form.cleaned_data["screenshot"],
+            client_id=form.cleaned_data["client_id"] or uuid4(),
+        )
+    except DeskError as error:
+        if as_json:
+            return JsonResponse(
+                {"error": {"code": error.code, "message": error.message}}, status=409
+            )
+        flash.error(request, error.message)
+        return redirect(back)
+    if as_json:
+        message = selectors.messages_after(conversation=conversation, after=message.pk - 1)[0]
+        return JsonResponse(message, status=201)
+    return redirect(reverse("livechat:conversation", args=[public_id]) + "#composer")
+
+
+@require_http_methods(["GET"])
+def conversation_attachment(request: HttpRequest, public_id: str, attachment_id: int):
+    """A chat attachment, for the conversation's visitor and the agents who may see its ticket
+    (from a session that passed the second factor); anyone else gets a 404."""
+    found = selectors.conversation_for_socket(
+        public_id=public_id,
+        visitor_key=request.session.get(VISITOR_SESSION_KEY),
+        user=request.user,
+        session=request.session,
+    )
+    attachment = found and attachment_for_ticket(
+        ticket=found[0].ticket, attachment_id=attachment_id
+    )
+    if not attachment:
+        raise Http404("no such attachment")
+    return attachment_response(attachment)
 
 
 @require_POST
@@ -233,6 +292,7 @@ def agent_console(request: HttpRequest) -> HttpResponse:
     context = {
         "profile": profile,
         "canned_replies": settings.SUPPORT_CANNED_REPLIES,
+        "canned_languages": [code for code, _name in settings.LANGUAGES],
         "problem_types": dict(ProblemType.choices),
     }
     return render(request, "livechat/agent_console.html", context)

@@ -6,6 +6,8 @@
  *   /ws/chat/<id>/  one per open chat (a WalletChat.ChatSession): its history (resume after 0),
  *                   messages, typing and read marks. Agent messages are sent on this socket.
  * Live events for accepted chats arrive on both; messages are de-duplicated by id.
+ * A heartbeat goes on /ws/agent/ every 20 s while it is open: the server counts an agent as
+ * available only while their heartbeats arrive (docs/chat-protocol.md, "Heartbeat").
  */
 (function () {
   "use strict";
@@ -19,6 +21,7 @@
 
   var UNREAD_AFTER_MS = 3000;      // messages arriving later than this after a chat opens count as new
   var QUEUE_TICK_MS = 15000;
+  var HEARTBEAT_MS = 20000;
 
   var strings = WalletChat.readStrings(root);
   var format = WalletChat.format;
@@ -69,7 +72,10 @@
   /* The agent socket ---------------------------------------------------------------------- */
 
   var agentSocket = new WalletChat.ReconnectingSocket(root.getAttribute("data-ws-path"), {
-    open: function () { showConnection(""); },
+    open: function () {
+      showConnection("");
+      sendHeartbeat();
+    },
     lost: function () { showConnection(strings.reconnecting); },
     forbidden: function () {
       showConnection("");
@@ -84,11 +90,29 @@
           if (pane) { pane.session.handle(data); }
           break;
         }
-        case "error": showError(strings["error-" + data.code] || data.message || data.code); break;
+        case "error": onAgentError(data); break;
+        case "heartbeat": break;   // the server's answer: nothing to show
         default: break;   // typing and read come on each chat's own socket
       }
     }
   });
+
+  /* An older server answers a heartbeat with unknown_type: quiet, like every code that is not
+     about something the agent did (WalletChat.errorHandling). */
+  function onAgentError(error) {
+    if (WalletChat.errorHandling(error.code) === "quiet") { return; }
+    if (acceptRequested) {
+      acceptRequested = null;
+      Array.prototype.forEach.call(queueList.querySelectorAll("[data-action='accept']"), function (button) {
+        button.disabled = false;
+      });
+    }
+    showError(WalletChat.errorText(strings, error));
+  }
+
+  function sendHeartbeat() {
+    agentSocket.send({ type: "heartbeat" });
+  }
 
   function sendAgent(frame) {
     if (agentSocket.send(frame)) { return true; }
@@ -240,6 +264,9 @@
       name: info.name || "",
       problemType: info.problem_type || "",
       state: "active",
+      language: "",
+      reference: "",
+      salutation: "",
       unread: 0,
       openedAt: Date.now(),
       session: null
@@ -278,6 +305,10 @@
   }
 
   function onPaneStatus(pane, status) {
+    // The customer's language, ticket reference and how to address them, for canned replies.
+    if (typeof status.language === "string") { pane.language = status.language; }
+    if (typeof status.reference === "string") { pane.reference = status.reference; }
+    if (typeof status.salutation === "string") { pane.salutation = status.salutation; }
     if (status.status === "closed") {
       setPaneState(pane, "closed", strings.closed);
     } else if (status.status === "queued") {
@@ -334,11 +365,7 @@
       canned.addEventListener("click", function (event) {
         var button = event.target.closest("[data-canned]");
         if (!button || input.disabled) { return; }
-        var text = button.getAttribute("data-canned").replace(/\{name\}/g, pane.name || strings.customer);
-        insertText(input, text);
-        // The ticket reference is not known here: select the placeholder so the agent types it.
-        var at = input.value.indexOf("{reference}");
-        if (at !== -1) { input.setSelectionRange(at, at + "{reference}".length); }
+        insertText(input, cannedText(button, pane));
         pane.session.autoGrow();
       });
     }
@@ -362,6 +389,21 @@
     });
   }
 
+  /* A canned reply in the customer's language with its placeholders filled; a placeholder with
+     nothing to fill it is left out rather than sent to the customer as "{reference}". */
+  function cannedText(button, pane) {
+    var text = (pane.language && button.getAttribute("data-canned-" + pane.language)) || button.getAttribute("data-canned") || "";
+    var values = {
+      name: pane.salutation || pane.name || strings.customer,
+      reference: pane.reference
+    };
+    return text.replace(/\s*\{(\w+)\}/g, function (match, key) {
+      var value = values[key];
+      if (!value) { return ""; }
+      return match.slice(0, match.indexOf("{")) + value;
+    }).replace(/\s+([,.!?，。！？])/g, "$1").replace(/ {2,}/g, " ").trim();
+  }
+
   function insertText(input, text) {
     input.focus();
     if (typeof input.setRangeText === "function") {
@@ -379,6 +421,9 @@
 
   agentSocket.open();
   setInterval(refreshWaitingTimes, QUEUE_TICK_MS);
+  setInterval(function () {
+    if (agentSocket.isOpen()) { sendHeartbeat(); }
+  }, HEARTBEAT_MS);
 
   window.addEventListener("online", function () {
     agentSocket.wake();

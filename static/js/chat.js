@@ -21,13 +21,65 @@
   var MAX_BODY = 4000;
   var FORBIDDEN = 4403;
   var SENDERS = { customer: true, agent: true, system: true };
-  // Errors that answer the message frame just sent.
-  var MESSAGE_ERRORS = {
-    secret_refused: true, too_long: true, rate_limited: true, closed: true,
-    invalid: true, frame_too_large: true, not_allowed: true
+  var RETRY_AFTER_DEFAULT_S = 2;
+  var STORAGE_PREFIX = "walletchat.";
+  /*
+   * What the client does with each code of an `error` event (livechat/error_codes.py, and the
+   * server's `overloaded`); tests/livechat/test_client_codes.py fails when one is missing here.
+   *   refuse  the message in flight is refused for good: it leaves the outbox, its text goes back
+   *           into the composer with the reason, and the messages queued behind it still go
+   *   retry   the message was not stored: the same message (same client_id) goes again after
+   *           retry_after seconds, nothing to do for the person
+   *   quiet   about a frame that is no message (a heartbeat an older server does not know, a
+   *           frame of ours it could not read): logged for developers, never shown
+   * A code not listed (a newer server) is treated as `refuse`, so no message is ever stuck.
+   */
+  var ERROR_HANDLING = {
+    frame_too_large: "refuse",
+    invalid_json: "quiet",
+    unknown_type: "quiet",
+    invalid: "refuse",
+    too_long: "refuse",
+    rate_limited: "retry",
+    overloaded: "retry",
+    secret_refused: "refuse",
+    closed: "refuse",
+    not_found: "refuse",
+    not_allowed: "refuse",
+    agent_guard: "refuse",
+    invalid_text: "refuse",
+    not_an_agent: "refuse",
+    server_error: "retry"
   };
-  // After these the text goes back into the composer so nothing typed is lost.
-  var KEEP_TEXT = { too_long: true, rate_limited: true, closed: true, invalid: true, frame_too_large: true, not_allowed: true };
+  // The server's own words say more than the page's for these (which link, what was asked).
+  var SERVER_WORDS = { agent_guard: true, invalid: true };
+
+  function errorHandling(code) {
+    return ERROR_HANDLING[code] || "refuse";
+  }
+
+  /* The text shown for an error event: the page's translation, else the server's message. */
+  function errorText(strings, error) {
+    var code = error.code || "";
+    if (SERVER_WORDS[code] && error.message) { return error.message; }
+    return strings["error-" + code] || error.message || strings["error-unknown"] || code;
+  }
+
+  /* sessionStorage, when the browser lets us (private modes may refuse it). */
+  var store = {
+    get: function (key) {
+      try { return JSON.parse(window.sessionStorage.getItem(STORAGE_PREFIX + key) || "null"); } catch (error) { return null; }
+    },
+    set: function (key, value) {
+      try {
+        if (value === null || value === undefined || (Array.isArray(value) && !value.length)) {
+          window.sessionStorage.removeItem(STORAGE_PREFIX + key);
+        } else {
+          window.sessionStorage.setItem(STORAGE_PREFIX + key, JSON.stringify(value));
+        }
+      } catch (error) { /* full or refused: the outbox lives in memory only */ }
+    }
+  };
 
   /* Helpers ------------------------------------------------------------------------------ */
 
@@ -81,6 +133,12 @@
       }
     }
     return timeFormats[key].format(date);
+  }
+
+  function formatSize(bytes) {
+    if (bytes < 1024) { return bytes + " B"; }
+    if (bytes < 1024 * 1024) { return Math.round(bytes / 1024) + " KB"; }
+    return (bytes / (1024 * 1024)).toFixed(1) + " MB";
   }
 
   function appendLines(parent, text) {
@@ -180,7 +238,8 @@
    * root holds [data-chat-log], [data-chat-form] (with a textarea), [data-chat-typing],
    * [data-chat-typing-text], [data-chat-connection] and [data-chat-error].
    * options: role ("customer" | "agent"), conversation, wsPath, strings, and optional hooks:
-   *   onStatus(payload, session), onMessage(payload, session), otherName(), isVisible()
+   *   onStatus(payload, session), onMessage(payload, session), otherName(), isVisible(),
+   *   onForbidden(session) (the socket was refused: instead of showing strings.forbidden)
    */
   function ChatSession(root, options) {
     this.root = root;
@@ -210,6 +269,8 @@
     this.ackTimer = null;
     this.readTimer = null;
     this.closed = false;
+    this.retryTimer = null;
+    this.storageKey = this.role + "." + (this.conversation || options.wsPath);
 
     var self = this;
     Array.prototype.forEach.call(this.log.querySelectorAll("li[data-id]"), function (item) {
@@ -229,11 +290,45 @@
       lost: function () { self.showConnection(self.strings.reconnecting); },
       forbidden: function () {
         self.showConnection("");
-        self.showError(self.strings.forbidden);
+        if (typeof self.options.onForbidden === "function") {
+          self.options.onForbidden(self);
+        } else {
+          self.showError(self.strings.forbidden);
+        }
       }
     });
     this.bindComposer();
+    this.restoreOutbox();
   }
+
+  /* What a reload must not lose: messages not acknowledged yet, and text a refusal returned. */
+  ChatSession.prototype.restoreOutbox = function () {
+    var self = this;
+    var saved = store.get("outbox." + this.storageKey);
+    if (Array.isArray(saved)) {
+      saved.forEach(function (entry) {
+        if (!entry || typeof entry.body !== "string" || !entry.clientId || self.pendingFor(entry.clientId)) { return; }
+        var element = self.buildPending(entry.clientId, entry.body);
+        self.log.appendChild(element);
+        self.outbox.push({ clientId: entry.clientId, body: entry.body, element: element, sentAt: 0, retryAt: 0 });
+      });
+    }
+    var draft = store.get("draft." + this.storageKey);
+    if (this.input && typeof draft === "string" && !this.input.value) {
+      this.input.value = draft;
+      this.autoGrow();
+    }
+  };
+
+  ChatSession.prototype.saveOutbox = function () {
+    store.set("outbox." + this.storageKey, this.outbox.map(function (entry) {
+      return { clientId: entry.clientId, body: entry.body };
+    }));
+  };
+
+  ChatSession.prototype.saveDraft = function (text) {
+    store.set("draft." + this.storageKey, text || null);
+  };
 
   ChatSession.prototype.start = function () {
     this.socket.open();
@@ -244,6 +339,7 @@
     clearTimeout(this.ackTimer);
     clearTimeout(this.readTimer);
     clearTimeout(this.typingTimer);
+    clearTimeout(this.retryTimer);
   };
 
   ChatSession.prototype.send = function (frame) {
@@ -362,10 +458,15 @@
     item.setAttribute("data-id", String(message.id));
     item.setAttribute("data-sender", sender);
     if (message.client_id) { item.setAttribute("data-client-id", message.client_id); }
-    var bubble = document.createElement("div");
-    bubble.className = "chat__bubble";
-    appendLines(bubble, message.body || "");
-    item.appendChild(bubble);
+    if (message.body || !Array.isArray(message.attachments) || !message.attachments.length) {
+      var bubble = document.createElement("div");
+      bubble.className = "chat__bubble";
+      appendLines(bubble, message.body || "");
+      item.appendChild(bubble);
+    }
+    if (Array.isArray(message.attachments) && message.attachments.length) {
+      item.appendChild(this.buildFiles(message.attachments));
+    }
     var meta = document.createElement("p");
     meta.className = "chat__meta";
     var authorName = sender === this.role ? (this.role === "customer" ? this.strings.you : message.author) : message.author;
@@ -384,6 +485,28 @@
     return item;
   };
 
+  /* Attachments: links to the permission-checked download (always a download, never inline). */
+  ChatSession.prototype.buildFiles = function (attachments) {
+    var list = document.createElement("ul");
+    list.className = "chat__files";
+    attachments.forEach(function (file) {
+      if (!file || typeof file.url !== "string" || file.url.charAt(0) !== "/") { return; }
+      var entry = document.createElement("li");
+      var link = document.createElement("a");
+      link.className = "chat__file";
+      link.href = file.url;
+      link.setAttribute("download", "");
+      link.textContent = String(file.name || "");
+      entry.appendChild(link);
+      var size = document.createElement("span");
+      size.className = "chat__file-size";
+      size.textContent = " " + formatSize(Number(file.size) || 0);
+      entry.appendChild(size);
+      list.appendChild(entry);
+    });
+    return list;
+  };
+
   ChatSession.prototype.onStatus = function (status) {
     this.root.setAttribute("data-status", status.status || "");
     if (status.status === "closed") { this.setClosed(true); }
@@ -392,27 +515,59 @@
 
   ChatSession.prototype.onError = function (error) {
     var code = error.code || "";
-    var head = this.outbox[0];
-    if (MESSAGE_ERRORS[code] && head && head.sentAt) {
-      clearTimeout(this.ackTimer);
-      // Too fast: the messages queued behind would be refused too, so they all come back.
-      var failed = code === "rate_limited" ? this.outbox.splice(0) : this.outbox.splice(0, 1);
-      failed.forEach(function (entry) {
-        if (entry.element.parentNode) { entry.element.parentNode.removeChild(entry.element); }
-      });
-      if (this.input) {
-        if (code === "secret_refused") {
-          this.input.value = "";   // the secret must not stay on screen
-        } else if (KEEP_TEXT[code]) {
-          var kept = failed.map(function (entry) { return entry.body; });
-          if (this.input.value) { kept.push(this.input.value); }
-          this.input.value = kept.join("\n");
-        }
-        this.autoGrow();
-      }
-      this.flush();
+    var handling = errorHandling(code);
+    if (handling === "quiet") {
+      if (window.console && console.debug) { console.debug("chat: ignored error", code, error.message); }
+      return;
     }
-    this.showError(this.strings["error-" + code] || error.message || code);
+    var entry = (error.client_id && this.pendingFor(error.client_id)) || (this.outbox[0] && this.outbox[0].sentAt ? this.outbox[0] : null);
+    if (!entry) {
+      this.showError(errorText(this.strings, error));
+      return;
+    }
+    clearTimeout(this.ackTimer);
+    if (handling === "retry") {
+      this.retryLater(entry, error);
+      return;
+    }
+    this.refuse(code === "closed" ? this.outbox.slice() : [entry], error);
+  };
+
+  /* Not stored, try again: the same client_id, so the server never keeps it twice. */
+  ChatSession.prototype.retryLater = function (entry, error) {
+    var seconds = Number(error.retry_after);
+    if (!(seconds > 0)) { seconds = RETRY_AFTER_DEFAULT_S; }
+    entry.sentAt = 0;
+    entry.retryAt = Date.now() + seconds * 1000;
+    var label = entry.element.querySelector(".chat__pending-label");
+    if (label) { label.textContent = this.strings.retrying || this.strings.sending; }
+    this.showNotice(this.strings["error-" + error.code] || error.message || "");
+    var self = this;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(function () { self.retryTimer = null; self.flush(); }, seconds * 1000);
+  };
+
+  /* Refused for good: out of the outbox, its text back into the composer with the reason, and
+     the messages queued behind it go on. A secret is never put back on screen. */
+  ChatSession.prototype.refuse = function (entries, error) {
+    var self = this;
+    entries.forEach(function (entry) {
+      var at = self.outbox.indexOf(entry);
+      if (at !== -1) { self.outbox.splice(at, 1); }
+      if (entry.element.parentNode) { entry.element.parentNode.removeChild(entry.element); }
+    });
+    this.saveOutbox();
+    if (this.input && error.code !== "secret_refused") {
+      var kept = entries.map(function (entry) { return entry.body; });
+      if (this.input.value) { kept.push(this.input.value); }
+      this.input.value = kept.join("\n");
+      this.saveDraft(this.input.value);
+      this.autoGrow();
+      if (!this.closed) { this.input.focus(); }
+    }
+    this.showNotice("");
+    this.showError(errorText(this.strings, error));
+    this.flush();
   };
 
   /* Outgoing messages: shown at once, sent one at a time, acknowledged by the stored copy. */
@@ -428,7 +583,9 @@
     var clientId = uuid();
     var element = this.buildPending(clientId, body);
     this.log.appendChild(element);
-    this.outbox.push({ clientId: clientId, body: body, element: element, sentAt: 0 });
+    this.outbox.push({ clientId: clientId, body: body, element: element, sentAt: 0, retryAt: 0 });
+    this.saveOutbox();
+    this.saveDraft(null);
     this.scrollToEnd();
     this.flush();
     return true;
@@ -467,6 +624,8 @@
     }
     var wasHead = this.outbox[0] === pending;
     this.outbox.splice(this.outbox.indexOf(pending), 1);
+    this.saveOutbox();
+    if (pending.retryAt) { this.showNotice(""); }
     if (wasHead) {
       clearTimeout(this.ackTimer);
       this.flush();
@@ -476,6 +635,8 @@
   ChatSession.prototype.flush = function () {
     var head = this.outbox[0];
     if (!head || head.sentAt || !this.socket.isOpen()) { return; }
+    if (head.retryAt > Date.now()) { return; }   // retryLater's timer sends it
+    head.retryAt = 0;
     var frame = { type: "message", body: head.body, client_id: head.clientId };
     if (this.options.messageFrame) { frame = this.options.messageFrame(frame); }
     if (!this.send(frame)) { return; }
@@ -573,6 +734,8 @@
       }
     });
     this.input.addEventListener("input", function () {
+      // Text a refusal put back stays across a reload until it is sent or cleared.
+      if (store.get("draft." + self.storageKey) !== null) { self.saveDraft(self.input.value); }
       self.autoGrow();
       if (self.input.value.trim()) { self.noteTyping(); }
     });
@@ -602,6 +765,13 @@
     Array.prototype.forEach.call(labels, function (element) { element.textContent = label; });
   };
 
+  /* A passing notice (a retry is on its way), polite rather than an alert. */
+  ChatSession.prototype.showNotice = function (text) {
+    if (!this.connectionBox || this.socket.ws === null) { return; }
+    this.connectionBox.textContent = text || "";
+    this.connectionBox.hidden = !text;
+  };
+
   ChatSession.prototype.showError = function (text) {
     if (!this.errorBox) { return; }
     this.errorBox.textContent = text || "";
@@ -625,7 +795,10 @@
     ChatSession: ChatSession,
     readStrings: readStrings,
     format: format,
-    uuid: uuid
+    uuid: uuid,
+    errorHandling: errorHandling,
+    errorText: errorText,
+    store: store
   };
 
   /* The customer's conversation page --------------------------------------------------- */

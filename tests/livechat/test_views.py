@@ -307,3 +307,57 @@ def test_launcher_says_whether_an_agent_can_answer(client, settings):
     page = client.get("/faq/").content.decode()
     assert "Leave a message" not in page
     assert 'class="chat-launcher"' in page
+
+
+@pytest.mark.django_db
+def test_launcher_without_javascript_links_to_the_chat_or_to_the_contact_form(client, settings):
+    from django.core.cache import cache
+
+    from livechat.selectors import AVAILABILITY_CACHE_KEY
+
+    settings.SUPPORT_CHANNELS = ALWAYS_OPEN
+    cache.delete(AVAILABILITY_CACHE_KEY)
+    offline = client.get("/faq/").content.decode()
+    assert '<a class="chat-launcher" href="/contact/" data-messenger-launcher>' in offline
+
+    make_agent("transactions")
+    cache.delete(AVAILABILITY_CACHE_KEY)
+    online = client.get("/faq/").content.decode()
+    launcher = '<a class="chat-launcher" href="/chat/" data-messenger-launcher data-available>'
+    assert launcher in online
+    # The messenger's start form is the /chat/ form, with names of its own beside the page's.
+    assert 'name="messenger-email"' in online
+    assert 'action="/chat/start/"' in online
+    assert 'src="/static/js/messenger.js"' in online
+
+
+@pytest.mark.django_db
+def test_agent_console_renders_each_canned_reply_in_every_language(client, agent, settings):
+    settings.LANGUAGE_CODE = "en"
+    login_with_second_factor(client, agent)
+
+    page = client.get(reverse("livechat:agent_console")).content.decode()
+
+    assert (
+        'data-canned-en="Hello {name}, thank you for waiting. I am looking at ticket '
+        '{reference} now."' in page
+    )
+    assert 'data-canned-zh-hans="' in page
+    zh = page.split('data-canned-zh-hans="', 1)[1].split('"', 1)[0]
+    assert "{reference}" in zh
+    assert any("\u4e00" <= char <= "\u9fff" for char in zh)
+
+
+@pytest.mark.django_db
+def test_conversation_page_has_a_screenshot_form_that_works_without_javascript(client):
+    conversation = make_conversation(visitor_key="visitor-page")
+    session = client.session
+    session["chat_visitor"] = "visitor-page"
+    session.save()
+
+    page = client.get(reverse("livechat:conversation", args=[conversation.public_id]))
+
+    html = page.content.decode()
+    assert 'enctype="multipart/form-data"' in html
+    assert f'action="/chat/{conversation.public_id}/attach/"' in html
+    assert 'accept="image/png,image/jpeg"' in html
