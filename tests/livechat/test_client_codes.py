@@ -41,6 +41,7 @@ def test_chat_js_retries_only_what_the_server_did_not_store():
     assert {code for code, how in handled.items() if how == "retry"} == {
         "rate_limited",
         "overloaded",
+        "server_error",
     }
     for code in ("agent_guard", "secret_refused", "too_long", "closed", "not_allowed"):
         assert handled[code] == "refuse"

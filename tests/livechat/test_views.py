@@ -320,7 +320,7 @@ def test_launcher_without_javascript_links_to_the_chat_or_to_the_contact_form(cl
     offline = client.get("/faq/").content.decode()
     assert '<a class="chat-launcher" href="/contact/" data-messenger-launcher>' in offline
 
-    make_agent("transactions")
+    make_agent("transactions", console=True)
     cache.delete(AVAILABILITY_CACHE_KEY)
     online = client.get("/faq/").content.decode()
     launcher = '<a class="chat-launcher" href="/chat/" data-messenger-launcher data-available>'
