@@ -39,7 +39,7 @@ AGENTS = {
     f"{journey}-{language}": (f"WS-2{number:03d}", name)
     for number, (journey, language, name) in enumerate(
         (journey, language, name)
-        for journey in ("chat", "queue", "console", "messenger")
+        for journey in ("chat", "queue", "console", "messenger", "guard", "retry", "presence")
         for language, name in (("zh-hans", "王芳"), ("en", "Alex"))
     )
 }

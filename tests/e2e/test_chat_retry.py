@@ -7,12 +7,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import agent_log_in, open_page
+
 COUNT = 14  # over the socket's 10 messages in 5 seconds (livechat/limits.py)
 
 
 @pytest.mark.parametrize("language", ["en"])
-def test_messages_refused_as_too_fast_are_resent_and_stored_once(site, visitor, language):
+def test_messages_refused_as_too_fast_are_resent_and_stored_once(
+    site, visitor, new_context, language
+):
     page = visitor
+    # Live chat is offered only while an agent's console is connected.
+    console = open_page(new_context, site, language)
+    agent_log_in(console, f"retry-{language}", next_url="/agent/chat/")
+    expect(console.locator("[data-agent-console]")).to_be_visible()
     received: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(frame)))
     page.goto("/chat/")

@@ -7,14 +7,20 @@ import uuid
 from mnemonic import Mnemonic
 from playwright.sync_api import expect
 
-from tests.support.browser import screenshot
+from tests.support.browser import agent_log_in, open_page, screenshot
 
 WORD_LISTS = {"zh-hans": "chinese_simplified", "en": "english"}
 WARNINGS = {"zh-hans": "助记词", "en": "recovery phrase"}
 
 
-def test_recovery_phrase_is_refused_in_the_contact_form_and_in_the_chat(site, visitor, language):
+def test_recovery_phrase_is_refused_in_the_contact_form_and_in_the_chat(
+    site, visitor, new_context, language
+):
     page = visitor
+    # Live chat is offered only while an agent's console is connected.
+    console = open_page(new_context, site, language)
+    agent_log_in(console, f"guard-{language}", next_url="/agent/chat/")
+    expect(console.locator("[data-agent-console]")).to_be_visible()
     phrase = Mnemonic(WORD_LISTS[language]).generate(strength=128)
     address = f"guard-{uuid.uuid4().hex[:8]}@example.com"
 
