@@ -35,11 +35,21 @@ SECRET_KEY = "browser-tests-only-secret-key-" + "x" * 30
 CELERY_QUEUES = "security,transactions,payments,default"
 # One agent per journey and language: an authenticator code is accepted once (replay
 # protection), so two log-ins of one agent within 30 seconds would need to wait.
+JOURNEYS_WITH_AGENTS = (
+    "chat",
+    "queue",
+    "console",
+    "messenger",
+    "guard",
+    "retry",
+    "presence",
+    "languages",
+)
 AGENTS = {
     f"{journey}-{language}": (f"WS-2{number:03d}", name)
     for number, (journey, language, name) in enumerate(
         (journey, language, name)
-        for journey in ("chat", "queue", "console", "messenger", "guard", "retry", "presence")
+        for journey in JOURNEYS_WITH_AGENTS
         for language, name in (("zh-hans", "王芳"), ("en", "Alex"))
     )
 }
