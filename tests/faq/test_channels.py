@@ -552,7 +552,9 @@ def test_channel_guide_template_shows_open_and_closed_channels(settings):
     ]
     statuses = channel_guide(now=shanghai(2026, 3, 6, 18, 30))
 
-    html = render_to_string("faq/includes/channel_guide.html", {"channels": statuses})
+    html = render_to_string(
+        "faq/includes/channel_guide.html", {"channels": statuses, "CHAT_AVAILABLE": True}
+    )
 
     assert '<section class="section" aria-labelledby="channel-guide-title">' in html
     assert '<h2 class="section__title" id="channel-guide-title">' in html
@@ -567,6 +569,22 @@ def test_channel_guide_template_shows_open_and_closed_channels(settings):
     assert "Start a chat" in html
     assert "style=" not in html
     assert "<script" not in html
+
+
+def test_channel_guide_says_no_agent_is_free_when_chat_is_open_but_nobody_is_there(settings):
+    settings.SUPPORT_CHANNELS = [
+        {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "home"},
+    ]
+    statuses = channel_guide(now=shanghai(2026, 3, 6, 18, 30))
+
+    html = render_to_string(
+        "faq/includes/channel_guide.html", {"channels": statuses, "CHAT_AVAILABLE": False}
+    )
+
+    assert "No agent free" in html
+    assert "Open now" not in html
+    assert f'href="{reverse("tickets:contact")}"' in html
+    assert "Start a chat" not in html
 
 
 def test_channel_guide_template_shows_opening_in_support_time_zone(settings):
