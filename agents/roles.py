@@ -21,9 +21,10 @@ class DeskRole:
         return self.is_admin or (team_id is not None and team_id in self.lead_team_ids)
 
 
-def desk_role(user: AbstractBaseUser) -> DeskRole:
-    """The user's role on the desk, computed once per user object (one query)."""
-    cached = getattr(user, "_desk_role", None)
+def desk_role(user: AbstractBaseUser, *, fresh: bool = False) -> DeskRole:
+    """The user's role on the desk, computed once per user object (one query); `fresh` reads it
+    again (a socket's user object lives as long as the socket)."""
+    cached = None if fresh else getattr(user, "_desk_role", None)
     if cached is not None:
         return cached
     if not (user.is_authenticated and user.is_active and user.is_staff):

@@ -282,6 +282,8 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
 
     # Group events (the services' broadcasts), forwarded as they are.
     async def chat_message(self, event: dict) -> None:
+        if getattr(self, "revoked", False):
+            return
         payload = event["payload"]
         if self.reads_own_language:
             payload = selectors.in_language(payload, self.language)
@@ -289,6 +291,10 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_status(self, event: dict) -> None:
         await self.send_json(event["payload"])
+        await self.status_changed()
+
+    async def status_changed(self) -> None:
+        """A chat changed hands or ended: the agents' sockets check they may still follow it."""
 
     async def chat_read(self, event: dict) -> None:
         await self.send_json(event["payload"])
@@ -329,9 +335,13 @@ class ChatConsumer(ChatProtocolConsumer):
         self.conversation, self.role = found
         self.reads_own_language = self.role == "agent"
         self.group = self.conversation.group_name
+        self.access = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         if self.role == "agent":
             await self.join_revocation_groups(self.scope["user"], session)
+            self.access = await database_sync_to_async(selectors.chat_access)(
+                user=self.scope["user"], conversation=self.conversation
+            )
         await self.accept(subprotocol=self.scope.get("subprotocol"))
         status = await database_sync_to_async(selectors.status_payload)(self.conversation)
         await self.send_json(status)
@@ -346,7 +356,25 @@ class ChatConsumer(ChatProtocolConsumer):
         visitor = self.role == "customer"
         await self.post_message(self.conversation, self.role, author, content, visitor=visitor)
 
+    def may_act(self) -> bool:
+        """The customer, or staff who may write in the chat: a watcher shows nobody "typing"."""
+        return self.role == "customer" or (self.access is not None and self.access.speak)
+
+    async def status_changed(self) -> None:
+        if self.role != "agent":
+            return
+        self.access = await database_sync_to_async(selectors.chat_access_now)(
+            user=self.scope["user"], conversation_id=self.conversation.pk
+        )
+        if not self.access.view:
+            # Handed to another team, or the watcher lost their team: no more of this chat.
+            self.revoked = True
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.close(code=FORBIDDEN)
+
     async def on_typing(self, content: dict) -> None:
+        if not self.may_act():
+            return
         await self.channel_layer.group_send(
             self.group,
             {
@@ -362,12 +390,18 @@ class ChatConsumer(ChatProtocolConsumer):
 
     async def on_read(self, content: dict) -> None:
         up_to = parse_after(content.get("up_to"))
+        if not self.may_act():
+            return
         await database_sync_to_async(services.conversation_read)(
             conversation=self.conversation, sender=self.role, up_to=up_to
         )
 
     async def on_resume(self, content: dict) -> None:
         after = parse_after(content.get("after"))
+        if self.role == "agent":
+            await self.status_changed()
+            if getattr(self, "revoked", False):
+                return
         messages = await database_sync_to_async(selectors.messages_after)(
             conversation=self.conversation,
             after=after,
@@ -437,6 +471,15 @@ class AgentConsumer(ChatProtocolConsumer):
 
     async def queue_changed(self, event: dict) -> None:
         snapshot = await database_sync_to_async(selectors.queue_snapshot)(agent=self.user)
+        # Follow the agent's chats as they change hands: join a chat handed to them, leave one
+        # they handed on.
+        active = {f"chat.{UUID(public_id).hex}" for public_id in snapshot["active"]}
+        for group in [g for g in self.groups_joined if g.startswith("chat.") and g != AGENTS_GROUP]:
+            if group not in active:
+                await self.channel_layer.group_discard(group, self.channel_name)
+                self.groups_joined.discard(group)
+        for group in active - self.groups_joined:
+            await self.join(group)
         await self.send_json(snapshot)
 
     def conversation_id(self, content: dict) -> str:

@@ -36,6 +36,9 @@ class Conversation(models.Model):
         verbose_name=_("agent"),
     )
     queued_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    # When it last went back to the queue (a transfer to a team): its wait for an agent counts
+    # from here. Its place in the queue still follows queued_at.
+    requeued_at = models.DateTimeField(null=True, blank=True, editable=False)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     customer_read_up_to = models.BigIntegerField(default=0)

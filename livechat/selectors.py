@@ -72,9 +72,10 @@ def may_open_console(user: AbstractBaseUser) -> bool:
 
 
 def chat_access(
-    *, user: AbstractBaseUser | AnonymousUser, conversation: Conversation
+    *, user: AbstractBaseUser | AnonymousUser, conversation: Conversation, fresh: bool = False
 ) -> ChatAccess:
-    role = desk_role(user)
+    """`fresh` reads the user's teams again rather than trusting what their socket loaded."""
+    role = desk_role(user, fresh=fresh)
     if not role.is_agent:
         return NO_ACCESS
     team_id = conversation.ticket.team_id
@@ -93,6 +94,14 @@ def chat_access(
         speak=chat_agent and runs_it and conversation.status == Conversation.Status.ACTIVE,
         manage=runs_it,
     )
+
+
+def chat_access_now(*, user: AbstractBaseUser, conversation_id: int) -> ChatAccess:
+    """chat_access from the conversation and the user's teams as they are now."""
+    conversation = Conversation.objects.select_related("ticket").filter(pk=conversation_id).first()
+    if conversation is None:
+        return NO_ACCESS
+    return chat_access(user=user, conversation=conversation, fresh=True)
 
 
 def conversation_locked_with_last_message(pk: int) -> Conversation:
@@ -249,13 +258,16 @@ def queue_positions() -> list[tuple[Conversation, int, int]]:
 def chats_waiting_too_long(*, now) -> list[Conversation]:
     """Waiting chats past their problem type's limit (tickets.problem_types.chat_wait_minutes)."""
     shortest = min(chat_wait_minutes(problem_type) for problem_type, _label in ProblemType.choices)
-    candidates = Conversation.objects.filter(
-        status=Conversation.Status.QUEUED, queued_at__lte=now - timedelta(minutes=shortest)
-    ).order_by("queued_at", "id")
+    since = now - timedelta(minutes=shortest)
+    candidates = (
+        Conversation.objects.filter(status=Conversation.Status.QUEUED)
+        .filter(Q(requeued_at__lte=since) | Q(requeued_at__isnull=True, queued_at__lte=since))
+        .order_by("queued_at", "id")
+    )
     return [
         conversation
         for conversation in candidates
-        if conversation.queued_at
+        if (conversation.requeued_at or conversation.queued_at)
         <= now - timedelta(minutes=chat_wait_minutes(conversation.problem_type))
     ]
 

@@ -199,11 +199,21 @@ def _locked(public_id: str) -> Conversation:
 
 
 def _check_capacity(agent: AbstractBaseUser, *, refusal: str) -> None:
-    profile = AgentProfile.objects.filter(user=agent).first()
+    # The profile's row lock makes two chats handed to one agent at once count one another.
+    profile = AgentProfile.objects.select_for_update().filter(user=agent).first()
     capacity = profile.chat_capacity if profile else 1
     active = Conversation.objects.filter(agent=agent, status=Conversation.Status.ACTIVE).count()
     if active >= capacity:
         raise ChatError(refusal % {"count": active}, code=ChatErrorCode.NOT_ALLOWED)
+
+
+def _hand_ticket_to(conversation: Conversation, agent: AbstractBaseUser, *, actor) -> None:
+    """The chat's ticket goes with it: assigned to its agent, and open once someone has it."""
+    ticket_services.ticket_reassign(ticket=conversation.ticket, actor=actor, assignee=agent)
+    if conversation.ticket.status == Status.NEW:
+        ticket_services.ticket_change_status(
+            ticket=conversation.ticket, status=Status.OPEN, actor=actor
+        )
 
 
 def _status_on_commit(conversation: Conversation) -> None:
@@ -217,7 +227,7 @@ def _status_on_commit(conversation: Conversation) -> None:
 def conversation_accept(*, public_id: str, agent: AbstractBaseUser) -> Conversation:
     """A chat agent of its team takes a waiting chat, within their chat capacity."""
     conversation = _locked(public_id)
-    access = selectors.chat_access(user=agent, conversation=conversation)
+    access = selectors.chat_access(user=agent, conversation=conversation, fresh=True)
     if conversation.status != Conversation.Status.QUEUED:
         raise ChatError(_("This chat is no longer waiting."), code=ChatErrorCode.NOT_ALLOWED)
     if not access.accept:
@@ -227,11 +237,7 @@ def conversation_accept(*, public_id: str, agent: AbstractBaseUser) -> Conversat
     conversation.status = Conversation.Status.ACTIVE
     conversation.accepted_at = timezone.now()
     conversation.save(update_fields=["agent", "status", "accepted_at"])
-    ticket_services.ticket_reassign(ticket=conversation.ticket, actor=agent, assignee=agent)
-    if conversation.ticket.status == Status.NEW:
-        ticket_services.ticket_change_status(
-            ticket=conversation.ticket, status=Status.OPEN, actor=agent
-        )
+    _hand_ticket_to(conversation, agent, actor=agent)
     name, code = agent_identity(agent)
     _system_message(conversation, "joined", name=name, code=code)
     _status_on_commit(conversation)
@@ -245,7 +251,10 @@ def conversation_close(*, public_id: str, by: AbstractBaseUser | None = None) ->
     answered resolves its ticket; one ended before any agent joined stays open as the
     customer's message, to be answered by email."""
     conversation = _locked(public_id)
-    if by is not None and not selectors.chat_access(user=by, conversation=conversation).manage:
+    if (
+        by is not None
+        and not selectors.chat_access(user=by, conversation=conversation, fresh=True).manage
+    ):
         raise ChatError(
             _("Only the chat's agent, a lead of its team or an admin can end it."),
             code=ChatErrorCode.NOT_ALLOWED,
@@ -257,14 +266,12 @@ def conversation_close(*, public_id: str, by: AbstractBaseUser | None = None) ->
     conversation.closed_at = timezone.now()
     conversation.save(update_fields=["status", "closed_at"])
     ticket = conversation.ticket
-    if was == Conversation.Status.ACTIVE:
-        _system_message(conversation, "ended")
-        if ticket.can_move_to(Status.RESOLVED):
-            ticket_services.ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=by)
-    elif was == Conversation.Status.QUEUED:
+    if was == Conversation.Status.QUEUED and conversation.accepted_at is None:
         _system_message(conversation, "ended_unanswered", reference=ticket.reference)
     else:
         _system_message(conversation, "ended")
+    if was == Conversation.Status.ACTIVE and ticket.can_move_to(Status.RESOLVED):
+        ticket_services.ticket_change_status(ticket=ticket, status=Status.RESOLVED, actor=by)
     _status_on_commit(conversation)
     if was == Conversation.Status.QUEUED:
         _queue_changed_on_commit()
@@ -305,7 +312,7 @@ def conversation_transfer(
     conversation = _locked(public_id)
     if conversation.status in (Conversation.Status.CLOSED, Conversation.Status.UNANSWERED):
         raise ChatError(_("This conversation is closed."), code=ChatErrorCode.CLOSED)
-    if not selectors.chat_access(user=by, conversation=conversation).manage:
+    if not selectors.chat_access(user=by, conversation=conversation, fresh=True).manage:
         raise ChatError(
             _("Only the chat's agent, a lead of its team or an admin can transfer it."),
             code=ChatErrorCode.NOT_ALLOWED,
@@ -315,7 +322,7 @@ def conversation_transfer(
         conversation.agent = target
         conversation.status = Conversation.Status.ACTIVE
         conversation.accepted_at = conversation.accepted_at or timezone.now()
-        ticket_services.ticket_reassign(ticket=conversation.ticket, actor=by, assignee=target)
+        _hand_ticket_to(conversation, target, actor=by)
         name, code = agent_identity(target)
         _system_message(conversation, "transferred_to_agent", name=name, code=code)
     elif team_code and isinstance(team_code, str):
@@ -324,13 +331,14 @@ def conversation_transfer(
             raise ChatError(_("No team has that code."), code=ChatErrorCode.INVALID)
         conversation.agent = None
         conversation.status = Conversation.Status.QUEUED
+        conversation.requeued_at = timezone.now()
         ticket_services.ticket_reassign(
             ticket=conversation.ticket, actor=by, team=team, assignee=None
         )
         _system_message(conversation, "transferred_to_team")
     else:
         raise ChatError(_("Name an agent code or a team."), code=ChatErrorCode.INVALID)
-    conversation.save(update_fields=["agent", "status", "accepted_at"])
+    conversation.save(update_fields=["agent", "status", "accepted_at", "requeued_at"])
     _status_on_commit(conversation)
     # The queue changes, and so do the giver's and the receiver's lists of open chats.
     _queue_changed_on_commit()

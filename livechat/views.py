@@ -279,6 +279,9 @@ def conversation_rate(request: HttpRequest, public_id: str) -> HttpResponse:
 def conversation_transcript(request: HttpRequest, public_id: str) -> HttpResponse:
     """Email the transcript to the visitor's address on the ticket."""
     conversation = own_conversation(request, public_id)
+    if limited := rate_limit_hit(request, "chat_transcript"):
+        url = reverse("livechat:conversation", args=[public_id])
+        return rate_limited_page(request, limited, back_url=url)
     services.transcript_send(conversation=conversation)
     flash.success(request, _("We emailed the transcript to the address you gave."))
     return redirect("livechat:conversation", public_id=public_id)

@@ -26,7 +26,16 @@ from django_ratelimit.core import _split_rate, get_usage
 logger = logging.getLogger(__name__)
 CACHE_ALIAS = getattr(settings, "RATELIMIT_USE_CACHE", "default")
 
-SCOPES = ("contact", "ticket_reply", "chat_start", "chat_message", "faq_vote", "verify", "privacy")
+SCOPES = (
+    "contact",
+    "ticket_reply",
+    "chat_start",
+    "chat_message",
+    "chat_transcript",
+    "faq_vote",
+    "verify",
+    "privacy",
+)
 KEY_KINDS = ("address", "session")
 
 

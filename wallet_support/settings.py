@@ -361,6 +361,8 @@ RATE_LIMITS = {
     "chat_start": {"address": "60/10m", "session": "10/10m"},
     # On top of the socket's own burst limit (livechat/limits.py).
     "chat_message": {"address": "1000/10m", "session": "100/10m"},
+    # Each mails the ticket's address: a visitor may not turn the desk into a mailer.
+    "chat_transcript": {"address": "30/10m", "session": "3/10m"},
     "faq_vote": {"address": "300/10m", "session": "30/10m"},
     # /verify/ says whether a ticket reference exists: slow down anyone trying them all.
     "verify": {"address": "100/10m", "session": "20/10m"},

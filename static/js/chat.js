@@ -832,6 +832,11 @@
         agentName = status.agent.name || "";
         setText(statusLine, format(strings.active, { name: agentName, code: status.agent.code || "" }));
         if (verifyLink) { verifyLink.hidden = false; }
+      } else if (status.status === "unanswered") {
+        // Nobody took it in time: the customer may still write, for the team to answer by email.
+        setText(statusLine, strings.unanswered);
+        if (verifyLink) { verifyLink.hidden = true; }
+        if (endForm) { endForm.hidden = true; }
       } else if (status.status === "closed") {
         setText(statusLine, strings.closed);
         if (verifyLink) { verifyLink.hidden = true; }

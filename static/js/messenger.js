@@ -253,6 +253,8 @@
     } else if (status.status === "active" && status.agent) {
       agentName = status.agent.name || "";
       setStatus(format(chatStrings.active, { name: agentName, code: status.agent.code || "" }));
+    } else if (status.status === "unanswered") {
+      setStatus(chatStrings.unanswered);
     } else if (status.status === "closed") {
       setStatus(chatStrings.closed);
       ended.hidden = false;

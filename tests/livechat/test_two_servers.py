@@ -15,6 +15,7 @@ import pytest
 import websockets
 from django.conf import settings
 
+from livechat import services
 from livechat.limits import SERVER_MAX_FRAME_BYTES
 from tests.support.celery import worker_database_url
 from tests.support.chat import staff_cookie, visitor_cookie
@@ -88,6 +89,7 @@ async def next_of(connection, kind: str) -> dict:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_messages_cross_two_server_processes(two_servers, agent):
     conversation = make_conversation()
+    services.conversation_accept(public_id=str(conversation.public_id), agent=agent)
     customer_cookie = visitor_cookie("visitor-1").decode()
     agent_cookie = staff_cookie(agent).decode()
     path = f"/ws/chat/{conversation.public_id}/"
@@ -132,6 +134,7 @@ def test_messages_cross_two_server_processes(two_servers, agent):
 def test_server_restart_loses_no_saved_message(two_servers, agent):
     """The customer's server dies mid-chat; reconnecting elsewhere with resume misses nothing."""
     conversation = make_conversation()
+    services.conversation_accept(public_id=str(conversation.public_id), agent=agent)
     customer_cookie = visitor_cookie("visitor-1").decode()
     agent_cookie = staff_cookie(agent).decode()
     path = f"/ws/chat/{conversation.public_id}/"
@@ -149,7 +152,8 @@ def test_server_restart_loses_no_saved_message(two_servers, agent):
             customer = await connect(first, customer_cookie)
             await next_of(customer, "status")
             await customer.send(json.dumps({"type": "resume", "after": 0}))
-            last_seen = (await next_of(customer, "message"))["id"]
+            for _line in ("first message", "the agent joined"):
+                last_seen = (await next_of(customer, "message"))["id"]
             processes[0].kill()  # the customer's server process dies mid-chat
             processes[0].wait(timeout=10)
             with pytest.raises(websockets.ConnectionClosed):
