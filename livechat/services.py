@@ -284,6 +284,12 @@ def _transfer_target(conversation: Conversation, agent_code: str) -> AbstractBas
     )
     if profile is None:
         raise ChatError(_("No agent has that code."), code=ChatErrorCode.INVALID)
+    if not agents_selectors.chat_agents_available().filter(pk=profile.pk).exists():
+        # A chat handed to someone who is not at their console would strand the customer.
+        raise ChatError(
+            _("That agent is not at their console now: transfer the chat to their team instead."),
+            code=ChatErrorCode.NOT_ALLOWED,
+        )
     target = profile.user
     role = desk_role(target)
     team_id = conversation.ticket.team_id

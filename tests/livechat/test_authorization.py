@@ -176,17 +176,20 @@ def test_an_admin_without_an_agent_profile_supervises_but_does_not_speak(chat, s
         ("other team's agent", "not_allowed"),
         ("staff with a stray profile", "invalid"),
         ("colleague at capacity", "not_allowed"),
+        ("colleague with no console open", "not_allowed"),
     ],
 )
 def test_a_chat_is_transferred_only_to_a_chat_agent_of_its_team_with_room(chat, target, refusal):
     if target == "other team's agent":
-        receiver = make_agent("payments")
+        receiver = make_agent("payments", console=True)
     elif target == "staff with a stray profile":
         # What presence used to create for any staff member: a profile, no team.
         receiver = faq_editor()
         AgentProfile.objects.create(user=receiver, display_name="Editor", agent_code="WS-U99")
+    elif target == "colleague with no console open":
+        receiver = make_agent("transactions")  # "online", but not at a console
     else:
-        receiver = make_agent("transactions")
+        receiver = make_agent("transactions", console=True)
         AgentProfile.objects.filter(user=receiver).update(chat_capacity=1)
         busy = make_conversation("visitor-3")
         Conversation.objects.filter(pk=busy.pk).update(agent=receiver, status="active")

@@ -218,7 +218,7 @@ def test_conversation_transfer_to_an_agent_hands_over_the_chat_and_its_ticket(
     agent, capture_broadcasts
 ):
     conversation = accepted_chat(agent)
-    colleague = make_agent("transactions")
+    colleague = make_agent("transactions", console=True)
     name, code = colleague.agent_profile.display_name, colleague.agent_profile.agent_code
 
     with capture_broadcasts() as sent:
@@ -332,7 +332,7 @@ def test_conversation_transfer_refusals_change_and_announce_nothing(
     agent, capture_broadcasts, case, code
 ):
     conversation = accepted_chat(agent)
-    colleague = make_agent("payments")
+    colleague = make_agent("payments", console=True)
     public_id = str(conversation.public_id)
     target = {"agent_code": colleague.agent_profile.agent_code}
     if case == "unknown_agent":
