@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import resource
+import signal
 import statistics
 import time
 from uuid import uuid4
@@ -178,6 +179,22 @@ async def run_load(
             ping_interval=None,
         )
 
+    # The active pairs open first: they load every module and cache a socket needs, so the
+    # memory measured over the idle sockets after them is what each further socket costs.
+    pairs = [
+        Pair(index, conversation, session)
+        for index, (conversation, session) in enumerate(plan["active"])
+    ]
+    for pair in pairs:
+        pair.customer = await connect(pair.conversation, pair.session)
+        pair.agent = await connect(pair.conversation, plan["staff_session"])
+    for pair in pairs:
+        await pair.customer.recv()  # status
+        await pair.agent.recv()
+    tracing = bool(os.environ.get("BENCH_TRACEMALLOC"))
+    if tracing:  # a tracemalloc snapshot before and after the idle sockets (bench/asgi.py)
+        os.kill(server_pid, signal.SIGUSR1)
+        await asyncio.sleep(3)
     before = rss_kib(server_pid)
     idle_sockets = []
     idle_conversation, idle_session = plan["idle"]
@@ -190,17 +207,10 @@ async def run_load(
     # A socket is open once the server has sent its first status event, not at the handshake.
     await asyncio.gather(*(socket.recv() for socket in idle_sockets))
     idle_seconds = time.perf_counter() - started_idle
-    pairs = [
-        Pair(index, conversation, session)
-        for index, (conversation, session) in enumerate(plan["active"])
-    ]
-    for pair in pairs:
-        pair.customer = await connect(pair.conversation, pair.session)
-        pair.agent = await connect(pair.conversation, plan["staff_session"])
-    for pair in pairs:
-        await pair.customer.recv()  # status
-        await pair.agent.recv()
     after = rss_kib(server_pid)
+    if tracing:
+        os.kill(server_pid, signal.SIGUSR1)
+        await asyncio.sleep(10)
     open_connections = len(idle_sockets) + 2 * len(pairs)
 
     first_sent: dict[str, float] = {}
@@ -335,7 +345,7 @@ async def run_load(
         ],
         "open_connections": open_connections,
         "idle_open_seconds": idle_seconds,
-        "memory_per_connection_kib": (after - before) / max(open_connections, 1),
+        "memory_per_connection_kib": (after - before) / max(len(idle_sockets), 1),
         "sent": len(first_sent),
         "delivered": len(delivered),
         "acknowledged": len(acknowledged),

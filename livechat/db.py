@@ -47,7 +47,10 @@ def database_threads() -> int:
 
 
 def max_pending() -> int:
-    return int(getattr(settings, "CHAT_DATABASE_MAX_PENDING", 200))
+    """Calls a process may hold before refusing messages: eight per thread, at a few
+    milliseconds a call some tens of milliseconds of waiting (CHAT_DATABASE_MAX_PENDING)."""
+    configured = getattr(settings, "CHAT_DATABASE_MAX_PENDING", None)
+    return int(configured) if configured else 8 * database_threads()
 
 
 def chat_executor() -> ThreadPoolExecutor:

@@ -5,7 +5,8 @@ from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import Max, Q
+from django.db import connections
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agents import selectors as agents_selectors
@@ -47,8 +48,11 @@ def conversation_locked_with_last_message(pk: int) -> Conversation:
 
     The last id is read in a statement of its own, after the lock is granted: read in the
     locking statement it would come from that statement's snapshot, taken before waiting for the
-    lock, and miss the message the previous holder just committed.
+    lock, and miss the message the previous holder just committed. On PostgreSQL both
+    statements go in one round trip (`_locked_then_read`).
     """
+    if connections[Conversation.objects.db].vendor == "postgresql":
+        return _locked_then_read(pk)
     conversation = Conversation.objects.select_for_update().get(pk=pk)
     conversation.last_message_id = (
         Message.objects.filter(ticket_id=conversation.ticket_id, is_internal=False)
@@ -57,6 +61,32 @@ def conversation_locked_with_last_message(pk: int) -> Conversation:
         .first()
     )
     return conversation
+
+
+def _locked_then_read(pk: int) -> Conversation:
+    """PostgreSQL: `SELECT ... FOR UPDATE; SELECT <the row and its last message id>` sent as one
+    query string (psycopg2 sends it in one round trip and returns the last statement's rows).
+    Under READ COMMITTED each statement takes its own snapshot, so the second one, run once the
+    first holds the lock, sees every message committed before the lock was granted."""
+    connection = connections[Conversation.objects.db]
+    quote = connection.ops.quote_name
+    last = (
+        Message.objects.filter(ticket_id=OuterRef("ticket_id"), is_internal=False)
+        .order_by("-id")
+        .values("id")[:1]
+    )
+    read, params = (
+        Conversation.objects.annotate(last_message_id=Subquery(last))
+        .filter(pk=pk)
+        .query.sql_with_params()
+    )
+    # Identifiers from the model's metadata, quoted; the values are parameters.
+    table, column = quote(Conversation._meta.db_table), quote(Conversation._meta.pk.column)
+    lock = f"SELECT 1 FROM {table} WHERE {column} = %s FOR UPDATE"  # noqa: S608
+    found = list(Conversation.objects.raw(f"{lock}; {read}", [pk, *params]))
+    if not found:
+        raise Conversation.DoesNotExist(f"no conversation {pk}")
+    return found[0]
 
 
 def conversation_by_public_id(public_id: object) -> Conversation | None:
