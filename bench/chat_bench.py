@@ -14,6 +14,7 @@ import contextlib
 import gc
 import json
 import os
+import random
 import resource
 import signal
 import statistics
@@ -221,6 +222,7 @@ async def run_load(
     counts = {"refused": 0, "duplicates": 0, "redelivered": 0, "reconnects": 0, "errors": 0}
     refusal_codes: dict[str, int] = {}
     resends: set[asyncio.Task] = set()
+    attempts: dict[str, int] = {}  # client_id -> refusals so far
     running = True
 
     async def agent_reader(pair: Pair) -> None:
@@ -283,15 +285,22 @@ async def run_load(
                             counts["errors"] += 1
                             continue
                         counts["refused"] += 1
-                        # The refusal names no client_id: the oldest unacknowledged frame not
-                        # already waiting is sent again; the others are re-sent on their own.
-                        for waiting_id in pair.unacknowledged:
+                        # An overloaded refusal names its client_id; another (a rate limit)
+                        # does not, and then the oldest unacknowledged frame goes again.
+                        refused = event.get("client_id") or next(iter(pair.unacknowledged), None)
+                        if refused is not None:
+                            # Backing off: retry_after, doubled on each refusal of the same
+                            # message up to 16 times it, with jitter, so refused messages do
+                            # not all come back in the same second.
+                            attempts[refused] = attempts.get(refused, 0) + 1
+                            delay = float(event["retry_after"]) * min(
+                                16, 2 ** (attempts[refused] - 1)
+                            )
                             task = asyncio.create_task(
-                                resend_later(pair, waiting_id, float(event["retry_after"]))
+                                resend_later(pair, refused, delay * random.uniform(0.5, 1.5))  # noqa: S311
                             )
                             resends.add(task)
                             task.add_done_callback(resends.discard)
-                            break
                 return
             except websockets.ConnectionClosed:
                 if not running:

@@ -245,14 +245,19 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
         body = parse_body(content.get("body"))
         client_id = parse_client_id(content.get("client_id"))
         if db.overloaded():
-            # Refused, not queued: nothing is stored, and the client sends it again (same
-            # client_id) after retry_after; the refusal does not count against its rate.
+            # Refused, not queued: nothing is stored, the refusal does not count against the
+            # socket's rate, and it names the client_id so the client sends that one again.
             self.sent_times.pop()
-            raise ProtocolError(
-                _("The chat is busy. Your message was not sent; it will be sent again."),
-                code=ChatErrorCode.OVERLOADED,
-                retry_after=OVERLOADED_RETRY_SECONDS,
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": str(ChatErrorCode.OVERLOADED),
+                    "message": _("The chat is busy: your message was not sent yet."),
+                    "retry_after": OVERLOADED_RETRY_SECONDS,
+                    "client_id": str(client_id),
+                }
             )
+            return
         await self.check_secrets(body, conversation, GuardEvent.Source.CHAT)
         post = services.chat_message_post
         if visitor:

@@ -34,6 +34,7 @@ def test_an_overloaded_server_refuses_a_message_and_stores_it_when_sent_again(mo
         refusal = await receive_until(socket, "error")
         assert refusal["code"] == "overloaded"
         assert refusal["retry_after"] >= 1
+        assert refusal["client_id"] == client_id
         assert not await Message.objects.filter(client_id=client_id).aexists()
 
         monkeypatch.undo()
