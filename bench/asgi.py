@@ -37,3 +37,8 @@ def _trace_memory(path: str) -> None:
 
 if trace_path := os.environ.get("BENCH_TRACEMALLOC"):
     _trace_memory(trace_path)
+
+if switch_interval := os.environ.get("BENCH_SWITCH_INTERVAL"):  # try a GIL switch interval
+    import sys
+
+    sys.setswitchinterval(float(switch_interval))
