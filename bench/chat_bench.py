@@ -1,11 +1,15 @@
 """Live-chat load benchmark against a production-like server (uvicorn, channels-redis, PostgreSQL).
 
-    .venv/bin/python -m bench.chat_bench --connections 1000 --pairs 50 --rate 200 --seconds 20
+    .venv/bin/python -m bench.chat_bench --connections 1000 --pairs 150 --rate 200 --seconds 30
 
-Opens `--connections` WebSockets in all: `--pairs` conversations each with a customer and an
-agent socket exchanging messages at `--rate` messages a second in total, and the rest idle
-customer sockets. Reports messages per second, the round trip from send to the other side's
-receipt (median, p99), the server's memory per open connection, and messages lost (must be 0).
+Runs the chat and then a bare relay (bench/relay.py) on the same kind of server with the same
+plan (`--server both`, the default), so every figure has the relay's beside it. Opens
+`--connections` WebSockets in all: `--pairs` conversations each with a customer socket sending
+and an agent socket receiving, at `--rate` messages a second in total, and the rest idle customer
+sockets. Reports the round trip from first send to the agent's receipt (median, p99),
+acknowledged, refused (and resent), late, unacknowledged, undelivered and duplicated messages,
+and the server's memory per idle socket. `--capacity RATE ...` finds the sustained capacity.
+See docs/benchmarks.md.
 """
 
 import argparse
