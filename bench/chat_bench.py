@@ -1,19 +1,26 @@
 """Live-chat load benchmark against a production-like server (uvicorn, channels-redis, PostgreSQL).
 
-    .venv/bin/python -m bench.chat_bench --connections 1000 --pairs 50 --rate 200 --seconds 20
+    .venv/bin/python -m bench.chat_bench --connections 1000 --pairs 150 --rate 200 --seconds 30
 
-Opens `--connections` WebSockets in all: `--pairs` conversations each with a customer and an
-agent socket exchanging messages at `--rate` messages a second in total, and the rest idle
-customer sockets. Reports messages per second, the round trip from send to the other side's
-receipt (median, p99), the server's memory per open connection, and messages lost (must be 0).
+Runs the chat and then a bare relay (bench/relay.py) on the same kind of server with the same
+plan (`--server both`, the default), so every figure has the relay's beside it. Opens
+`--connections` WebSockets in all: `--pairs` conversations each with a customer socket sending
+and an agent socket receiving, at `--rate` messages a second in total, and the rest idle customer
+sockets. Reports the round trip from first send to the agent's receipt (median, p99),
+acknowledged, refused (and resent), late, unacknowledged, undelivered and duplicated messages,
+and the server's memory per idle socket. `--capacity RATE ...` finds the sustained capacity.
+See docs/benchmarks.md.
 """
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
+import random
 import resource
+import signal
 import statistics
 import time
 from uuid import uuid4
@@ -131,21 +138,68 @@ def prepare(pairs: int, idle: int) -> dict:
     }
 
 
-async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pid: int) -> dict:
+class Pair:
+    """A conversation's customer socket (which sends) and agent socket (which receives)."""
+
+    def __init__(self, index: int, conversation: str, session: str) -> None:
+        self.index = index
+        self.conversation = conversation
+        self.session = session
+        self.customer = None
+        self.agent = None
+        self.unacknowledged: dict[str, dict] = {}  # client_id -> frame, until acknowledged
+
+
+async def run_load(
+    port: int,
+    plan: dict,
+    rate: float,
+    seconds: float,
+    server_pid: int,
+    *,
+    relay: bool = False,
+    budget_ms: float = 50.0,
+) -> dict:
+    """One run against the chat (`/ws/chat/`) or the bare relay (`/ws/relay/`).
+
+    The customer socket's own message coming back (its client_id in a `message` event) is its
+    acknowledgement: the server stored it. An `error` with a `retry_after` (overloaded, rate
+    limited) is a refusal: the frame is sent again, same client_id, after that many seconds. A
+    customer socket that closes is reopened and sends again everything not acknowledged. The
+    agent side records each client_id's first delivery (the round trip from the first send) and
+    any second delivery under another message id (a duplicate: must be 0).
+    """
     import websockets
 
     origin = f"http://127.0.0.1:{port}"
     cookie_name = plan["cookie_name"]
+    prefix = "/ws/relay/" if relay else "/ws/chat/"
 
     async def connect(conversation: str, session: str):
         return await websockets.connect(
-            f"ws://127.0.0.1:{port}/ws/chat/{conversation}/",
+            f"ws://127.0.0.1:{port}{prefix}{conversation}/",
             additional_headers={"Cookie": f"{cookie_name}={session}", "Origin": origin},
             max_queue=None,
-            open_timeout=60,
+            open_timeout=120,
             ping_interval=None,
         )
 
+    # The active pairs open first: they load every module and cache a socket needs, so the
+    # memory measured over the idle sockets after them is what each further socket costs.
+    pairs = [
+        Pair(index, conversation, session)
+        for index, (conversation, session) in enumerate(plan["active"])
+    ]
+    for pair in pairs:
+        pair.customer = await connect(pair.conversation, pair.session)
+        pair.agent = await connect(pair.conversation, plan["staff_session"])
+    for pair in pairs:
+        await pair.customer.recv()  # status
+        await pair.agent.recv()
+    tracing = bool(os.environ.get("BENCH_TRACEMALLOC"))
+    if tracing:  # a tracemalloc snapshot before and after the idle sockets (bench/asgi.py)
+        os.kill(server_pid, signal.SIGUSR1)
+        await asyncio.sleep(3)
     before = rss_kib(server_pid)
     idle_sockets = []
     idle_conversation, idle_session = plan["idle"]
@@ -158,48 +212,110 @@ async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pi
     # A socket is open once the server has sent its first status event, not at the handshake.
     await asyncio.gather(*(socket.recv() for socket in idle_sockets))
     idle_seconds = time.perf_counter() - started_idle
-    pairs = []
-    for conversation, session in plan["active"]:
-        customer = await connect(conversation, session)
-        agent = await connect(conversation, plan["staff_session"])
-        pairs.append((customer, agent))
-    for customer, agent in pairs:
-        await customer.recv()  # status
-        await agent.recv()
     after = rss_kib(server_pid)
+    if tracing:
+        os.kill(server_pid, signal.SIGUSR1)
+        await asyncio.sleep(10)
     open_connections = len(idle_sockets) + 2 * len(pairs)
 
-    sent: dict[str, float] = {}
+    first_sent: dict[str, float] = {}
+    acknowledged: dict[str, float] = {}  # client_id -> ms from first send to acknowledgement
+    delivered: dict[str, object] = {}  # client_id -> message id first delivered to the agent
     round_trips: list[float] = []
     timeline: list[tuple[float, float]] = []  # (seconds into the run when sent, round trip ms)
-    received: set[str] = set()
+    counts = {"refused": 0, "duplicates": 0, "redelivered": 0, "reconnects": 0, "errors": 0}
+    refusal_codes: dict[str, int] = {}
+    resends: set[asyncio.Task] = set()
+    attempts: dict[str, int] = {}  # client_id -> refusals so far
+    running = True
 
-    async def agent_reader(agent) -> None:
-        try:
-            async for raw in agent:
-                event = json.loads(raw)
-                client_id = event.get("client_id")
-                if (
-                    event.get("type") == "message"
-                    and client_id in sent
-                    and client_id not in received
-                ):
-                    received.add(client_id)
-                    round_trip = (time.perf_counter() - sent[client_id]) * 1000
+    async def agent_reader(pair: Pair) -> None:
+        last_id = 0
+        while True:
+            try:
+                async for raw in pair.agent:
+                    event = json.loads(raw)
+                    client_id = event.get("client_id")
+                    if event.get("type") != "message" or client_id not in first_sent:
+                        continue
+                    if isinstance(event.get("id"), int):
+                        last_id = max(last_id, event["id"])
+                    if client_id in delivered:
+                        if delivered[client_id] != event.get("id"):
+                            counts["duplicates"] += 1
+                        else:
+                            counts["redelivered"] += 1
+                        continue
+                    delivered[client_id] = event.get("id")
+                    round_trip = (time.perf_counter() - first_sent[client_id]) * 1000
                     round_trips.append(round_trip)
-                    timeline.append((sent[client_id] - started, round_trip))
-        except websockets.ConnectionClosed:
-            pass
+                    timeline.append((first_sent[client_id] - started, round_trip))
+                return
+            except websockets.ConnectionClosed:
+                if not running:
+                    return
+                counts["reconnects"] += 1
+                pair.agent = await connect(pair.conversation, plan["staff_session"])
+                if not relay:  # what it missed meanwhile
+                    await pair.agent.send(json.dumps({"type": "resume", "after": last_id}))
 
-    async def customer_drain(customer) -> None:
-        try:
-            async for _ in customer:
-                pass
-        except websockets.ConnectionClosed:
-            pass
+    async def send_frame(pair: Pair, frame: dict) -> None:
+        # A closed socket: the customer reader reconnects and sends it again.
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await pair.customer.send(json.dumps(frame))
 
-    readers = [asyncio.create_task(agent_reader(agent)) for _, agent in pairs]
-    drains = [asyncio.create_task(customer_drain(customer)) for customer, _ in pairs]
+    async def resend_later(pair: Pair, client_id: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        frame = pair.unacknowledged.get(client_id)
+        if frame is not None:
+            await send_frame(pair, frame)
+
+    async def customer_reader(pair: Pair) -> None:
+        while True:
+            try:
+                async for raw in pair.customer:
+                    event = json.loads(raw)
+                    kind = event.get("type")
+                    client_id = event.get("client_id")
+                    if kind == "message" and client_id in pair.unacknowledged:
+                        del pair.unacknowledged[client_id]
+                        acknowledged[client_id] = (
+                            time.perf_counter() - first_sent[client_id]
+                        ) * 1000
+                    elif kind == "error":
+                        code = event.get("code", "?")
+                        refusal_codes[code] = refusal_codes.get(code, 0) + 1
+                        if event.get("retry_after") is None:
+                            counts["errors"] += 1
+                            continue
+                        counts["refused"] += 1
+                        # An overloaded refusal names its client_id; another (a rate limit)
+                        # does not, and then the oldest unacknowledged frame goes again.
+                        refused = event.get("client_id") or next(iter(pair.unacknowledged), None)
+                        if refused is not None:
+                            # Backing off: retry_after, doubled on each refusal of the same
+                            # message up to 16 times it, with jitter, so refused messages do
+                            # not all come back in the same second.
+                            attempts[refused] = attempts.get(refused, 0) + 1
+                            delay = float(event["retry_after"]) * min(
+                                16, 2 ** (attempts[refused] - 1)
+                            )
+                            task = asyncio.create_task(
+                                resend_later(pair, refused, delay * random.uniform(0.5, 1.5))  # noqa: S311
+                            )
+                            resends.add(task)
+                            task.add_done_callback(resends.discard)
+                return
+            except websockets.ConnectionClosed:
+                if not running:
+                    return
+                counts["reconnects"] += 1
+                pair.customer = await connect(pair.conversation, pair.session)
+                for frame in list(pair.unacknowledged.values()):
+                    await send_frame(pair, frame)
+
+    readers = [asyncio.create_task(agent_reader(pair)) for pair in pairs]
+    readers += [asyncio.create_task(customer_reader(pair)) for pair in pairs]
     # The load generator's own full collections over 10,000 sockets would stall its clock
     # reading; what is measured is the server.
     gc.collect()
@@ -209,40 +325,101 @@ async def run_load(port: int, plan: dict, rate: float, seconds: float, server_pi
     started = time.perf_counter()
     count = 0
     while time.perf_counter() - started < seconds:
-        customer, _ = pairs[count % len(pairs)]
+        pair = pairs[count % len(pairs)]
         client_id = str(uuid4())
-        sent[client_id] = time.perf_counter()
-        await customer.send(
-            json.dumps({"type": "message", "body": f"load {count}", "client_id": client_id})
-        )
+        frame = {"type": "message", "body": f"load {count}", "client_id": client_id}
+        first_sent[client_id] = time.perf_counter()
+        pair.unacknowledged[client_id] = frame
+        await send_frame(pair, frame)
         count += 1
         await asyncio.sleep(max(0.0, started + count * interval - time.perf_counter()))
     elapsed = time.perf_counter() - started
     deadline = time.perf_counter() + 15
-    while len(received) < len(sent) and time.perf_counter() < deadline:
+    while (
+        len(acknowledged) < len(first_sent) or len(delivered) < len(first_sent)
+    ) and time.perf_counter() < deadline:
         await asyncio.sleep(0.1)
-    for task in readers + drains:
+    await asyncio.sleep(0.5)  # a late duplicate would arrive now
+    running = False
+    for task in [*readers, *resends]:
         task.cancel()
-    for socket in idle_sockets + [s for pair in pairs for s in pair]:
+    for socket in idle_sockets + [s for pair in pairs for s in (pair.customer, pair.agent)]:
         await socket.close()
     round_trips.sort()
     windows = {}
     for at, round_trip in timeline:
         windows.setdefault(int(at // WINDOW_SECONDS), []).append(round_trip)
+    acknowledgements = list(acknowledged.values())
     return {
+        "server": "relay" if relay else "chat",
         "windows": [
             (index * WINDOW_SECONDS, statistics.median(trips), percentile(trips, 0.99))
             for index, trips in sorted(windows.items())
         ],
         "open_connections": open_connections,
         "idle_open_seconds": idle_seconds,
-        "memory_per_connection_kib": (after - before) / max(open_connections, 1),
-        "sent": len(sent),
-        "received": len(received),
-        "rate": len(sent) / elapsed,
+        "memory_per_connection_kib": (after - before) / max(len(idle_sockets), 1),
+        "sent": len(first_sent),
+        "delivered": len(delivered),
+        "acknowledged": len(acknowledged),
+        "unacknowledged": len(first_sent) - len(acknowledged),
+        "undelivered": len(first_sent) - len(delivered),
+        "late": sum(1 for trip in round_trips if trip > budget_ms),
+        "budget_ms": budget_ms,
+        "ack_p99_ms": percentile(acknowledgements, 0.99),
+        **counts,
+        "refusal_codes": refusal_codes,
+        "rate": len(first_sent) / elapsed,
         "median_ms": statistics.median(round_trips) if round_trips else float("nan"),
         "p99_ms": percentile(round_trips, 0.99),
     }
+
+
+def report(result: dict, *, windows: bool = True) -> None:
+    name = result["server"]
+    print(
+        f"[{name}] open connections: {result['open_connections']} "
+        f"(idle ones opened in {result['idle_open_seconds']:.1f} s); "
+        f"memory per open connection: {result['memory_per_connection_kib']:.1f} KiB (server RSS)"
+    )
+    print(
+        f"[{name}] messages: {result['sent']} sent at {result['rate']:.0f}/s, "
+        f"{result['acknowledged']} acknowledged, {result['delivered']} delivered; "
+        f"unacknowledged {result['unacknowledged']}, undelivered {result['undelivered']}, "
+        f"late (> {result['budget_ms']:g} ms) {result['late']}, "
+        f"refusals {result['refused']} {result['refusal_codes'] or ''}, "
+        f"duplicates {result['duplicates']}, reconnects {result['reconnects']}"
+    )
+    print(
+        f"[{name}] round trip: median {result['median_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
+        f"acknowledgement p99 {result['ack_p99_ms']:.1f} ms"
+    )
+    if windows:
+        for start, median, p99 in result["windows"]:
+            print(f"[{name}]   from {start:>3d} s: median {median:.1f} ms, p99 {p99:.1f} ms")
+
+
+def load_average() -> str:
+    with open("/proc/loadavg") as loadavg:
+        return " ".join(loadavg.read().split()[:3])
+
+
+def one_run(env: dict, plan: dict, args, server: str, rate: float) -> dict:
+    log_path = os.environ.get("CHAT_BENCH_SERVER_LOG", os.devnull)
+    relay = server == "relay"
+    process_kind = "uvicorn" if relay else server
+    load_before = load_average()
+    with production_server(env, log_path=log_path, server=process_kind, workers=args.workers) as (
+        port,
+        process,
+    ):
+        result = asyncio.run(
+            run_load(
+                port, plan, rate, args.seconds, process.pid, relay=relay, budget_ms=args.budget_ms
+            )
+        )
+    result["load"] = f"{load_before} -> {load_average()}"
+    return result
 
 
 def main() -> None:
@@ -251,8 +428,26 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "daphne", "relay", "both"],
+        default="both",
+        help="the chat on uvicorn or daphne, the bare relay on uvicorn, or both uvicorn servers "
+        "in alternating rounds (the default: every chat figure next to the relay's)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of each server")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--budget-ms", type=float, default=50.0, help="a round trip over this counts as late"
+    )
+    parser.add_argument(
+        "--capacity",
+        type=float,
+        nargs="*",
+        metavar="RATE",
+        help="instead of one rate: these rates in turn per server, stopping at the first whose "
+        "p99 exceeds 100 ms or leaves a message unacknowledged (sustained capacity)",
+    )
     args = parser.parse_args()
     env = bench_environment()
     os.environ.update(env)
@@ -261,9 +456,10 @@ def main() -> None:
     django.setup()
     from livechat.limits import RATE_LIMIT_MESSAGES, RATE_LIMIT_SECONDS
 
-    if args.rate / args.pairs > RATE_LIMIT_MESSAGES / RATE_LIMIT_SECONDS * 0.9:
+    highest = max([args.rate, *(args.capacity or [])])
+    if highest / args.pairs > RATE_LIMIT_MESSAGES / RATE_LIMIT_SECONDS * 0.9:
         parser.error(
-            f"{args.rate:g} messages/s over {args.pairs} pairs exceeds the per-connection limit "
+            f"{highest:g} messages/s over {args.pairs} pairs exceeds the per-connection limit "
             f"({RATE_LIMIT_MESSAGES} in {RATE_LIMIT_SECONDS:g} s): use more --pairs"
         )
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -271,28 +467,38 @@ def main() -> None:
 
     ensure_database(env)
     manage(env, "migrate", "--noinput", "-v0")
-    plan = prepare(args.pairs, max(0, args.connections - 2 * args.pairs))
-    log_path = os.environ.get("CHAT_BENCH_SERVER_LOG", os.devnull)
-    with production_server(env, log_path=log_path, server=args.server, workers=args.workers) as (
-        port,
-        server,
-    ):
-        result = asyncio.run(run_load(port, plan, args.rate, args.seconds, server.pid))
-    print(f"machine: {machine()}")
+    servers = ["uvicorn", "relay"] if args.server == "both" else [args.server]
+    print(f"machine: {machine()}; load average before: {load_average()}")
     processes = f"{args.workers} process{'es' if args.workers > 1 else ''}"
-    print(f"server: {args.server}, {processes}, channels-redis, PostgreSQL; client on this machine")
-    print(
-        f"open connections: {result['open_connections']} "
-        f"(idle ones opened in {result['idle_open_seconds']:.1f} s)"
-    )
-    print(f"memory per open connection: {result['memory_per_connection_kib']:.1f} KiB (server RSS)")
-    print(
-        f"messages: {result['sent']} sent at {result['rate']:.0f}/s, "
-        f"{result['received']} received, lost {result['sent'] - result['received']}"
-    )
-    print(f"round trip: median {result['median_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms")
-    for start, median, p99 in result["windows"]:
-        print(f"  from {start:>3d} s: median {median:.1f} ms, p99 {p99:.1f} ms")
+    print(f"server: {processes}, channels-redis, PostgreSQL; client on this machine")
+    idle = max(0, args.connections - 2 * args.pairs)
+    if args.capacity:
+        for server in servers:
+            for rate in args.capacity:
+                plan = prepare(args.pairs, idle)
+                result = one_run(env, plan, args, server, rate)
+                report(result, windows=False)
+                print(f"[{result['server']}] load average: {result['load']}", flush=True)
+                if result["p99_ms"] > 100 or result["unacknowledged"] or result["undelivered"]:
+                    print(f"[{result['server']}] capacity: below {rate:g}/s", flush=True)
+                    break
+        return
+    results = []
+    for round_number in range(args.rounds):
+        for server in servers:
+            plan = prepare(args.pairs, idle)
+            result = one_run(env, plan, args, server, args.rate)
+            print(f"round {round_number + 1}, load average {result['load']}")
+            report(result)
+            results.append(result)
+    chat = [r for r in results if r["server"] == "chat"]
+    relay = [r for r in results if r["server"] == "relay"]
+    for ours, bare in zip(chat, relay, strict=False):
+        print(
+            f"ratio chat/relay: p99 {ours['p99_ms'] / bare['p99_ms']:.2f}, median "
+            f"{ours['median_ms'] / bare['median_ms']:.2f}, memory per socket "
+            f"{ours['memory_per_connection_kib'] / max(bare['memory_per_connection_kib'], 0.1):.2f}"
+        )
 
 
 if __name__ == "__main__":

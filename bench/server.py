@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wallet_support_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 ASGI_APP = "wallet_support.asgi:application"
+# The product's application plus the bare relay the chat benchmark compares against.
+BENCH_ASGI_APP = "bench.asgi:application"
 
 
 def bench_environment() -> dict[str, str]:
@@ -61,10 +63,15 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
     if server == "daphne":
         if workers != 1:
             raise ValueError("daphne serves from one process")
-        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APP]
-    from wallet_support.serve import command
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), BENCH_ASGI_APP]
+    from wallet_support.serve import ASGI_APPLICATION, command
 
-    return [*command(host="127.0.0.1", port=port, workers=workers), "--no-access-log"]
+    # The production command line, serving the benchmark's application (bench/asgi.py).
+    arguments = command(host="127.0.0.1", port=port, workers=workers)
+    arguments[arguments.index(ASGI_APPLICATION)] = BENCH_ASGI_APP
+    # Extra uvicorn options to try (say "--ws wsproto"), from the environment.
+    extra = os.environ.get("BENCH_SERVER_OPTIONS", "").split()
+    return [*arguments, "--no-access-log", *extra]
 
 
 @contextmanager

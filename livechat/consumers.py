@@ -8,6 +8,7 @@ import time
 from collections import deque
 from uuid import UUID
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http.cookie import parse_cookie
@@ -19,7 +20,7 @@ from common.errors import DeskError
 from guard.models import GuardEvent
 from guard.refusals import refuse_secrets
 from guard.services import refusals_record
-from livechat import selectors, services
+from livechat import db, selectors, services
 from livechat.db import chat_db as database_sync_to_async
 from livechat.error_codes import ChatErrorCode
 from livechat.limits import (
@@ -41,6 +42,7 @@ FORBIDDEN = 4403
 SESSION_ENDED = 4401
 MAX_ID = 2**63 - 1  # the largest id a message (a bigint) can have
 VISITOR_SESSION_KEY = "chat_visitor"
+OVERLOADED_RETRY_SECONDS = 1
 
 
 class ProtocolError(DeskError):
@@ -151,6 +153,17 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
     """Frame checks, JSON parsing, rate limiting and error events shared by both sockets."""
 
     handlers: dict[str, str] = {}
+
+    async def dispatch(self, message: dict) -> None:
+        # Channels' dispatch first runs `aclose_old_connections()` for every event, a hop onto
+        # asgiref's one thread-sensitive thread: per chat message, once for the sender's frame
+        # and once per socket it is delivered to, all queued behind that thread. These
+        # consumers reach the database only through `livechat.db.chat_db`, whose threads close
+        # their stale connections themselves before and after every call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.sent_times: deque[float] = deque()
@@ -264,6 +277,20 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
         self.check_rate()
         body = parse_body(content.get("body"))
         client_id = parse_client_id(content.get("client_id"))
+        if db.overloaded():
+            # Refused, not queued: nothing is stored, the refusal does not count against the
+            # socket's rate, and it names the client_id so the client sends that one again.
+            self.sent_times.pop()
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": str(ChatErrorCode.OVERLOADED),
+                    "message": _("The chat is busy: your message was not sent yet."),
+                    "retry_after": OVERLOADED_RETRY_SECONDS,
+                    "client_id": str(client_id),
+                }
+            )
+            return
         await self.check_secrets(body, conversation, GuardEvent.Source.CHAT)
         post = services.chat_message_post
         if visitor:

@@ -17,6 +17,9 @@ class ChatErrorCode(StrEnum):
     TOO_LONG = "too_long"
     RATE_LIMITED = "rate_limited"
     SECRET_REFUSED = "secret_refused"
+    # The server cannot store a message promptly: nothing was stored; send it again, same
+    # client_id, after `retry_after` seconds (livechat.db.overloaded).
+    OVERLOADED = "overloaded"
     # The chat's state and who may act on it (livechat.services).
     CLOSED = "closed"
     NOT_FOUND = "not_found"

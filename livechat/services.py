@@ -128,6 +128,11 @@ def chat_message_post(
                 if stored := _stored_message(conversation, client_id):
                     return stored, False
                 raise ChatError(_("This conversation is closed."), code=ChatErrorCode.CLOSED)
+            if sender == AuthorKind.AGENT:
+                # Who holds the chat and its status come from the locked row; its team from the
+                # caller's copy (saving a query a message): a chat moved to another team is no
+                # longer active, and the sockets that lost it were closed (consumers).
+                locked.ticket = conversation.ticket
             if (
                 sender == AuthorKind.AGENT
                 and not selectors.chat_access(user=author, conversation=locked).speak

@@ -36,6 +36,10 @@ def command(
         "--proxy-headers",
         "--ws-max-size",
         str(SERVER_MAX_FRAME_BYTES),
+        # No permessage-deflate: chat frames are a few hundred bytes, and each socket's zlib
+        # contexts were half its memory, 37 of 73 KiB (docs/benchmarks.md).
+        "--ws-per-message-deflate",
+        "false",
         "--no-server-header",
         "--backlog",
         "4096",

@@ -464,6 +464,10 @@ SUPPORT_CANNED_REPLIES = [
 # Live chat: an agent counts as available only while a console socket of theirs beats (every
 # 20 s from the console); one silent for this long no longer counts.
 CHAT_CONSOLE_TIMEOUT_SECONDS = env_int("CHAT_CONSOLE_TIMEOUT_SECONDS", 60)
+# The chat sockets' database threads per server process (0: 4 on PostgreSQL, 1 on SQLite), and
+# how many calls a process may hold before it refuses messages as `overloaded` (0: 8 a thread).
+CHAT_DATABASE_THREADS = env_int("CHAT_DATABASE_THREADS", 0)
+CHAT_DATABASE_MAX_PENDING = env_int("CHAT_DATABASE_MAX_PENDING", 0)
 # Minutes a chat may wait for an agent before it is kept as a left message, per problem type,
 # e.g. "account_security=2,other=15" (defaults: tickets.problem_types.PROBLEM_TYPES).
 try:
