@@ -25,7 +25,7 @@ from livechat.error_codes import ChatErrorCode
 from livechat.models import Conversation
 from livechat.system_lines import system_line, system_line_text
 from tickets import services as ticket_services
-from tickets.models import Attachment, AuthorKind, Channel, Message, Status, Ticket
+from tickets.models import AuthorKind, Channel, Message, Status, Ticket
 from tickets.problem_types import chat_wait_minutes
 
 logger = logging.getLogger(__name__)
@@ -473,39 +473,24 @@ def chat_attachment_post(
 
     Nothing is half-saved: a refusal or a failed write leaves neither a row nor a file.
     """
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            locked = selectors.conversation_locked_with_last_message(conversation.pk)
-            if stored := _stored_message(conversation, client_id):
-                return stored, False
-            if locked.status == Conversation.Status.CLOSED:
-                raise ChatError(_("This conversation is closed."), code=ChatErrorCode.CLOSED)
-            message = Message.objects.create(
-                ticket_id=locked.ticket_id,
-                author_kind=AuthorKind.CUSTOMER,
-                body="",
-                channel=Channel.CHAT,
-                client_id=client_id,
-            )
-            checked = attachment.checked
-            stored_file = Attachment(
-                message=message,
-                name=checked.safe_name,
-                content_type=checked.content_type,
-                size=checked.size,
-                sha256=checked.sha256,
-            )
-            attachment.upload.seek(0)
-            stored_file.file.save(f"upload{checked.extension}", attachment.upload, save=False)
-            written.append(stored_file.file.name)
-            stored_file.save()
-            Ticket.objects.filter(pk=locked.ticket_id).update(updated_at=message.created_at)
-            message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
-            payload = selectors.message_payload(message, locked, prev=locked.last_message_id)
-            _broadcast_on_commit(locked.group_name, {"type": "chat.message", "payload": payload})
-    except BaseException:
-        for name in written:
-            Attachment.file.field.storage.delete(name)
-        raise
+    with ticket_services.FilesRemovedOnError() as files, transaction.atomic():
+        locked = selectors.conversation_locked_with_last_message(conversation.pk)
+        if stored := _stored_message(conversation, client_id):
+            return stored, False
+        if locked.status == Conversation.Status.CLOSED:
+            raise ChatError(_("This conversation is closed."), code=ChatErrorCode.CLOSED)
+        message = ticket_services.message_save(
+            conversation.ticket,
+            AuthorKind.CUSTOMER,
+            "",
+            Channel.CHAT,
+            [attachment],
+            None,
+            stored_files=files,
+            client_id=client_id,
+        )
+        Ticket.objects.filter(pk=locked.ticket_id).update(updated_at=message.created_at)
+        message = Message.objects.prefetch_related("attachments").get(pk=message.pk)
+        payload = selectors.message_payload(message, locked, prev=locked.last_message_id)
+        _broadcast_on_commit(locked.group_name, {"type": "chat.message", "payload": payload})
     return message, True

@@ -95,9 +95,9 @@ def ticket_create(
         ticket.full_clean(exclude=["access_key", "reference", "submission_key"])
         author_kind = AuthorKind.AGENT if actor is not None else AuthorKind.CUSTOMER
         try:
-            with _FilesRemovedOnError() as files, transaction.atomic():
+            with FilesRemovedOnError() as files, transaction.atomic():
                 ticket.save()
-                _message_save(ticket, author_kind, description, channel, attachments, actor, files)
+                message_save(ticket, author_kind, description, channel, attachments, actor, files)
                 _event(ticket, TicketEvent.Kind.CREATED, new_value=ticket.status, actor=actor)
                 signals.ticket_filed.send(sender=Ticket, ticket=ticket)
         except IntegrityError:
@@ -128,14 +128,14 @@ def message_post_customer(
     channel: str = Channel.WEB,
 ) -> Message:
     """Add the customer's reply; a ticket waiting for the customer goes back to the team."""
-    with _FilesRemovedOnError() as files, transaction.atomic():
+    with FilesRemovedOnError() as files, transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if ticket.status == Status.CLOSED:
             raise TicketError(
                 str(_("This ticket is closed. Reopen it to write to us again.")),
                 code=TicketErrorCode.CLOSED,
             )
-        message = _message_save(
+        message = message_save(
             ticket, AuthorKind.CUSTOMER, body, channel, attachments, None, stored_files=files
         )
         if ticket.status in {Status.PENDING, Status.RESOLVED}:
@@ -185,7 +185,7 @@ def message_post_agent(
             ),
             code=TicketErrorCode.STALE,
         )
-    message = _message_save(
+    message = message_save(
         ticket,
         AuthorKind.AGENT,
         body,
@@ -353,7 +353,7 @@ def ticket_send_link(*, ticket: Ticket) -> None:
     transaction.on_commit(lambda: tasks.send_ticket_confirmation.delay(ticket.pk))
 
 
-def _message_save(
+def message_save(
     ticket: Ticket,
     author_kind: str,
     body: str,
@@ -365,6 +365,8 @@ def _message_save(
     is_internal: bool = False,
     client_id: UUID | None = None,
 ) -> Message:
+    """A message and its checked attachments, within the caller's transaction; each file written
+    is named in `stored_files` (a FilesRemovedOnError list) so a failure removes it."""
     stored_files = [] if stored_files is None else stored_files
     message = Message.objects.create(
         ticket=ticket,
@@ -385,12 +387,12 @@ def _message_save(
         )
         attachment.upload.seek(0)
         stored.file.save(f"upload{attachment.checked.extension}", attachment.upload, save=False)
+        stored_files.append(stored.file.name)  # before the row: a failed save still removes it
         stored.save()
-        stored_files.append(stored.file.name)
     return message
 
 
-class _FilesRemovedOnError:
+class FilesRemovedOnError:
     """Files written inside a transaction that then fails are deleted, so none is orphaned."""
 
     def __enter__(self) -> list[str]:
