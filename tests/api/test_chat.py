@@ -1,14 +1,13 @@
 """Live chat from the app: started over the API, then the same socket protocol with the token."""
 
 import pytest
-from channels.testing import WebsocketCommunicator
 
 from api.middleware import SUBPROTOCOL
 from guard.models import GuardEvent
 from livechat.models import Conversation
 from tests.support import guard_corpus as corpus
 from tests.support.api import ALWAYS_OPEN, EMAIL, client_with, expired_token, issue
-from tests.support.chat import ORIGIN, new_client_id, run
+from tests.support.chat import ORIGIN, Communicator, new_client_id, run
 from tests.support.factories import make_agent
 from tickets.models import Message
 
@@ -26,13 +25,11 @@ def chat_open(settings, db, api_secret):
     return make_agent("payments", console=True)
 
 
-def app_socket(path: str, token: str | None, *, query: str = "") -> WebsocketCommunicator:
+def app_socket(path: str, token: str | None, *, query: str = "") -> Communicator:
     from wallet_support.asgi import application
 
     protocols = [SUBPROTOCOL] + ([f"bearer.{token}"] if token else [])
-    return WebsocketCommunicator(
-        application, path + query, headers=[ORIGIN], subprotocols=protocols
-    )
+    return Communicator(application, path + query, headers=[ORIGIN], subprotocols=protocols)
 
 
 def started(token: str) -> dict:

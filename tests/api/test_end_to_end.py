@@ -3,12 +3,11 @@ a screenshot, follow the agent's answer, reply, rate, then chat on the socket wi
 The agent works in the desk as usual (services and the agent socket)."""
 
 import pytest
-from channels.testing import WebsocketCommunicator
 
 from api.middleware import SUBPROTOCOL
 from faq.services import help_centre_load
 from tests.support.api import ALWAYS_OPEN, client_with, issue
-from tests.support.chat import ORIGIN, communicator, new_client_id, run, staff_cookie
+from tests.support.chat import ORIGIN, Communicator, communicator, new_client_id, run, staff_cookie
 from tests.support.factories import make_agent, png_upload
 from tickets.models import Status, Ticket
 from tickets.services import message_post_agent, ticket_change_status
@@ -96,7 +95,7 @@ def test_wallet_app_files_follows_and_chats_through_the_api(settings, api_secret
     agent_cookie = staff_cookie(agent)
 
     async def conversation():
-        customer = WebsocketCommunicator(
+        customer = Communicator(
             application,
             chat["ws"],
             headers=[ORIGIN, (b"accept-language", b"en")],

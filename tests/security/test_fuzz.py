@@ -460,7 +460,7 @@ async def exchange(socket, sent: list[str], handlers: dict) -> list[dict]:
         await socket.send_input({"type": "websocket.receive", "text": frame})
     events, unknown = [], unknown_type_errors(sent, handlers) + 1
     while unknown:
-        event = await socket.receive_json_from(timeout=3)
+        event = await socket.receive_json_from()
         events.append(event)
         unknown -= event.get("code") == "unknown_type"
     return events
@@ -547,7 +547,7 @@ def answer_to(frame: dict, *, agent: bool = False) -> dict:
         await socket.receive_json_from()
         await socket.send_json_to(frame)
         # A consumer that died raises its exception here, when the wait ends.
-        answer = await socket.receive_json_from(timeout=1)
+        answer = await socket.receive_json_from()
         await socket.disconnect()
         return answer
 

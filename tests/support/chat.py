@@ -35,13 +35,33 @@ def staff_cookie(user) -> bytes:
     return f"{settings.SESSION_COOKIE_NAME}={session_id}".encode()
 
 
+# What a test waits for an answer it expects. Channels' default (1 s) is shorter than a first
+# database connection takes on a loaded two-core CI machine; a consumer that never answers still
+# fails the test, only later. Waits for silence pass their own short timeouts.
+EXPECTED_WITHIN = 10
+
+
+class Communicator(WebsocketCommunicator):
+    async def connect(self, timeout=EXPECTED_WITHIN):
+        return await super().connect(timeout)
+
+    async def receive_from(self, timeout=EXPECTED_WITHIN):
+        return await super().receive_from(timeout)
+
+    async def receive_json_from(self, timeout=EXPECTED_WITHIN):
+        return await super().receive_json_from(timeout)
+
+    async def receive_output(self, timeout=EXPECTED_WITHIN):
+        return await super().receive_output(timeout)
+
+
 def communicator(path: str, cookie: bytes | None = None, origin=ORIGIN) -> WebsocketCommunicator:
     from wallet_support.asgi import application
 
     headers = [origin] if origin else []
     if cookie:
         headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, path, headers=headers)
+    return Communicator(application, path, headers=headers)
 
 
 def new_client_id() -> str:
