@@ -1,7 +1,6 @@
 """WebSocket consumers of the live chat (docs/chat-protocol.md): thin, validating each frame and
 calling a service; broadcasts come from the services after commit."""
 
-import functools
 import json
 import logging
 import time
@@ -34,7 +33,6 @@ from livechat.services import AGENTS_GROUP, ChatError
 from security.ratelimit import rate_limit_hit_client
 from security.sockets import session_sockets_group, user_sockets_group
 from security.two_factor import session_verified
-from tickets.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -98,17 +96,15 @@ def socket_client(scope: dict) -> dict[str, str | None]:
     }
 
 
-def visitor_message_post(
-    *, address: str | None, session_key: str | None, **message
-) -> tuple[Message, bool]:
-    """Count a visitor's message against the cache-backed limits, then store it: both in the
-    database thread, so the cache call never blocks the event loop. A refused one is not stored."""
-    limited = rate_limit_hit_client("chat_message", address=address, session_key=session_key)
+def visitor_limits_check(scope: dict) -> None:
+    """Count a visitor's message against the cache-backed limits: in this process's memory,
+    settled with Redis about once a second (security.ratelimit.BatchedCounts), so it runs on the
+    event loop and a refused message never reaches the database threads."""
+    limited = rate_limit_hit_client("chat_message", batched=True, **socket_client(scope))
     if limited:
         raise ProtocolError(
             limited.message, code=ChatErrorCode.RATE_LIMITED, retry_after=limited.retry_after
         )
-    return services.chat_message_post(**message)
 
 
 SERVER_ERROR_RETRY_SECONDS = 5
@@ -292,10 +288,9 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         await self.check_secrets(body, conversation, GuardEvent.Source.CHAT)
-        post = services.chat_message_post
         if visitor:
-            post = functools.partial(visitor_message_post, **socket_client(self.scope))
-        message, created = await database_sync_to_async(post)(
+            visitor_limits_check(self.scope)
+        message, created = await database_sync_to_async(services.chat_message_post)(
             conversation=conversation,
             sender=sender,
             body=body,

@@ -7,7 +7,7 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import pgettext
@@ -106,7 +106,8 @@ def chat_access_now(*, user: AbstractBaseUser, conversation_id: int) -> ChatAcce
 
 
 def conversation_locked_with_last_message(pk: int) -> Conversation:
-    """The conversation, row-locked for a post, with `last_message_id` (None before any).
+    """The conversation, row-locked for a post, with `last_message_id` (None before any) and
+    its ticket's `ticket_updated_at` and `ticket_first_responded_at`.
 
     The last id is read in a statement of its own, after the lock is granted: read in the
     locking statement it would come from that statement's snapshot, taken before waiting for the
@@ -115,7 +116,7 @@ def conversation_locked_with_last_message(pk: int) -> Conversation:
     """
     if connections[Conversation.objects.db].vendor == "postgresql":
         return _locked_then_read(pk)
-    conversation = Conversation.objects.select_for_update().get(pk=pk)
+    conversation = Conversation.objects.select_for_update().annotate(**_TICKET_CLOCKS).get(pk=pk)
     conversation.last_message_id = (
         Message.objects.filter(ticket_id=conversation.ticket_id, is_internal=False)
         .order_by("-id")
@@ -125,6 +126,11 @@ def conversation_locked_with_last_message(pk: int) -> Conversation:
     return conversation
 
 
+# What a post needs of its ticket, read with the conversation: whether to touch the ticket row.
+_TICKET_CLOCKS = {
+    "ticket_updated_at": F("ticket__updated_at"),
+    "ticket_first_responded_at": F("ticket__first_responded_at"),
+}
 _LOCKED_READ_SENTINEL = -7_654_321  # stands for the pk while the statement is compiled once
 _locked_read_sql: dict[str, tuple[str, tuple, int]] = {}
 
@@ -141,7 +147,7 @@ def _locked_read_statement(alias: str) -> tuple[str, tuple, int]:
         )
         read, params = (
             Conversation.objects.using(alias)
-            .annotate(last_message_id=Subquery(last))
+            .annotate(last_message_id=Subquery(last), **_TICKET_CLOCKS)
             .filter(pk=_LOCKED_READ_SENTINEL)
             .query.sql_with_params()
         )

@@ -9,9 +9,12 @@ Views call `rate_limit_hit(request, scope)`; the chat socket, which has no reque
 the same way. The response helpers below answer a refused attempt with 429 and `Retry-After`.
 """
 
+import asyncio
 import hashlib
 import ipaddress
 import logging
+import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -107,48 +110,194 @@ def _redis_client(backend):
     return client
 
 
+def _redis_keys(
+    backend, scope: str, keys: dict[str, str], now: int
+) -> list[tuple[str, int, int, int]]:
+    """(key, limit, period, window end) for each key kind: a fixed window per key, named by the
+    window's end, so every process and every way of counting meets at the same Redis key."""
+    plan = []
+    for kind, value in keys.items():
+        limit, period = _split_rate(settings.RATE_LIMITS[scope][kind])
+        window_end = (now // period + 1) * period
+        digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+        key = backend.make_and_validate_key(f"rl:{scope}:{kind}:{digest}:{window_end}")
+        plan.append((key, limit, period, window_end))
+    return plan
+
+
+def _add_in_redis(backend, additions: dict[str, tuple[int, int]]) -> dict[str, int]:
+    """Add to each key (count, expiry in seconds) in one pipeline: the keys' new totals."""
+    pipeline = _redis_client(backend).pipeline(transaction=False)
+    for key, (count, expiry) in additions.items():
+        pipeline.set(key, 0, ex=expiry, nx=True)
+        pipeline.incrby(key, count)
+    totals = pipeline.execute()[1::2]
+    return dict(zip(additions, totals, strict=True))
+
+
 def _count_in_redis(scope: str, keys: dict[str, str]) -> list[int | None]:
-    """Both keys' counts in one round trip to Redis: a fixed window per key, named by the
-    window's end, created with its expiry and incremented in one pipeline. The chat socket counts
-    every message, on its one database thread, and django-ratelimit's three round trips per key
-    (SET NX, EXISTS, INCR) took half of that thread at 200 messages a second."""
+    """Both keys' counts in one round trip to Redis, each created with its expiry and
+    incremented in one pipeline (django-ratelimit takes three round trips per key)."""
     backend = caches[CACHE_ALIAS]
     now = int(time.time())
-    plan = []
     try:
-        pipeline = _redis_client(backend).pipeline(transaction=False)
-        for kind, value in keys.items():
-            limit, period = _split_rate(settings.RATE_LIMITS[scope][kind])
-            window_end = (now // period + 1) * period
-            digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-            key = backend.make_and_validate_key(f"rl:{scope}:{kind}:{digest}:{window_end}")
-            pipeline.set(key, 0, ex=period + 1, nx=True)
-            pipeline.incr(key)
-            plan.append((limit, window_end))
-        counts = pipeline.execute()[1::2]
+        plan = _redis_keys(backend, scope, keys, now)
+        totals = _add_in_redis(backend, {key: (1, period + 1) for key, _, period, _ in plan})
     except Exception:
         for kind in keys:
             logger.warning("rate limit %s/%s not counted: cache error", scope, kind, exc_info=True)
         return []
     return [
-        max(1, window_end - now) if count > limit else None
-        for (limit, window_end), count in zip(plan, counts, strict=True)
+        max(1, window_end - now) if totals[key] > limit else None
+        for key, limit, _, window_end in plan
     ]
 
 
+class BatchedCounts:
+    """One process's counts of the chat socket's messages, settled with Redis about once a
+    second rather than in a round trip each: at 200 messages a second one round trip a message
+    held the chat's database threads longer than the message itself (docs/benchmarks.md).
+
+    A process counts exactly what it saw (its own attempts plus the totals Redis gave at the last
+    settling); what other processes counted reaches it within a second or so, so a client spread
+    over several processes gets at most that much more through (each socket's own limit, 10 in 5
+    seconds, bounds it). An attempt that would pass the limit by this process's count is settled
+    at once, so a refusal is never a guess; once Redis has confirmed a key over its limit, later
+    attempts in its window are refused without asking again (a window's count only grows).
+    A Redis outage lets attempts through and logs a warning, as `_count_in_redis` does.
+    """
+
+    SETTLE_SECONDS = 1.0
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+        self.lock = threading.Lock()
+        self.known: dict[str, int] = {}  # key -> its total in Redis when last settled
+        self.pending: dict[str, tuple[int, int]] = {}  # key -> (attempts not yet added, expiry)
+        self.window_ends: dict[str, int] = {}
+        self.settled_at = time.monotonic()
+        self.settling = False
+
+    def hit(self, scope: str, keys: dict[str, str]) -> list[int | None]:
+        now = int(time.time())
+        plan = _redis_keys(self.backend, scope, keys, now)
+        waits: list[int | None] = []
+        unsure = []
+        with self.lock:
+            for key, limit, period, window_end in plan:
+                known = self.known.get(key, 0)
+                count, _ = self.pending.get(key, (0, 0))
+                if known < limit < known + count + 1:
+                    unsure.append((key, limit, period, window_end))
+                    continue
+                self.pending[key] = (count + 1, period + 1)
+                self.window_ends[key] = window_end
+                waits.append(max(1, window_end - now) if known + count + 1 > limit else None)
+        if unsure:
+            waits.extend(self._settle_now(unsure, now))
+        self._settle_when_due()
+        return waits
+
+    def _settle_now(self, plan, now: int) -> list[int | None]:
+        """Add this attempt and what is pending for these keys, and decide on Redis's totals."""
+        with self.lock:
+            additions = {}
+            for key, _, period, window_end in plan:
+                count, _ = self.pending.pop(key, (0, 0))
+                additions[key] = (count + 1, period + 1)
+                self.window_ends[key] = window_end
+        totals = self._add(additions)
+        if totals is None:
+            return []
+        return [
+            max(1, window_end - now) if totals[key] > limit else None
+            for key, limit, _, window_end in plan
+        ]
+
+    def _settle_when_due(self) -> None:
+        with self.lock:
+            if self.settling or time.monotonic() - self.settled_at < self.SETTLE_SECONDS:
+                return
+            self.settling = True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.settle()
+        else:
+            # Off the event loop: the socket that happened to be due does not wait for Redis.
+            loop.run_in_executor(None, self.settle)
+
+    def settle(self) -> None:
+        """Add every pending attempt to Redis in one round trip; forget windows that ended."""
+        try:
+            with self.lock:
+                additions, self.pending = self.pending, {}
+                ended = [key for key, end in self.window_ends.items() if end <= time.time()]
+                for key in ended:
+                    self.window_ends.pop(key)
+                    self.known.pop(key, None)
+                    additions.pop(key, None)
+            if additions:
+                self._add(additions)
+        finally:
+            with self.lock:
+                self.settled_at = time.monotonic()
+                self.settling = False
+
+    def _add(self, additions: dict[str, tuple[int, int]]) -> dict[str, int] | None:
+        try:
+            totals = _add_in_redis(self.backend, additions)
+        except Exception:
+            logger.warning("chat rate limits not counted: cache error", exc_info=True)
+            return None
+        with self.lock:
+            for key, total in totals.items():
+                # Settlings may finish out of order: the larger total is the later one.
+                self.known[key] = max(total, self.known.get(key, 0))
+        return totals
+
+
+_batched: dict[tuple, BatchedCounts] = {}
+_batched_lock = threading.Lock()
+
+
+def batched_counts() -> BatchedCounts | None:
+    """The process's batched counts for the default cache, when it is Redis. Kept here, not on
+    the cache object: Django makes a cache object per thread and per async context, so each
+    socket would otherwise count alone. One per Redis location (a test that moves CACHES gets
+    fresh counts) and per process (a forked worker starts afresh)."""
+    backend = caches[CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        return None
+    place = (os.getpid(), tuple(backend._servers), backend.key_prefix)
+    counts = _batched.get(place)
+    if counts is None:
+        with _batched_lock:
+            counts = _batched.setdefault(place, BatchedCounts(backend))
+    return counts
+
+
+def forget_batched_counts() -> None:
+    """Start the process's batched counts afresh: for whoever clears the cache (tests)."""
+    _batched.clear()
+
+
 def rate_limit_hit_client(
-    scope: str, *, address: str | None, session_key: str | None
+    scope: str, *, address: str | None, session_key: str | None, batched: bool = False
 ) -> RateLimited | None:
     """Count one attempt of a client against its address and its session; None while both are
-    within their limits. For code without a request (the chat socket), from a worker thread:
-    the cache call blocks."""
+    within their limits. For code without a request (the chat socket). The cache call blocks,
+    except with `batched` (on Redis, `BatchedCounts`), which almost never waits for Redis and
+    may be called on the event loop."""
     if scope not in SCOPES:
         raise ValueError(f"unknown rate-limit scope {scope!r}")
     if not rate_limits_enabled():
         return None
     keys = {"address": client_address(address), "session": session_key}
     keys = {kind: value for kind, value in keys.items() if value}
-    if isinstance(caches[CACHE_ALIAS], RedisCache):
+    if batched and (counts := batched_counts()) is not None:
+        waits = counts.hit(scope, keys)
+    elif isinstance(caches[CACHE_ALIAS], RedisCache):
         waits = _count_in_redis(scope, keys)
     else:
         waits = [_count(scope, kind, value) for kind, value in keys.items()]

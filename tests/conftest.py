@@ -43,7 +43,10 @@ def _empty_cache(_isolated_services):
     posts from 127.0.0.1) and cached values never reach the next."""
     from django.core.cache import cache
 
+    from security.ratelimit import forget_batched_counts
+
     cache.clear()
+    forget_batched_counts()
 
 
 @pytest.fixture(autouse=True)

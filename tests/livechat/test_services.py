@@ -4,6 +4,8 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agents.models import Team
@@ -78,16 +80,42 @@ def test_the_first_agent_reply_stops_the_clock_once_and_later_replies_keep_it(ag
 
     assert answered_at == first.created_at
     assert ticket.first_responded_at == answered_at
-    assert ticket.updated_at == later.created_at
+    assert ticket.updated_at == first.created_at  # the first reply touched the ticket
     assert later.created_at <= timezone.now()
 
 
-def test_customer_messages_do_not_stop_the_first_response_clock():
+def age_ticket(conversation, seconds: float) -> None:
+    Ticket.objects.filter(pk=conversation.ticket_id).update(
+        updated_at=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
+def test_a_chat_message_moves_its_tickets_last_activity_once_a_minute_at_most():
     conversation = make_conversation()
+    age_ticket(conversation, 61)
     message, _ = post(conversation)
     ticket = Ticket.objects.get(pk=conversation.ticket_id)
-    assert ticket.first_responded_at is None
+    assert ticket.first_responded_at is None  # a customer's message is no reply
     assert ticket.updated_at == message.created_at
+
+    age_ticket(conversation, 30)
+    touched_at = Ticket.objects.get(pk=conversation.ticket_id).updated_at
+    post(conversation)
+    assert Ticket.objects.get(pk=conversation.ticket_id).updated_at == touched_at
+
+
+def ticket_writes(conversation) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        post(conversation)
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    return sum(query["sql"].startswith(f"UPDATE {table}") for query in queries.captured_queries)
+
+
+def test_a_message_within_the_minute_does_not_write_the_ticket_row():
+    conversation = make_conversation()
+    age_ticket(conversation, 61)
+    assert ticket_writes(conversation) == 1
+    assert ticket_writes(conversation) == 0
 
 
 def test_each_broadcast_names_the_message_before_it_in_the_conversation(capture_broadcasts):

@@ -585,3 +585,107 @@ def test_on_redis_both_keys_are_counted_in_one_round_trip(redis_url, settings):
     assert answers[:2] == [None, None]
     assert 1 <= answers[2].retry_after <= 600  # the session's limit of 2
     assert other_session is not None  # the address's limit of 3 was reached
+
+
+# --- the chat socket's batched counts (security.ratelimit.BatchedCounts) ----------------------
+
+
+@pytest.fixture
+def on_redis(redis_url, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "chat_message": {"address": "100/10m", "session": "5/10m"},
+    }
+    caches["default"].clear()
+    return caches["default"]
+
+
+@pytest.fixture
+def round_trips():
+    from redis.client import Pipeline
+
+    real_execute = Pipeline.execute
+    seen = []
+
+    def counted(pipeline, *args, **kwargs):
+        seen.append(len(pipeline.command_stack))
+        return real_execute(pipeline, *args, **kwargs)
+
+    with mock.patch.object(Pipeline, "execute", counted):
+        yield seen
+
+
+def chat_hit(session_key="s-1", address="192.0.2.7"):
+    return rate_limit_hit_client(
+        "chat_message", address=address, session_key=session_key, batched=True
+    )
+
+
+def test_batched_counts_ask_redis_nothing_within_the_second_and_refuse_exactly(
+    on_redis, round_trips
+):
+    from security.ratelimit import BatchedCounts
+
+    with mock.patch.object(BatchedCounts, "SETTLE_SECONDS", 3600):
+        allowed = [chat_hit() for _ in range(5)]
+        assert round_trips == []  # five attempts, all counted in memory
+        refused = chat_hit()
+        # The sixth would pass the session's limit of 5: that key (SET NX, INCRBY) is settled
+        # at once, and the attempt refused on Redis's total.
+        assert round_trips == [2]
+        again = chat_hit()
+        assert round_trips == [2]  # Redis confirmed the key at its limit: no need to ask
+
+    assert allowed == [None] * 5
+    assert 1 <= refused.retry_after <= 600
+    assert again is not None
+    assert chat_hit(session_key="s-2") is None  # another session, same address: within 100
+
+
+def test_batched_counts_settle_once_a_second_and_meet_other_processes_counts(on_redis):
+    from security.ratelimit import BatchedCounts, batched_counts
+
+    here = batched_counts()
+    elsewhere = BatchedCounts(on_redis)  # another server process on the same Redis
+    for _ in range(3):
+        elsewhere.hit("chat_message", {"session": "s-1"})
+    elsewhere.settle()
+    for _ in range(2):
+        assert chat_hit() is None
+    here.settle()  # its 2, added to the other's 3: the session's limit of 5 is reached
+
+    assert chat_hit() is not None
+    here.settle()
+    [key] = [key for key in here.known if ":session:" in key]
+    assert int(on_redis._cache.get_client().get(key)) == 6  # every attempt counted, once
+
+
+def test_batched_counts_are_settled_when_due_without_being_asked(on_redis, round_trips):
+    from security.ratelimit import BatchedCounts, batched_counts
+
+    with mock.patch.object(BatchedCounts, "SETTLE_SECONDS", 0):
+        chat_hit()
+    counts = batched_counts()
+    assert round_trips == [4]
+    assert counts.pending == {}
+    assert sorted(counts.known.values()) == [1, 1]
+
+
+def test_batched_counts_let_messages_through_when_redis_is_down(settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "chat_message": {"address": "100/10m", "session": "1/10m"},
+    }
+    with caplog.at_level(logging.WARNING, logger="security.ratelimit"):
+        answers = [chat_hit() for _ in range(3)]
+    assert answers == [None, None, None]
+    assert "chat rate limits not counted" in caplog.text
