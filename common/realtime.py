@@ -4,8 +4,10 @@ The chat's writes run on the consumers' single database thread. Sending an event
 `async_to_sync(layer.group_send)` there would block that thread for the Redis round trips, and
 every chat in the process would wait behind them. When the sync code was called from an event
 loop (a consumer's or a view's `sync_to_async`), the event goes instead to an outbox on that
-loop: one task per loop sends the events in the order they were committed. Elsewhere (Celery,
-management commands, plain tests) it is sent at once.
+loop: one task per group with events waiting sends that group's events in the order they were
+committed, and groups do not wait for each other (a channels-redis `group_send` is four round
+trips to Redis: one sender for the whole process held every chat behind them, at about 200
+events a second). Elsewhere (Celery, management commands, plain tests) it is sent at once.
 
 Delivery is best-effort either way, as with any channel-layer send: the database is the record
 and clients fetch what they missed with `resume` (docs/chat-protocol.md).
@@ -14,13 +16,15 @@ and clients fetch what they missed with `resume` (docs/chat-protocol.md).
 import asyncio
 import logging
 import weakref
+from collections import deque
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
 
-_outboxes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Queue]" = (
+# Per loop: each group's events not yet sent; a group is here while its sender task runs.
+_outboxes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, deque]]" = (
     weakref.WeakKeyDictionary()
 )
 _senders: set[asyncio.Task] = set()
@@ -47,19 +51,29 @@ def _calling_event_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def _enqueue(loop: asyncio.AbstractEventLoop, layer, group: str, event: dict) -> None:
-    outbox = _outboxes.get(loop)
-    if outbox is None:
-        outbox = _outboxes[loop] = asyncio.Queue()
-        sender = loop.create_task(_send_in_order(outbox, layer))
-        _senders.add(sender)
-        sender.add_done_callback(_senders.discard)
-    outbox.put_nowait((group, event))
+    groups = _outboxes.get(loop)
+    if groups is None:
+        groups = _outboxes[loop] = {}
+    waiting = groups.get(group)
+    if waiting is not None:
+        waiting.append(event)
+        return
+    groups[group] = deque([event])
+    sender = loop.create_task(_send_in_order(groups, group, layer))
+    _senders.add(sender)
+    sender.add_done_callback(_senders.discard)
 
 
-async def _send_in_order(outbox: asyncio.Queue, layer) -> None:
-    while True:
-        group, event = await outbox.get()
-        try:
-            await layer.group_send(group, event)
-        except Exception:
-            logger.exception("could not send %s to %s", event.get("type"), group)
+async def _send_in_order(groups: dict[str, deque], group: str, layer) -> None:
+    waiting = groups[group]
+    try:
+        while waiting:
+            event = waiting.popleft()
+            try:
+                await layer.group_send(group, event)
+            except Exception:
+                logger.exception("could not send %s to %s", event.get("type"), group)
+    finally:
+        # Nothing awaits between the empty check and this: an event enqueued later (on this
+        # same loop) starts a sender of its own.
+        del groups[group]

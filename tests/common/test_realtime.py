@@ -49,6 +49,50 @@ def test_from_a_loops_sync_call_events_are_sent_by_the_loop_in_publish_order(mon
     assert set(sending_threads) == {loop_thread}
 
 
+def test_a_group_whose_send_is_slow_does_not_hold_up_other_groups(monkeypatch):
+    layer = get_channel_layer()
+    original_group_send = layer.group_send
+    slow_released = asyncio.Event()
+
+    async def slow_for_one_group(group, event):
+        if group == "tests.slow":
+            await slow_released.wait()
+        await original_group_send(group, event)
+
+    monkeypatch.setattr(layer, "group_send", slow_for_one_group)
+
+    def publish_both() -> None:
+        for number in range(3):
+            broadcast.publish("tests.slow", {"type": "tests.event", "number": number})
+            broadcast.publish("tests.fast", {"type": "tests.event", "number": number})
+
+    async def scenario():
+        slow, fast = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("tests.slow", slow)
+        await layer.group_add("tests.fast", fast)
+        await sync_to_async(publish_both)()
+        # The slow group's first send is still waiting, yet the other group's all arrive.
+        fast_numbers = [
+            (await asyncio.wait_for(layer.receive(fast), 5))["number"] for _ in range(3)
+        ]
+        slow_released.set()
+        slow_numbers = [
+            (await asyncio.wait_for(layer.receive(slow), 5))["number"] for _ in range(3)
+        ]
+        # Once a group's events are sent its sender ends; a later event starts another.
+        await sync_to_async(broadcast.publish)("tests.fast", {"type": "tests.event", "number": 9})
+        later = (await asyncio.wait_for(layer.receive(fast), 5))["number"]
+        await layer.group_discard("tests.slow", slow)
+        await layer.group_discard("tests.fast", fast)
+        return fast_numbers, slow_numbers, later
+
+    fast_numbers, slow_numbers, later = async_to_sync(scenario)()
+
+    assert fast_numbers == [0, 1, 2]
+    assert slow_numbers == [0, 1, 2]
+    assert later == 9
+
+
 def test_without_a_calling_loop_the_event_is_sent_before_publish_returns():
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
