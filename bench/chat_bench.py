@@ -67,6 +67,21 @@ def rss_kib(pid: int) -> int:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) the server and its workers have used so far. Per message, it
+    is the figure least moved by other load on a shared machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def prepare(pairs: int, idle: int) -> dict:
     """Conversations, a staff session and visitor sessions, written straight to the database."""
     from importlib import import_module
@@ -321,6 +336,7 @@ async def run_load(
     gc.collect()
     gc.freeze()
     print("load starting", flush=True)
+    cpu_before = cpu_seconds(server_pid)
     interval = 1 / rate
     started = time.perf_counter()
     count = 0
@@ -340,6 +356,7 @@ async def run_load(
     ) and time.perf_counter() < deadline:
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)  # a late duplicate would arrive now
+    cpu_used = cpu_seconds(server_pid) - cpu_before
     running = False
     for task in [*readers, *resends]:
         task.cancel()
@@ -370,6 +387,8 @@ async def run_load(
         **counts,
         "refusal_codes": refusal_codes,
         "rate": len(first_sent) / elapsed,
+        "cpu_ms_per_message": 1000 * cpu_used / max(len(acknowledged), 1),
+        "cpu_cores": cpu_used / elapsed,
         "median_ms": statistics.median(round_trips) if round_trips else float("nan"),
         "p99_ms": percentile(round_trips, 0.99),
     }
@@ -393,6 +412,10 @@ def report(result: dict, *, windows: bool = True) -> None:
     print(
         f"[{name}] round trip: median {result['median_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
         f"acknowledgement p99 {result['ack_p99_ms']:.1f} ms"
+    )
+    print(
+        f"[{name}] server CPU: {result['cpu_ms_per_message']:.2f} ms per acknowledged message "
+        f"({result['cpu_cores']:.2f} cores while sending)"
     )
     if windows:
         for start, median, p99 in result["windows"]:
@@ -498,6 +521,7 @@ def main() -> None:
             f"ratio chat/relay: p99 {ours['p99_ms'] / bare['p99_ms']:.2f}, median "
             f"{ours['median_ms'] / bare['median_ms']:.2f}, memory per socket "
             f"{ours['memory_per_connection_kib'] / max(bare['memory_per_connection_kib'], 0.1):.2f}"
+            f", CPU per message {ours['cpu_ms_per_message'] / bare['cpu_ms_per_message']:.2f}"
         )
 
 

@@ -10,6 +10,7 @@ the same way. The response helpers below answer a refused attempt with 429 and `
 """
 
 import asyncio
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -64,12 +65,16 @@ def client_address(raw: str | None) -> str | None:
     network), like django-ratelimit's own `ip` key. None when there is no valid address."""
     if not raw:
         return None
+    return _masked_address(raw, getattr(settings, "RATELIMIT_IPV6_MASK", 64))
+
+
+@functools.lru_cache(maxsize=4096)  # the chat asks again for every message of a socket
+def _masked_address(raw: str, mask: int) -> str | None:
     try:
         address = ipaddress.ip_address(raw.strip())
     except ValueError:
         return None
     if address.version == 6:
-        mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
         return str(ipaddress.ip_network(f"{address}/{mask}", strict=False).network_address)
     return str(address)
 
@@ -110,6 +115,11 @@ def _redis_client(backend):
     return client
 
 
+def _redis_key(backend, scope: str, kind: str, value: str, window_end: int) -> str:
+    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+    return backend.make_and_validate_key(f"rl:{scope}:{kind}:{digest}:{window_end}")
+
+
 def _redis_keys(
     backend, scope: str, keys: dict[str, str], now: int
 ) -> list[tuple[str, int, int, int]]:
@@ -119,9 +129,9 @@ def _redis_keys(
     for kind, value in keys.items():
         limit, period = _split_rate(settings.RATE_LIMITS[scope][kind])
         window_end = (now // period + 1) * period
-        digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-        key = backend.make_and_validate_key(f"rl:{scope}:{kind}:{digest}:{window_end}")
-        plan.append((key, limit, period, window_end))
+        plan.append(
+            (_redis_key(backend, scope, kind, value, window_end), limit, period, window_end)
+        )
     return plan
 
 
@@ -175,12 +185,26 @@ class BatchedCounts:
         self.known: dict[str, int] = {}  # key -> its total in Redis when last settled
         self.pending: dict[str, tuple[int, int]] = {}  # key -> (attempts not yet added, expiry)
         self.window_ends: dict[str, int] = {}
+        self.names: dict[tuple, str] = {}  # (scope, kind, value, window end) -> key
         self.settled_at = time.monotonic()
         self.settling = False
 
+    def _plan(self, scope: str, keys: dict[str, str], now: int) -> list[tuple[str, int, int, int]]:
+        """`_redis_keys`, each key's name made once a window (a hash and a key check)."""
+        plan = []
+        for kind, value in keys.items():
+            limit, period = _split_rate(settings.RATE_LIMITS[scope][kind])
+            window_end = (now // period + 1) * period
+            named = (scope, kind, value, window_end)
+            key = self.names.get(named)
+            if key is None:
+                key = self.names[named] = _redis_key(self.backend, *named)
+            plan.append((key, limit, period, window_end))
+        return plan
+
     def hit(self, scope: str, keys: dict[str, str]) -> list[int | None]:
         now = int(time.time())
-        plan = _redis_keys(self.backend, scope, keys, now)
+        plan = self._plan(scope, keys, now)
         waits: list[int | None] = []
         unsure = []
         with self.lock:
@@ -232,11 +256,13 @@ class BatchedCounts:
         try:
             with self.lock:
                 additions, self.pending = self.pending, {}
-                ended = [key for key, end in self.window_ends.items() if end <= time.time()]
+                now = time.time()
+                ended = [key for key, end in self.window_ends.items() if end <= now]
                 for key in ended:
                     self.window_ends.pop(key)
                     self.known.pop(key, None)
                     additions.pop(key, None)
+                self.names = {named: key for named, key in self.names.items() if named[3] > now}
             if additions:
                 self._add(additions)
         finally:
