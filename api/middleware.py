@@ -47,7 +47,9 @@ class AppTokenMiddleware:
         self.inner = inner
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "websocket":
+        # A web page's socket offers no subprotocol: its scope passes as it is (a copy is kept
+        # for the life of the socket), and the consumers read both keys with `.get`.
+        if scope["type"] == "websocket" and scope.get("subprotocols"):
             scope = {
                 **scope,
                 "app_token_user": socket_app_user(scope),

@@ -11,18 +11,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallet_support.settings")
 # Django's application first, so the app registry is ready before consumers are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from api.middleware import AppTokenMiddleware  # noqa: E402
 from livechat.routing import websocket_urlpatterns  # noqa: E402
+from security.socket_sessions import SocketSessionMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(AppTokenMiddleware(URLRouter(websocket_urlpatterns)))
+            SocketSessionMiddleware(AppTokenMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )
