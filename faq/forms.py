@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import ChoicesNotEchoed
+
 MAX_QUERY_CHARACTERS = 500
 
 
@@ -19,7 +21,7 @@ class SearchForm(forms.Form):
     )
 
 
-class VoteForm(forms.Form):
+class VoteForm(ChoicesNotEchoed, forms.Form):
     helpful = forms.TypedChoiceField(
         choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",
