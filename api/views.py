@@ -432,6 +432,8 @@ class FaqSearchView(FaqView):
     def search(self, data) -> Response:
         form = SearchForm(data)
         if not form.is_valid():
+            if form.refusals:
+                raise refused(form.refusals, form_errors(form))
             raise invalid(form_errors(form))
         query = form.cleaned_data["q"]
         results = faq_selectors.article_search(query=query)

@@ -126,7 +126,11 @@ def search(request: HttpRequest) -> HttpResponse:
     results = None
     if form.is_bound and form.is_valid():
         results = selectors.article_search(query=form.cleaned_data["q"])
-    return render(request, "faq/search.html", {"search_form": form, "results": results})
+    return render(
+        request,
+        "faq/search.html",
+        {"search_form": form.without_refused_text(), "results": results},
+    )
 
 
 @require_POST
@@ -135,7 +139,9 @@ def suggest(request: HttpRequest) -> JsonResponse:
     (with the page's CSRF token), as the text is sent while the customer is still typing it."""
     form = SearchForm(request.POST)
     if not form.is_valid():
-        return JsonResponse({"query": "", "results": []})
+        # A secret typed in the contact form or the search box: warned about while typing.
+        warning = form.refusals[0].message if form.refusals else None
+        return JsonResponse({"query": "", "warning": warning, "results": []})
     query = form.cleaned_data["q"]
     results = selectors.article_search(query=query, limit=selectors.SUGGEST_LIMIT)
     warning = None

@@ -89,3 +89,12 @@ def test_a_status_sent_is_not_named(token, language):
     )
 
     assert error_of(response)["fields"] == {"status": [CHOOSE[language]]}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_phrase_searched_for_is_refused_and_not_named(api_secret, language):
+    response = client_with(None, language).post("/api/v1/faq/search/", {"q": PHRASE})
+
+    error = error_of(response)
+    assert error["code"] == "secret_refused"
+    assert list(error["fields"]) == ["q"]

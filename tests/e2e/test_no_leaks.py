@@ -89,8 +89,9 @@ def test_a_phrase_typed_anywhere_is_kept_nowhere(site, visitor, new_context, lan
             f"Please check my wallet, my words are: {phrase}", delay=5
         )
     assert got.value.status == 200
+    # Then the guard warns them while they type, and the form refuses it when sent
+    expect(form.locator("[data-suggestions-warning]")).to_contain_text(WARNINGS[language])
     form.locator("button[type=submit]").click()
-    # Then the form refuses it, as before
     expect(page.locator("#id_description_error")).to_contain_text(WARNINGS[language])
 
     # Given the help centre, when the phrase is typed into the search and searched for
@@ -99,8 +100,10 @@ def test_a_phrase_typed_anywhere_is_kept_nowhere(site, visitor, new_context, lan
     with page.expect_response(lambda r: is_suggest(r) and typed_into_type_ahead(r, phrase)):
         search.press_sequentially(phrase, delay=5)
     search.press("Enter")
+    # Then the search is refused with the guard's warning, and the box is empty again
     expect(page).to_have_url(re.compile(r"/faq/search/$"))
-    expect(page.locator(".search-summary")).to_be_visible()
+    expect(page.locator("#faq-search-error")).to_contain_text(WARNINGS[language])
+    expect(page.locator("#faq-search-q")).to_have_value("")
     # And an old link with the query in its address, and the API's search, posted and linked
     old_link = f"{site.url}/faq/search/?{urlencode({'q': phrase})}"
     assert call(old_link) == 200

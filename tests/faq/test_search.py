@@ -1,5 +1,6 @@
 """Search in Chinese and English, ranked, highlighted, on PostgreSQL and on SQLite."""
 
+import json
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from django.urls import reverse
 
 from faq.selectors import article_search
 from tests.support.factories import make_article, make_category
+from tests.support.leaks import phrase_found, recovery_phrase
 
 
 def top_slugs(query: str, count: int = 3) -> list[str]:
@@ -237,3 +239,40 @@ def test_type_ahead_scripts_post_and_never_build_a_query_string(script):
     assert "?context=" not in source
     assert 'method: "POST"' in source
     assert '"X-CSRFToken"' in source
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "warning"), [("en", "recovery phrase"), ("zh-hans", "助记词")]
+)
+def test_type_ahead_warns_of_a_phrase_while_it_is_typed_and_sends_it_back_nowhere(
+    client, help_centre, language, warning
+):
+    phrase = recovery_phrase("english" if language == "en" else "chinese_simplified")
+
+    response = client.post(
+        reverse("faq:suggest"),
+        {"q": f"support asked for my words {phrase}", "context": "ticket"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    body = response.json()
+    assert warning in body["warning"]
+    assert body["results"] == []
+    assert body["query"] == ""
+    assert phrase_found(json.dumps(body, ensure_ascii=False), phrase) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "warning"), [("en", "recovery phrase"), ("zh-hans", "助记词")]
+)
+def test_search_page_refuses_a_phrase_and_shows_it_nowhere(client, help_centre, language, warning):
+    phrase = recovery_phrase("english" if language == "en" else "chinese_simplified")
+
+    response = client.post(reverse("faq:search"), {"q": phrase}, HTTP_ACCEPT_LANGUAGE=language)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert warning in page
+    assert phrase_found(page, phrase) is None
