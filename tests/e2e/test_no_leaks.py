@@ -111,8 +111,8 @@ def test_a_phrase_typed_anywhere_is_kept_nowhere(site, visitor, new_context, lan
         f"{site.url}/api/v1/faq/search/",
         data=json.dumps({"q": phrase}).encode(),
         headers={"Content-Type": "application/json"},
-    ) in {200, 503}
-    assert call(f"{site.url}/api/v1/faq/search/?{urlencode({'q': phrase})}") in {200, 503}
+    ) in {400, 503}  # refused as a secret, or the API is off on this site
+    assert call(f"{site.url}/api/v1/faq/search/?{urlencode({'q': phrase})}") in {400, 503}
 
     # Given the chat, when the phrase goes into the start form's email box, it is refused
     page.goto("/chat/")

@@ -200,13 +200,14 @@ def test_the_real_servers_log_holds_no_typed_phrase(real_server):
         "type-ahead posted": 200,
         "old search link": 200,
         "old type-ahead": 405,
-        "api search posted": 200,
-        "api search link": 200,
+        # The API refuses a phrase searched for (guard), having logged the request.
+        "api search posted": 400,
+        "api search link": 400,
     }
     # The requests were logged, each with its path and without its query.
     assert '"POST /faq/suggest/ HTTP/1.1" 200' in written
     assert '"GET /faq/search/?… HTTP/1.1" 200' in written
-    assert '"GET /api/v1/faq/search/?… HTTP/1.1" 200' in written
+    assert '"GET /api/v1/faq/search/?… HTTP/1.1" 400' in written
     assert re.search(r'"WebSocket /ws/chat/[0-9a-f-]+/\?…"', written), written[-2000:]
     for phrase in (ENGLISH, CHINESE):
         assert phrase_found(written, phrase) is None, phrase_found(written, phrase)
