@@ -9,9 +9,9 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from agents.selectors import agent_identity
+from common.forms import CHOOSE_OFFERED
 from faq.models import Article, Category
 from tickets.forms import (
-    CHOOSE_OFFERED,
     DESCRIPTION_MAX_LENGTH,
     DESCRIPTION_MIN_LENGTH,
     evidence_display,
@@ -39,6 +39,27 @@ class EvidenceValueField(serializers.Field):
         return value
 
 
+def evidence_names() -> set[str]:
+    """Every fact any problem type asks for: the only keys `evidence` may hold."""
+    return {name for problem_type in ProblemType.values for name in evidence_fields(problem_type)}
+
+
+class EvidenceField(serializers.DictField):
+    """The evidence's facts by name. A key that is no fact's name is refused without being named:
+    DRF would report its value's error under `evidence.<key>`, and a key can hold anything a user
+    pasted. A known fact that this problem type does not ask for is refused by the view."""
+
+    default_error_messages = {"unknown_fact": _("This problem type has no such fact.")}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(child=EvidenceValueField(), **kwargs)
+
+    def to_internal_value(self, data: object) -> dict:
+        if isinstance(data, dict) and not {str(key) for key in data} <= evidence_names():
+            self.fail("unknown_fact")
+        return super().to_internal_value(data)
+
+
 class OfferedChoiceField(serializers.ChoiceField):
     """A choice whose error never repeats the value sent: the app shows the message, and the
     value could be a recovery phrase pasted into the wrong box (the site's forms do the same)."""
@@ -61,7 +82,7 @@ class TicketCreateSerializer(serializers.Serializer):
         default=None,
         help_text=_("Your own id for this submission: sending it again files one ticket."),
     )
-    evidence = serializers.DictField(child=EvidenceValueField(), required=False, default=dict)
+    evidence = EvidenceField(required=False, default=dict)
 
 
 def _evidence_serializer_field(field: forms.Field) -> serializers.Field:

@@ -391,8 +391,33 @@ class FaqArticleView(FaqView):
 
 
 class FaqSearchView(FaqView):
+    parser_classes = [JSONParser]
+
     @extend_schema(
         summary="Search the help centre (Chinese or English, typos forgiven)",
+        description=(
+            "Post the query as JSON. The query is what the user typed, so it belongs in the body, "
+            "never in an address that a proxy or a log keeps."
+        ),
+        auth=[],
+        request=serializers.SearchQuerySerializer,
+        responses={
+            200: serializers.SearchResponseSerializer,
+            400: ERRORS[400],
+            503: ERRORS[503],
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        return self.search({"q": data["q"]} if isinstance(data.get("q"), str) else {})
+
+    @extend_schema(
+        summary="Search the help centre, with the query in the address (deprecated: post it)",
+        description=(
+            "Kept for apps that already use it; the server logs no query string, but a proxy in "
+            "front of it may. Use POST."
+        ),
+        deprecated=True,
         auth=[],
         parameters=[serializers.SearchQuerySerializer],
         responses={
@@ -402,8 +427,13 @@ class FaqSearchView(FaqView):
         },
     )
     def get(self, request: Request) -> Response:
-        form = SearchForm(request.query_params)
+        return self.search(request.query_params)
+
+    def search(self, data) -> Response:
+        form = SearchForm(data)
         if not form.is_valid():
+            if form.refusals:
+                raise refused(form.refusals, form_errors(form))
             raise invalid(form_errors(form))
         query = form.cleaned_data["q"]
         results = faq_selectors.article_search(query=query)

@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from common.forms import ChoicesNotEchoed
 from dashboard import figures as reports
 from dashboard import selectors
 from security.audit import Action, audit_record
 from security.decorators import agent_required
 
 
-class DashboardPeriodForm(forms.Form):
+class DashboardPeriodForm(ChoicesNotEchoed, forms.Form):
     period = forms.TypedChoiceField(
         label=_("Period"),
         choices=[

@@ -1,10 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import ChoicesNotEchoed
+from guard.refusals import SecretRefusingForm
+
 MAX_QUERY_CHARACTERS = 500
 
 
-class SearchForm(forms.Form):
+class SearchForm(SecretRefusingForm, forms.Form):
+    """A search of the help centre. A recovery phrase, key or card number typed in it is refused
+    with the guard's warning, and never searched for or shown again."""
+
     q = forms.CharField(
         label=_("Search the help centre"),
         max_length=MAX_QUERY_CHARACTERS,
@@ -19,7 +25,7 @@ class SearchForm(forms.Form):
     )
 
 
-class VoteForm(forms.Form):
+class VoteForm(ChoicesNotEchoed, forms.Form):
     helpful = forms.TypedChoiceField(
         choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",

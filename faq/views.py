@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from faq import scams, selectors, services
 from faq.channels import channel_guide
@@ -117,21 +117,31 @@ def article_vote(request: HttpRequest, category: str, article: str) -> HttpRespo
     return redirect(f"{article_obj.get_absolute_url()}#helpful")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET) if "q" in request.GET else SearchForm()
+    """The search page. Its form posts, so what was typed is never in an address that a proxy,
+    the server's log or the browser's history keeps; `?q=` links still work."""
+    data = request.POST if request.method == "POST" else request.GET
+    form = SearchForm(data) if "q" in data else SearchForm()
     results = None
     if form.is_bound and form.is_valid():
         results = selectors.article_search(query=form.cleaned_data["q"])
-    return render(request, "faq/search.html", {"search_form": form, "results": results})
+    return render(
+        request,
+        "faq/search.html",
+        {"search_form": form.without_refused_text(), "results": results},
+    )
 
 
-@require_GET
+@require_POST
 def suggest(request: HttpRequest) -> JsonResponse:
-    """The five best articles for type-ahead and for suggestions while writing a ticket."""
-    form = SearchForm(request.GET)
+    """The five best articles for type-ahead and for suggestions while writing a ticket. Posted
+    (with the page's CSRF token), as the text is sent while the customer is still typing it."""
+    form = SearchForm(request.POST)
     if not form.is_valid():
-        return JsonResponse({"query": "", "results": []})
+        # A secret typed in the contact form or the search box: warned about while typing.
+        warning = form.refusals[0].message if form.refusals else None
+        return JsonResponse({"query": "", "warning": warning, "results": []})
     query = form.cleaned_data["q"]
     results = selectors.article_search(query=query, limit=selectors.SUGGEST_LIMIT)
     warning = None

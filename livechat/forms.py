@@ -6,6 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import AgentProfile
+from common.forms import ChoicesNotEchoed
 from guard.refusals import SecretRefusingForm
 from tickets.models import ProblemType
 from tickets.services import NewAttachment
@@ -18,8 +19,10 @@ RESERVED_NAMES = re.compile(
 )
 
 
-class ChatStartForm(SecretRefusingForm, forms.Form):
-    secret_fields = ("message", "name")
+class ChatStartForm(ChoicesNotEchoed, SecretRefusingForm, forms.Form):
+    # Every box a visitor types in: a phrase pasted into the email box is refused and blanked
+    # like one in the message, never sent back in the page.
+    secret_fields = ("message", "name", "email")
     name = forms.CharField(label=_("Your name"), max_length=60)
     email = forms.EmailField(label=_("Email"), max_length=254)
     problem_type = forms.ChoiceField(label=_("What is it about?"), choices=ProblemType.choices)
@@ -52,7 +55,7 @@ class VerifyForm(forms.Form):
     )
 
 
-class ChatRatingForm(forms.Form):
+class ChatRatingForm(ChoicesNotEchoed, forms.Form):
     rating = forms.TypedChoiceField(
         coerce=int, choices=[(number, str(number)) for number in range(1, 6)]
     )

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.errors import DeskError
-from guard.refusals import form_rate_limited
+from common.forms import ChoicesNotEchoed
+from guard.refusals import SecretRefusingForm, form_rate_limited
 from privacy import links
 from privacy import services as privacy
 from privacy.models import DataRequest
@@ -21,7 +22,9 @@ from tickets.links import LinkExpired
 logger = logging.getLogger(__name__)
 
 
-class DataRequestForm(forms.Form):
+class DataRequestForm(ChoicesNotEchoed, SecretRefusingForm, forms.Form):
+    # A phrase pasted into the address box is refused and never sent back in the page.
+    secret_fields = ("email",)
     email = forms.EmailField(
         label=gettext_lazy("Email"),
         help_text=gettext_lazy("The address you wrote to us from."),
@@ -55,6 +58,7 @@ def privacy_request(request: HttpRequest) -> HttpResponse:
             form = form_rate_limited(form, limited)
             return rate_limited_render(request, "privacy/privacy.html", {"form": form}, limited)
         if not form.is_valid():
+            form.without_refused_text()
             return render(request, "privacy/privacy.html", {"form": form}, status=400)
         try:
             privacy.data_request_ask(

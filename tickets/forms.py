@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import ChoicesNotEchoed, choices_not_echoed
 from guard.refusals import SecretRefusingForm
 from tickets.models import ProblemType
 from tickets.problem_types import evidence_fields
@@ -32,9 +33,6 @@ ATTACHMENTS_HELP = format_lazy(
 )
 DESCRIPTION_MIN_LENGTH = 30
 DESCRIPTION_MAX_LENGTH = 10_000
-
-
-CHOOSE_OFFERED = _("Choose one of the options offered.")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -57,7 +55,7 @@ class MultipleFileField(forms.FileField):
         return [NewAttachment(upload, info) for upload, info in zip(files, checked, strict=True)]
 
 
-class ContactForm(SecretRefusingForm, forms.Form):
+class ContactForm(ChoicesNotEchoed, SecretRefusingForm, forms.Form):
     """A ticket from the website: common fields, then the evidence of the chosen type."""
 
     secret_hash_fields = frozenset({"transaction_hash"})
@@ -98,10 +96,8 @@ class ContactForm(SecretRefusingForm, forms.Form):
         self.evidence_names = list(evidence)
         for name, field in evidence.items():
             self.fields[name] = field
-        for field in self.fields.values():
-            if isinstance(field, forms.ChoiceField):
-                # Django's message repeats the value sent, which could be a pasted secret.
-                field.error_messages["invalid_choice"] = CHOOSE_OFFERED
+        # The evidence's choices too: Django's message repeats the value sent.
+        choices_not_echoed(self.fields)
 
     @property
     def problem_label(self) -> str:
@@ -154,7 +150,7 @@ class ReplyForm(SecretRefusingForm, forms.Form):
     )
 
 
-class RatingForm(SecretRefusingForm, forms.Form):
+class RatingForm(ChoicesNotEchoed, SecretRefusingForm, forms.Form):
     secret_fields = ("comment",)
     rating = forms.TypedChoiceField(
         label=_("How did we do?"),

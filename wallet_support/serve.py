@@ -10,10 +10,13 @@ chat needs for 10,000 sockets at 200 messages a second on two cores (docs/benchm
 
 import os
 import sys
+from pathlib import Path
 
 from livechat.limits import SERVER_MAX_FRAME_BYTES
 
 ASGI_APPLICATION = "wallet_support.asgi:application"
+# Uvicorn's own logging, with query strings kept out of every line (wallet_support/access_log.py).
+LOG_CONFIG = Path(__file__).with_name("uvicorn_logging.json")
 
 
 # In a container the server must listen on every interface; the proxy in front is the edge.
@@ -45,6 +48,8 @@ def command(
         "4096",
         "--timeout-graceful-shutdown",
         "20",
+        "--log-config",
+        str(LOG_CONFIG),
     ]
     if workers is not None:
         arguments += ["--workers", str(workers)]

@@ -10,6 +10,7 @@
   var box = form.querySelector("[data-suggestions]");
   var list = form.querySelector("[data-suggestions-list]");
   var warning = form.querySelector("[data-suggestions-warning]");
+  var csrf = form.querySelector("[name=csrfmiddlewaretoken]");
   var timer = null;
   var lastQuery = "";
 
@@ -36,7 +37,14 @@
     if (query === lastQuery) { return; }
     lastQuery = query;
     if (query.length < 2) { box.hidden = true; return; }
-    fetch(url + "?context=ticket&q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
+    // Posted with the form's CSRF token, never put in the address: this is what the customer
+    // is typing, and a recovery phrase pasted here must not reach a log (faq.views.suggest).
+    fetch(url, {
+      method: "POST",
+      body: new URLSearchParams({ q: query, context: "ticket" }),
+      headers: { Accept: "application/json", "X-CSRFToken": csrf ? csrf.value : "" },
+      credentials: "same-origin"
+    })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
       .then(function (data) { if (query === lastQuery) { render(data); } })
       .catch(function () { box.hidden = true; });

@@ -16,7 +16,7 @@
     var input = form.querySelector("input[name=q]");
     var list = form.querySelector(".suggest");
     var url = form.getAttribute("data-suggest-url");
-    if (!input || !list || !url) { return; }
+    if (!input || !list || !url || !window.fetch) { return; }
     var active = -1;
     var lastQuery = "";
 
@@ -46,8 +46,16 @@
       input.setAttribute("aria-expanded", results.length ? "true" : "false");
     }
 
+    // Posted, never put in the address: the text is sent while it is typed, and a recovery
+    // phrase pasted here must not reach a log (faq.views.suggest).
+    var csrf = form.querySelector("[name=csrfmiddlewaretoken]");
     var fetchSuggestions = debounce(function (query) {
-      fetch(url + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
+      fetch(url, {
+        method: "POST",
+        body: new URLSearchParams({ q: query }),
+        headers: { Accept: "application/json", "X-CSRFToken": csrf ? csrf.value : "" },
+        credentials: "same-origin"
+      })
         .then(function (response) { return response.ok ? response.json() : { results: [] }; })
         .then(function (data) { if (query === lastQuery) { render(data.results || []); } })
         .catch(close);

@@ -34,7 +34,7 @@ def test_wallet_app_files_follows_and_chats_through_the_api(settings, api_secret
     app = client_with(token, "en")
 
     # 1. Help first.
-    search = app.get("/api/v1/faq/search/", {"q": "withdrawal"}).json()
+    search = app.post("/api/v1/faq/search/", {"q": "withdrawal"}).json()
     assert search["results"]
     article = app.get(f"/api/v1/faq/articles/{search['results'][0]['slug']}/")
     assert article.status_code == 200

@@ -58,7 +58,7 @@ def test_unknown_or_draft_article_is_404(help_centre):
 
 @pytest.mark.parametrize("query", ["提现", "withdrawl"])
 def test_search_finds_chinese_and_misspelt_words(help_centre, query):
-    response = client_with(None).get("/api/v1/faq/search/", {"q": query})
+    response = client_with(None).post("/api/v1/faq/search/", {"q": query})
 
     assert response.status_code == 200
     body = response.json()
@@ -68,7 +68,7 @@ def test_search_finds_chinese_and_misspelt_words(help_centre, query):
 
 
 def test_search_for_a_fake_agent_warns_and_puts_the_scam_article_first(help_centre):
-    response = client_with(None).get(
+    response = client_with(None).post(
         "/api/v1/faq/search/", {"q": "support agent messaged me to validate my wallet"}
     )
 
@@ -77,14 +77,21 @@ def test_search_for_a_fake_agent_warns_and_puts_the_scam_article_first(help_cent
     assert body["results"][0]["slug"] == FAKE_SUPPORT_ARTICLE_SLUG
 
 
-@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "x" * 501}])
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "x" * 501}, {"q": ["提现"]}, {"q": 7}])
 def test_search_without_a_usable_query_is_a_clear_400(help_centre, params):
-    response = client_with(None, "zh-hans").get("/api/v1/faq/search/", params)
+    response = client_with(None, "zh-hans").post("/api/v1/faq/search/", params)
 
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert list(error["fields"]) == ["q"]
+
+
+def test_search_by_address_still_answers_for_apps_that_use_it(help_centre):
+    response = client_with(None).get("/api/v1/faq/search/", {"q": "withdrawl"})
+
+    assert response.status_code == 200
+    assert response.json()["results"]
 
 
 def test_a_bad_token_is_refused_even_where_none_is_needed(help_centre):

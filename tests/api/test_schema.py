@@ -40,6 +40,7 @@ def test_schema_is_served_and_describes_every_operation(client):
         ("POST", "/api/v1/tickets/{reference}/status/"),
         ("GET", "/api/v1/faq/"),
         ("GET", "/api/v1/faq/search/"),
+        ("POST", "/api/v1/faq/search/"),
         ("GET", "/api/v1/faq/articles/{slug}/"),
         ("POST", "/api/v1/chats/"),
     } == operations

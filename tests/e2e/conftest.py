@@ -44,6 +44,7 @@ JOURNEYS_WITH_AGENTS = (
     "retry",
     "presence",
     "languages",
+    "privacy",
 )
 AGENTS = {
     f"{journey}-{language}": (f"WS-2{number:03d}", name)
@@ -250,7 +251,8 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
         "MEDIA_ROOT": str(base / "media"),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(base / "mail"),
-        "LOG_LEVEL": "WARNING",
+        # As in production: the privacy journey reads the logs for anything a customer typed.
+        "LOG_LEVEL": "INFO",
         "PORT": str(port),
         "SUPPORT_CHANNELS_JSON": json.dumps(channels),
     }
@@ -279,7 +281,7 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
-                    "--loglevel=WARNING",
+                    "--loglevel=INFO",
                     f"--hostname=e2e-{worker_id}-{os.getpid()}@%h",
                 ],
                 env,

@@ -41,7 +41,7 @@ def test_ordinary_texts_get_no_scam_warning(text):
     ["someone claiming to be support asked me to sync my wallet", "有人冒充客服让我验证钱包"],
 )
 def test_suggest_puts_fake_support_article_first_with_warning(client, help_centre, query):
-    body = client.get(reverse("faq:suggest"), {"q": query}).json()
+    body = client.post(reverse("faq:suggest"), {"q": query}).json()
 
     assert body["warning"]
     assert body["results"][0]["url"].endswith("/fake-support-scams/")
@@ -50,6 +50,6 @@ def test_suggest_puts_fake_support_article_first_with_warning(client, help_centr
 
 @pytest.mark.django_db
 def test_suggest_without_scam_has_no_warning(client, help_centre):
-    body = client.get(reverse("faq:suggest"), {"q": "withdrawal pending"}).json()
+    body = client.post(reverse("faq:suggest"), {"q": "withdrawal pending"}).json()
 
     assert body["warning"] is None

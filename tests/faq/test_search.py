@@ -1,5 +1,8 @@
 """Search in Chinese and English, ranked, highlighted, on PostgreSQL and on SQLite."""
 
+import json
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -7,6 +10,7 @@ from django.urls import reverse
 
 from faq.selectors import article_search
 from tests.support.factories import make_article, make_category
+from tests.support.leaks import phrase_found, recovery_phrase
 
 
 def top_slugs(query: str, count: int = 3) -> list[str]:
@@ -136,7 +140,7 @@ def test_search_uses_the_gin_index_with_ten_thousand_articles(help_centre, postg
     ids=["empty", "too-long", "punctuation", "script"],
 )
 def test_search_page_bad_input_gets_a_clear_page(client, help_centre, query, message):
-    response = client.get(reverse("faq:search"), {"q": query})
+    response = client.post(reverse("faq:search"), {"q": query})
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -156,7 +160,7 @@ def test_search_page_renders_results_in_chinese(client, help_centre):
 
 @pytest.mark.django_db
 def test_suggest_returns_five_best_as_json(client, help_centre):
-    response = client.get(reverse("faq:suggest"), {"q": "withdrawal"})
+    response = client.post(reverse("faq:suggest"), {"q": "withdrawal"})
 
     body = response.json()
     assert response.status_code == 200
@@ -169,6 +173,106 @@ def test_suggest_returns_five_best_as_json(client, help_centre):
 @pytest.mark.django_db
 def test_suggest_bad_input_is_an_empty_list(client, help_centre):
     for query in ("", "x" * 600, "???"):
-        response = client.get(reverse("faq:suggest"), {"q": query})
+        response = client.post(reverse("faq:suggest"), {"q": query})
         assert response.status_code == 200
         assert response.json()["results"] == []
+
+
+# --- what is typed never goes into an address (issue 17) ------------------------------------
+
+
+@pytest.mark.django_db
+def test_suggest_refuses_the_query_in_the_address(client, help_centre):
+    response = client.get(reverse("faq:suggest"), {"q": "withdrawal"})
+
+    assert response.status_code == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/faq/", "/faq/search/", "/contact/?type=other"])
+def test_type_ahead_posts_with_the_pages_csrf_token(help_centre, path):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(path).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+    refused = browser.post(reverse("faq:suggest"), {"q": "withdrawal"})
+    answered = browser.post(reverse("faq:suggest"), {"q": "withdrawal"}, HTTP_X_CSRFTOKEN=token)
+
+    assert refused.status_code == 403
+    assert answered.status_code == 200
+    assert answered.json()["results"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/faq/", "/faq/account-security/", "/faq/search/"])
+def test_search_box_posts_so_the_query_is_never_in_an_address(client, help_centre, path):
+    page = client.get(path).content.decode()
+    form = re.search(r'<form class="search"[^>]*>(.*?)</form>', page, re.S)
+
+    assert 'method="post"' in form.group(0)
+    assert 'name="csrfmiddlewaretoken"' in form.group(1)
+
+
+@pytest.mark.django_db
+def test_search_page_answers_a_posted_query_without_javascript(help_centre):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/faq/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+    response = browser.post(reverse("faq:search"), {"q": "提现", "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 200
+    assert "<mark>提现</mark>" in response.content.decode()
+
+
+@pytest.mark.parametrize("script", ["faq.js", "contact.js"])
+def test_type_ahead_scripts_post_and_never_build_a_query_string(script):
+    from django.conf import settings
+
+    source = (settings.BASE_DIR / "static" / "js" / script).read_text()
+
+    assert '"?q="' not in source
+    assert "?context=" not in source
+    assert 'method: "POST"' in source
+    assert '"X-CSRFToken"' in source
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "warning"), [("en", "recovery phrase"), ("zh-hans", "助记词")]
+)
+def test_type_ahead_warns_of_a_phrase_while_it_is_typed_and_sends_it_back_nowhere(
+    client, help_centre, language, warning
+):
+    phrase = recovery_phrase("english" if language == "en" else "chinese_simplified")
+
+    response = client.post(
+        reverse("faq:suggest"),
+        {"q": f"support asked for my words {phrase}", "context": "ticket"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    body = response.json()
+    assert warning in body["warning"]
+    assert body["results"] == []
+    assert body["query"] == ""
+    assert phrase_found(json.dumps(body, ensure_ascii=False), phrase) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "warning"), [("en", "recovery phrase"), ("zh-hans", "助记词")]
+)
+def test_search_page_refuses_a_phrase_and_shows_it_nowhere(client, help_centre, language, warning):
+    phrase = recovery_phrase("english" if language == "en" else "chinese_simplified")
+
+    response = client.post(reverse("faq:search"), {"q": phrase}, HTTP_ACCEPT_LANGUAGE=language)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert warning in page
+    assert phrase_found(page, phrase) is None

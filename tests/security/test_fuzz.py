@@ -265,8 +265,8 @@ def test_faq_search_suggest_and_vote_never_fail(client, article, query, helpful)
     cache.clear()
     before = ArticleVote.objects.count()
 
-    search = client.get(reverse("faq:search"), {"q": query})
-    suggest = client.get(reverse("faq:suggest"), {"q": query})
+    search = client.post(reverse("faq:search"), {"q": query})
+    suggest = client.post(reverse("faq:suggest"), {"q": query})
     vote = client.post(
         reverse("faq:vote", args=[article.category.slug, article.slug]),
         {} if helpful is None else {"helpful": helpful},
