@@ -1,0 +1,94 @@
+"""Text as the guard reads it: the look-alike and invisible characters a user may type undone.
+
+`fold` removes format characters (zero-width space, joiner and non-joiner, soft hyphen, BOM, bidi
+marks, variation selectors), applies Unicode NFKC (fullwidth forms, mathematical alphanumerics,
+circled and parenthesised numbers, compatibility ideographs) and maps Cyrillic and Greek letters
+that look like Latin ones to those. It works character by character, so `origins` can map a
+position in the folded text back to the text the customer typed.
+"""
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+
+# Format and invisible characters that draw nothing between two letters.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF9, 0xFFFB),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE007F),
+    (0xE0100, 0xE01EF),
+)
+# Cyrillic and Greek letters drawn like Latin ones in common fonts.
+_CONFUSABLES = {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
+    "һ": "h", "ԛ": "q", "ԝ": "w", "ү": "y", "ɡ": "g", "ı": "i",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "Х": "X", "У": "Y", "Ѕ": "S", "І": "I", "Ј": "J", "Ԛ": "Q", "Ԝ": "W", "Һ": "H",
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "γ": "y",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+}  # fmt: skip
+_TABLE: dict[int, str | None] = {
+    code: None for low, high in _INVISIBLE_RANGES for code in range(low, high + 1)
+}
+_TABLE.update({ord(char): latin for char, latin in _CONFUSABLES.items()})
+
+# Numbering a user puts before each word: "1.", "1)", "(1)", "#1", "No. 1", "word 1:", "1st",
+# "第1个", and circled numbers (NFKC turns "①" into "1").
+_NUMBERING_RE = re.compile(
+    r"第\s*\d{1,2}\s*[个個位]?(?:单词|單詞|词|詞|字)?\s*[是为為]?|"
+    r"\b(?:words?|no|nr|number)\s*\.?\s*#?\s*\d{1,2}\b|"
+    r"\d{1,2}(?:st|nd|rd|th)\b|"
+    r"[#№]\s*\d{1,2}",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    return unicodedata.normalize("NFKC", char.translate(_TABLE)).translate(_TABLE)
+
+
+def fold(text: str) -> str:
+    """The text with invisible characters removed, NFKC applied and look-alikes made Latin."""
+    if text.isascii():
+        return text
+    translated = text.translate(_TABLE)
+    if unicodedata.is_normalized("NFKC", translated):
+        return translated
+    return "".join(map(_fold_char, text))
+
+
+def origins(text: str) -> Sequence[int]:
+    """For each position of `fold(text)` (and its end), the position in `text` it came from."""
+    if text.isascii():
+        return range(len(text) + 1)
+    positions = [
+        position for position, char in enumerate(text) for _ in range(len(_fold_char(char)))
+    ]
+    positions.append(len(text))
+    return positions
+
+
+def numbering_blanked(text: str) -> str:
+    """`text` with list numbering turned into spaces, same length, so words read as a run."""
+    if not any(char.isdigit() for char in text):
+        return text
+    return _NUMBERING_RE.sub(lambda match: " " * len(match.group()), text)
