@@ -55,6 +55,7 @@ import functools
 import hashlib
 import json
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -224,9 +225,13 @@ def _lexicon() -> tuple[dict[str, dict[str, int]], dict[str, int], dict[str, int
 def _near_languages(word: str) -> int:
     """Languages for which `word` is a likely typo of a list word: the same first four letters,
     or one letter added, missing or changed."""
-    if len(word) < 4:  # "and" is not a typo of "hand"
+    if len(word) < (3 if word.isascii() else 2):
         return 0
     exact, prefixes, deletions = _lexicon()
+    if len(word) == 3 and word.isascii():  # one letter changed only: "and" is not "hand"
+        return functools.reduce(
+            operator.or_, (deletions.get(word[:i] + word[i + 1 :], 0) for i in range(3))
+        )
     mask = deletions.get(word, 0)
     if len(word) >= 4:
         mask |= prefixes.get(word[:4], 0)

@@ -3,8 +3,8 @@
 `fold` removes format characters (zero-width space, joiner and non-joiner, soft hyphen, BOM, bidi
 marks, variation selectors), applies Unicode NFKC (fullwidth forms, mathematical alphanumerics,
 circled and parenthesised numbers, compatibility ideographs) and maps Cyrillic and Greek letters
-that look like Latin ones to those. It works character by character, so `origins` can map a
-position in the folded text back to the text the customer typed.
+that look like Latin ones to those. It works on each character with the marks that follow it, so
+`origins` can map a position in the folded text back to the text the customer typed.
 """
 
 import functools
@@ -53,7 +53,8 @@ _TABLE.update({ord(char): latin for char, latin in _CONFUSABLES.items()})
 # Numbering a user puts before each word: "1.", "1)", "(1)", "#1", "No. 1", "word 1:", "1st",
 # "第1个", and circled numbers (NFKC turns "①" into "1").
 _NUMBERING_RE = re.compile(
-    r"第\s*\d{1,2}\s*[个個位]?(?:单词|單詞|词|詞|字)?\s*[是为為]?|"
+    # "第 9." may be the phrase's own "第" before the number of the next word.
+    r"第(?:\d{1,2}|\s*\d{1,2}\s*[个個位])[个個位]?(?:单词|單詞|词|詞|字)?\s*[是为為]?|"
     r"\b(?:words?|no|nr|number)\s*\.?\s*#?\s*\d{1,2}\b|"
     r"\d{1,2}(?:st|nd|rd|th)\b|"
     r"[#№]\s*\d{1,2}",
@@ -61,9 +62,28 @@ _NUMBERING_RE = re.compile(
 )
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 @functools.lru_cache(maxsize=8192)
-def _fold_char(char: str) -> str:
-    return unicodedata.normalize("NFKC", char.translate(_TABLE)).translate(_TABLE)
+def _fold_segment(segment: str) -> str:
+    return unicodedata.normalize("NFKC", segment.translate(_TABLE)).translate(_TABLE)
+
+
+def _continues(char: str) -> bool:
+    """A combining mark, or a Hangul vowel or final consonant: composed with what precedes."""
+    return bool(unicodedata.combining(char)) or "\u1160" <= char <= "\u11ff"
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """(position, characters) of each base character with the marks that follow it."""
+    segments: list[tuple[int, str]] = []
+    for position, char in enumerate(text):
+        if segments and _continues(char):
+            segments[-1] = (segments[-1][0], segments[-1][1] + char)
+        else:
+            segments.append((position, char))
+    return segments
 
 
 def fold(text: str) -> str:
@@ -73,22 +93,28 @@ def fold(text: str) -> str:
     translated = text.translate(_TABLE)
     if unicodedata.is_normalized("NFKC", translated):
         return translated
-    return "".join(map(_fold_char, text))
+    return "".join(_fold_segment(segment) for _, segment in _segments(text))
 
 
 def origins(text: str) -> Sequence[int]:
     """For each position of `fold(text)` (and its end), the position in `text` it came from."""
     if text.isascii():
         return range(len(text) + 1)
-    positions = [
-        position for position, char in enumerate(text) for _ in range(len(_fold_char(char)))
-    ]
+    translated = text.translate(_TABLE)
+    if unicodedata.is_normalized("NFKC", translated):
+        positions = [p for p, char in enumerate(text) if _TABLE.get(ord(char), char) is not None]
+    else:
+        positions = [
+            position
+            for position, segment in _segments(text)
+            for _ in range(len(_fold_segment(segment)))
+        ]
     positions.append(len(text))
     return positions
 
 
 def numbering_blanked(text: str) -> str:
     """`text` with list numbering turned into spaces, same length, so words read as a run."""
-    if not any(char.isdigit() for char in text):
+    if not _DIGIT_RE.search(text):
         return text
     return _NUMBERING_RE.sub(lambda match: " " * len(match.group()), text)
