@@ -183,7 +183,7 @@ def _card_cases() -> dict[str, list[str]]:
 
     return {
         "card_plain": [f"card {n}" for n in numbers],
-        "card_spaces_dashes": [grouped(n, " ") for n in numbers] + [grouped(n, "-") for n in numbers],
+        "card_spaces_dashes": [grouped(n, sep) for n in numbers for sep in (" ", "-")],
         "card_dots": [f"卡号 {grouped(n, '.')}" for n in numbers],
     }
 
