@@ -79,6 +79,7 @@ _CHINESE = ("chinese_simplified", "chinese_traditional")
 _LATIN_SCRIPT = ("english", "spanish", "french", "italian", "czech", "portuguese", "turkish")
 _SPACED = (*_LATIN_SCRIPT, "japanese", "korean", "russian")
 _WINDOWS = (10, 11, 12)
+_BARRIER = 1e6
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD_RE = re.compile(r"[^\W\d_]+")
@@ -374,15 +375,104 @@ def _near(word: str, language: str) -> bool:
 
 
 def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Chinese characters in a row, glued or split by separators, whose neighbours are pairs
-    real Chinese hardly has and which are as rare as characters drawn at random."""
-    stream: list[re.Match[str]] = []
-    for match in _CJK_RUN_RE.finditer(text):
-        if stream and not _chinese_joinable(text, stream[-1], match):
-            yield from _stream_spans(stream)
-            stream = []
-        stream.append(match)
-    yield from _stream_spans(stream)
+    """Windows of 10-12 Chinese characters in a row (glued, or split by separators) that score
+    as characters drawn at random from a list rather than as prose (guard.language_model)."""
+    runs = list(_CJK_RUN_RE.finditer(text))
+    chars = "".join(run.group() for run in runs)
+    if len(chars) < _WINDOWS[0]:
+        return
+    model = language_model.chinese_model()
+    # The score of a window: its characters' scores, plus a weight per pair of neighbours. Every
+    # step below runs in C: this is the guard's busiest loop for Chinese text.
+    unigram = list(map(model.chars.__getitem__, chars))
+    known = map(model.pairs.__contains__, map(operator.add, chars, chars[1:]))
+    steps = list(map(operator.add, unigram, map((model.known - model.unknown).__mul__, known)))
+    run_starts = [0, *accumulate(len(run.group()) for run in runs)]
+    streams = [0]  # indices of the runs that start a stream
+    for k in range(1, len(runs)):
+        if not _chinese_joinable(text, runs[k - 1], runs[k]):
+            steps[run_starts[k] - 1] += _BARRIER  # no window spans two streams
+            streams.append(k)
+    streams.append(len(runs))
+    prefix = [0.0, *accumulate(steps)]
+    size = _WINDOWS[0]
+    base = (size - 1) * model.unknown
+    # A longer window below its threshold has a prefix of 10 characters below this bound.
+    slack = -(min(model.chars.values()) + min(model.known, model.unknown))
+    bound = max(model.thresholds[s][0] + (s - size) * slack for s in _WINDOWS) - base
+    heads = list(map(operator.sub, prefix[size - 1 :], prefix[: len(chars) - size + 1]))
+    if min(heads) - max(unigram) > bound:
+        return
+    flagged = [False] * len(chars)
+    for i, head in enumerate(heads):
+        if head + min(unigram) > bound + max(unigram):
+            continue
+        for length in _WINDOWS:
+            if i + length > len(chars):
+                break
+            score = prefix[i + length - 1] - prefix[i] + unigram[i + length - 1]
+            usual, strict = model.thresholds[length]
+            # A phrase short of a character or two carries less evidence than prose clauses of
+            # that length can (measured: "则这些锁将被页级锁替换"), so it must score lower.
+            if score + (length - 1) * model.unknown > (strict if length < _MIN_WORDS else usual):
+                continue
+            if _listed_enough(chars[i : i + length]):
+                flagged[i : i + length] = [True] * length
+    yield from _flagged_spans(runs, run_starts, flagged)
+    yield from _checksum_streams(runs, run_starts, streams, steps, flagged)
+
+
+def _listed_enough(window: str) -> bool:
+    for language in _CHINESE:
+        index = _chinese_index(language)
+        listed = [index[c] for c in window if c in index]
+        if len(listed) >= _MIN_KNOWN and _few_repeats(listed):
+            return True
+    return False
+
+
+def _flagged_spans(
+    runs: Sequence[re.Match[str]], run_starts: Sequence[int], flagged: Sequence[bool]
+) -> Iterator[tuple[int, int]]:
+    i = 0
+    while i < len(flagged):
+        if not flagged[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(flagged) and flagged[j]:
+            j += 1
+        first, last = _trimmed(run_starts, i, j)
+        yield (
+            _char_position(runs, run_starts, first),
+            _char_position(runs, run_starts, last - 1) + 1,
+        )
+        i = j
+
+
+def _checksum_streams(
+    runs: Sequence[re.Match[str]],
+    run_starts: Sequence[int],
+    streams: Sequence[int],
+    steps: Sequence[float],
+    flagged: Sequence[bool],
+) -> Iterator[tuple[int, int]]:
+    """A whole stream of 12-24 list characters with a valid checksum that does not read like
+    prose either (a negative score): the few real phrases the window score leaves in doubt."""
+    model = language_model.chinese_model()
+    for first, last in pairwise(streams):
+        start, end = run_starts[first], run_starts[last]
+        if end - start not in PHRASE_LENGTHS or all(flagged[start:end]):
+            continue
+        chars = "".join(run.group() for run in runs[first:last])
+        score = sum(steps[start : end - 1]) + model.chars[chars[-1]]
+        if score + (end - start - 1) * model.unknown > 0:
+            continue
+        for language in _CHINESE:
+            index = _chinese_index(language)
+            if all(c in index for c in chars) and _checksum_ok([index[c] for c in chars]):
+                yield runs[first].start(), runs[last - 1].end()
+                break
 
 
 def _chinese_joinable(text: str, previous: re.Match[str], match: re.Match[str]) -> bool:
@@ -393,80 +483,6 @@ def _chinese_joinable(text: str, previous: re.Match[str], match: re.Match[str]) 
         return len(gap) <= _MAX_GAP
     single = previous.end() - previous.start() == 1 and match.end() - match.start() == 1
     return single and _joinable(text, previous.end(), match.start())
-
-
-def _stream_spans(runs: Sequence[re.Match[str]]) -> Iterator[tuple[int, int]]:
-    """Windows of 10 or 12 characters of a stream of runs (glued characters) that score as a
-    random draw from a list rather than as prose."""
-    chars = "".join(run.group() for run in runs)
-    if len(chars) < _WINDOWS[0]:
-        return
-    scores, unlisted, known, unknown, names = language_model.chinese_scores()
-    bigrams = language_model.chinese_bigrams()
-    thresholds = language_model.chinese_thresholds()
-    unigram = [0.0, *accumulate(scores.get(char, unlisted) for char in chars)]
-    pair = [
-        0.0,
-        *accumulate(
-            known if a + b in bigrams or (a in names and b in names) else unknown
-            for a, b in pairwise(chars)
-        ),
-    ]
-    flagged = [False] * len(chars)
-    for size in _WINDOWS:
-        usual, strict = thresholds[size]
-        starts = [
-            i
-            for i in range(len(chars) - size + 1)
-            if unigram[i + size] - unigram[i] + pair[i + size - 1] - pair[i] <= usual
-        ]
-        for i in starts:
-            # A phrase short of a character or two carries less evidence than prose clauses of
-            # that length can (measured: "则这些锁将被页级锁替换"), so it must score lower.
-            score = unigram[i + size] - unigram[i] + pair[i + size - 1] - pair[i]
-            if size < _MIN_WORDS and score > strict:
-                continue
-            window = chars[i : i + size]
-            for language in _CHINESE:
-                index = _chinese_index(language)
-                listed = [index[c] for c in window if c in index]
-                if len(listed) >= _MIN_KNOWN and _few_repeats(listed):
-                    flagged[i : i + size] = [True] * size
-                    break
-    yield from _checksum_runs(chars, runs, unigram, pair, flagged)
-    i = 0
-    while i < len(chars):
-        if not flagged[i]:
-            i += 1
-            continue
-        j = i
-        while j < len(chars) and flagged[j]:
-            j += 1
-        run_starts = [0, *accumulate(len(run.group()) for run in runs)]
-        first, last = _trimmed(run_starts, i, j)
-        start = _char_position(runs, run_starts, first)
-        yield start, _char_position(runs, run_starts, last - 1) + 1
-        i = j
-
-
-def _checksum_runs(
-    chars: str,
-    runs: Sequence[re.Match[str]],
-    unigram: Sequence[float],
-    pair: Sequence[float],
-    flagged: list[bool],
-) -> Iterator[tuple[int, int]]:
-    """A whole stream of 12-24 list characters with a valid checksum that does not read like
-    prose either (a negative score): the few real phrases the window score leaves in doubt."""
-    if len(chars) not in PHRASE_LENGTHS or all(flagged):
-        return
-    if unigram[-1] + pair[-1] > 0:
-        return
-    for language in _CHINESE:
-        index = _chinese_index(language)
-        if all(c in index for c in chars) and _checksum_ok([index[c] for c in chars]):
-            yield runs[0].start(), runs[-1].end()
-            return
 
 
 def _char_position(runs: Sequence[re.Match[str]], run_starts: Sequence[int], k: int) -> int:

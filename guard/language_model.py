@@ -12,9 +12,11 @@ catalogues and package documentation this machine ships) and kept in `guard/data
   pair weights, the characters of transliterated names) and its thresholds per window size.
 """
 
+import collections
 import functools
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 DATA = Path(__file__).resolve().parent / "data"
 BIGRAMS_FILE = DATA / "zh_bigrams.txt"
@@ -46,23 +48,22 @@ def rank_floors(language: str) -> dict[int, float]:
     return {int(n): floor for n, floor in _word_ranks()["floors"].get(language, {}).items()}
 
 
+class ChineseModel(NamedTuple):
+    chars: collections.defaultdict[str, float]  # log(share in prose * 2048); off-list: +1
+    pairs: frozenset[str]  # pairs seen in prose, and every pair of two name characters
+    known: float  # log-likelihood ratio of a known pair (prose against random list characters)
+    unknown: float
+    thresholds: dict[int, tuple[float, float]]  # per size: all but 1e-4 / 1e-2 of random below
+
+
 @functools.cache
-def chinese_scores() -> tuple[dict[str, float], float, float, float, frozenset[str]]:
-    """Per character log(share in prose * 2048), off-list default, known and unknown pair weights,
-    and the characters names are written with."""
+def chinese_model() -> ChineseModel:
     model = _word_ranks()["chinese"]
-    return (
-        model["chars"],
-        model["unlisted"],
-        model["known"],
-        model["unknown"],
-        frozenset(model["names"]),
-    )
-
-
-def chinese_thresholds() -> dict[int, tuple[float, float]]:
-    """Per window size, the scores all but 1e-4 and all but 1e-2 of random windows stay below."""
-    return {
+    chars = collections.defaultdict(lambda: model["unlisted"], model["chars"])
+    names = model["names"]
+    pairs = chinese_bigrams() | {a + b for a in names for b in names}
+    thresholds = {
         int(size): (values["0.0001"], values["0.01"])
-        for size, values in _word_ranks()["chinese"]["thresholds"].items()
+        for size, values in model["thresholds"].items()
     }
+    return ChineseModel(chars, pairs, model["known"], model["unknown"], thresholds)

@@ -90,10 +90,8 @@ def fold(text: str) -> str:
     """The text with invisible characters removed, NFKC applied and look-alikes made Latin."""
     if text.isascii():
         return text
-    translated = text.translate(_TABLE)
-    if unicodedata.is_normalized("NFKC", translated):
-        return translated
-    return "".join(_fold_segment(segment) for _, segment in _segments(text))
+    # NFKC of the whole text equals that of each character with its marks (`origins` checks).
+    return unicodedata.normalize("NFKC", text.translate(_TABLE)).translate(_TABLE)
 
 
 def origins(text: str) -> Sequence[int]:
