@@ -82,7 +82,7 @@ _WINDOWS = (10, 11, 12)
 _BARRIER = 1e6
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD_RE = re.compile(r"[^\W\d_]+")
+_WORD_RE = re.compile(rf"[^\W\d_{_CJK}]+")  # words of the lists written with spaces
 _CJK_RUN_RE = re.compile(rf"[{_CJK}]+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _MAX_GAP = 24
@@ -389,24 +389,27 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
     steps = list(map(operator.add, unigram, map((model.known - model.unknown).__mul__, known)))
     run_starts = [0, *accumulate(len(run.group()) for run in runs)]
     streams = [0]  # indices of the runs that start a stream
-    for k in range(1, len(runs)):
-        if not _chinese_joinable(text, runs[k - 1], runs[k]):
+    gaps = _CJK_RUN_RE.split(text)[1:-1]
+    for k, gap in enumerate(gaps, 1):
+        if (not gap.isspace() or len(gap) > _MAX_GAP) and not _chinese_joinable(
+            text, runs[k - 1], runs[k]
+        ):
             steps[run_starts[k] - 1] += _BARRIER  # no window spans two streams
             streams.append(k)
     streams.append(len(runs))
     prefix = [0.0, *accumulate(steps)]
-    size = _WINDOWS[0]
-    base = (size - 1) * model.unknown
-    # A longer window below its threshold has a prefix of 10 characters below this bound.
-    slack = -(min(model.chars.values()) + min(model.known, model.unknown))
-    bound = max(model.thresholds[s][0] + (s - size) * slack for s in _WINDOWS) - base
-    heads = list(map(operator.sub, prefix[size - 1 :], prefix[: len(chars) - size + 1]))
-    if min(heads) - max(unigram) > bound:
-        return
     flagged = [False] * len(chars)
-    for i, head in enumerate(heads):
-        if head + min(unigram) > bound + max(unigram):
+    starts: set[int] = set()
+    # Windows of 12 below their threshold; and 10-character prefixes of the 10 and 11 below
+    # theirs (a character and its pair change a score by at most `model.slack`).
+    for size, limit in ((12, model.thresholds[12][0]), (10, model.short_bound)):
+        if len(chars) < size:
             continue
+        limit -= (size - 1) * model.unknown + model.lowest
+        heads = list(map(operator.sub, prefix[size - 1 :], prefix[: len(chars) - size + 1]))
+        if min(heads) <= limit:
+            starts.update(i for i, head in enumerate(heads) if head <= limit)
+    for i in sorted(starts):
         for length in _WINDOWS:
             if i + length > len(chars):
                 break
@@ -418,7 +421,8 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
                 continue
             if _listed_enough(chars[i : i + length]):
                 flagged[i : i + length] = [True] * length
-    yield from _flagged_spans(runs, run_starts, flagged)
+    if True in flagged:
+        yield from _flagged_spans(runs, run_starts, flagged)
     yield from _checksum_streams(runs, run_starts, streams, steps, flagged)
 
 

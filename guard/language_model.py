@@ -54,6 +54,8 @@ class ChineseModel(NamedTuple):
     known: float  # log-likelihood ratio of a known pair (prose against random list characters)
     unknown: float
     thresholds: dict[int, tuple[float, float]]  # per size: all but 1e-4 / 1e-2 of random below
+    lowest: float  # the lowest score of a character
+    short_bound: float  # a window of 10 or 11 below its strict threshold: its first 10 below
 
 
 @functools.cache
@@ -66,4 +68,10 @@ def chinese_model() -> ChineseModel:
         int(size): (values["0.0001"], values["0.01"])
         for size, values in model["thresholds"].items()
     }
-    return ChineseModel(chars, pairs, model["known"], model["unknown"], thresholds)
+    lowest = min(chars.values())
+    # Dropping a character and its pair changes a score by at most `slack`.
+    slack = -(lowest + min(model["known"], model["unknown"]))
+    short_bound = max(thresholds[10][1], thresholds[11][1] + slack)
+    return ChineseModel(
+        chars, pairs, model["known"], model["unknown"], thresholds, lowest, short_bound
+    )

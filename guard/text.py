@@ -50,6 +50,12 @@ _TABLE: dict[int, str | None] = {
 }
 _TABLE.update({ord(char): latin for char, latin in _CONFUSABLES.items()})
 
+# Fullwidth forms and the ideographic space, as NFKC maps them: Chinese text is then mostly
+# NFKC already, and normalizing it whole (the slow step) is skipped.
+_TABLE.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+_TABLE[0x3000] = " "
+_FOLDED = frozenset(map(chr, _TABLE))
+
 # Numbering a user puts before each word: "1.", "1)", "(1)", "#1", "No. 1", "word 1:", "1st",
 # "第1个", and circled numbers (NFKC turns "①" into "1").
 _NUMBERING_RE = re.compile(
@@ -90,8 +96,12 @@ def fold(text: str) -> str:
     """The text with invisible characters removed, NFKC applied and look-alikes made Latin."""
     if text.isascii():
         return text
+    if not _FOLDED.isdisjoint(text):
+        text = text.translate(_TABLE)
     # NFKC of the whole text equals that of each character with its marks (`origins` checks).
-    return unicodedata.normalize("NFKC", text.translate(_TABLE)).translate(_TABLE)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+    return text
 
 
 def origins(text: str) -> Sequence[int]:
