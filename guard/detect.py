@@ -69,6 +69,8 @@ from guard import language_model
 from guard.text import fold, numbering_blanked, origins
 
 PHRASE_LENGTHS = (12, 15, 18, 21, 24)
+# How many of a sender's previous messages a conversation's guard reads with the new one.
+RECENT_MESSAGES = 3
 _MIN_WORDS = PHRASE_LENGTHS[0]
 # A phrase with up to two words wrong (off the list) or missing still holds 10 list words.
 _MIN_KNOWN = _MIN_WORDS - 2
