@@ -1,52 +1,71 @@
 """Detect recovery phrases, private keys and card numbers in customer text before it is kept.
 
 Every entry point that takes text from a customer (ticket form, replies, live chat, e-mail, API)
-calls `scan_text` or `contains_secret` before saving or sending anything. Findings carry only a
-kind and a position, never the secret itself, and nothing here logs the text.
+calls `scan_text`, `scan_conversation` or `contains_secret` before saving or sending anything.
+Findings carry only a kind and a position, never the secret itself, and nothing here logs the
+text. Text is read folded first (guard.text): NFKC (fullwidth, mathematical bold letters, circled
+numbers), zero-width characters, soft hyphens and bidi marks removed, Cyrillic and Greek
+look-alike letters made Latin; positions are mapped back to the text as typed.
 
-Recovery phrases (BIP-39, 12/15/18/21/24 words; English, Chinese simplified and traditional lists
-from python-mnemonic). Text is cut into tokens: runs of Latin letters, runs of CJK characters.
-Tokens are "consecutive" when only separators lie between them (spaces, punctuation, numbering
-such as "1." or "#1"); a letter or any other word in between breaks the run. Then:
+`scan_conversation` reads a sender's last messages (RECENT_MESSAGES of them) with the new one, so
+a phrase split across two chat messages, or a key cut in two, is found when it is completed; it
+reports only what reaches into the newest message.
 
-* English: any window of N consecutive list words, N in {12, 15, 18, 21, 24}, whose BIP-39
-  checksum is valid is a phrase. Prose almost never reaches 12 consecutive list words, because
-  "I", "my", "the", "to", "is" are not on the list (20 MB of English licence and README text had
-  no such run outside file listings), and the checksum then passes 1 window in 16 or fewer.
-* A run of 12+ that is laid out as a list (numbered, or comma/newline/tab/dash/slash separated)
-  is a phrase even when no checksum holds, so a mistyped word (even one off the list, at most 2)
-  does not let a phrase through. A plain space-separated run with no valid checksum passes:
-  prose can produce one, while a written-out list does not look like prose.
-* Chinese: about 97% of the characters of ordinary Chinese are on the list, so a 12-character
-  window inside a longer run passes the 4-bit checksum by chance once in 16 windows. Windows
-  are therefore not scanned. A phrase must be a whole delimited run of exactly N list
-  characters with a valid checksum: unspaced, between text edges, whitespace, punctuation,
-  digits, Latin letters or characters off the list; one character per token, split by
-  separators or numbering ("的 一 是", "1.的 2.一"), where the run ends at the first token of
-  two or more characters; or equal-size groups split by white space ("的一是 在不了 有和人").
-  Trade-off: a phrase glued to list characters on both sides ("助记词是<phrase>请帮我") is missed.
-* Chinese also needs a frequency test: the Chinese lists run from common to rare characters, so
-  prose mostly uses low indices while a real phrase draws them uniformly. The mean of
-  log(index + 30) must reach a floor that all but 1e-4 of random phrases reach (1e-6 for
-  characters written one by one, which prose rarely is). Measured: no flags in the seed article
-  or hand-written support messages, 6 in 20,000 generated support messages (1.1M characters),
-  and 1 in 55 delimited list-only clauses of technical text (man pages).
-* Any candidate with more than 3 repeated words is rejected (a random 12-word phrase repeats a
-  word with probability ~3%; file listings and spam repeat a lot).
+Recovery phrases, in every word list python-mnemonic ships (English, Chinese simplified and
+traditional, Japanese, Korean, Spanish, French, Italian, Czech, Portuguese, Russian, Turkish),
+numbered any way ("1.", "1)", "(1)", "#1", "①", "第1个", "word 1:", "1st" are blanked first):
 
-Private keys: WIF (Base58Check, version 0x80/0xef, 51/52 characters) and extended private keys
-(xprv, tprv, yprv, zprv, uprv, vprv and the multisig capitals) whose checksum is valid. A 64 (or
-128) hex digit value, with or without 0x, has the shape of both a key and a transaction hash, so
-the nearest cue word decides: within 40 characters before it (or, failing that, 30 after) a key
-word ("private key", "secret", "seed", "私钥", "密钥", ...) makes it a key and a hash word ("tx",
-"txid", "transaction", "hash", "交易", "哈希", "public key", "address", ...) makes it a hash. With
-no cue nearby, a value typed in a transaction-hash field (`hash_field=True`) is a hash; in free
-text it is treated as a key only when the message as a whole mentions a key word and no hash
-word, since hashes are far more common in support messages than bare keys.
+* Words written with spaces: a run of list words with only separators between them, of which
+  at least 10 are list words and at most 2 are near misses (a typo: same first four letters, one
+  letter added, missing or changed), so a phrase with up to two words wrong or missing is still
+  a run. It is a phrase when a window of 12-24 words has a valid BIP-39 checksum, or when it is
+  laid out as a list (commas, lines, numbering), or when its words are as rare as words drawn at
+  random: prose leans on a language's frequent words, and the mean log frequency rank of the
+  run's words (ranks from real text, guard.language_model) must reach a floor that all but 1e-4
+  of random phrases reach.
+* Chinese, glued to prose or not ("我的助记词是<phrase>请帮我找回"): every window of 10-12
+  characters is scored by a log-likelihood ratio of prose against characters drawn at random
+  from the list: character frequencies and whether each pair of neighbours occurs in real
+  Chinese (pairs from translation catalogues and a word-frequency dictionary). A window scoring
+  like random draws, with at least 10 list characters, is a phrase; 12-character windows use the
+  threshold that all but 1e-4 of random windows stay below, 10 and 11 (one or two characters
+  missing) the stricter one all but 1e-2 stay below. White space joins groups ("的一是 在不了");
+  other punctuation joins single characters only, so clauses and hyphenated names are not read
+  as one run. A whole delimited run of 12-24 list characters with a valid checksum that does not
+  score as prose is a phrase too.
+* More than 3 repeated words: not a phrase (file listings and spam repeat a lot).
 
-Card numbers: 13-19 digits, optionally in groups of 3-6 split by single spaces or dashes,
+Private keys: WIF (Base58Check, version 0x80/0xef, 51/52 characters), extended private keys
+(xprv, tprv, yprv, zprv, uprv, vprv and the multisig capitals) whose checksum is valid, Solana
+secret keys (base58 of 64 bytes, or the CLI's keypair file: a JSON array of 64 numbers) whose
+second half is the ed25519 public key of the first, and any of these cut by single spaces or new
+lines. A 64 (or 128) hex digit value, with or without 0x, has the shape of both a key and a
+transaction hash, so the nearest cue word decides: within 40 characters before it (or, failing
+that, 30 after) a key word ("private key", "secret", "seed", "私钥", "密钥", ...) makes it a key
+and a hash word ("tx", "txid", "transaction", "hash", "交易", "哈希", "public key", "address",
+...) makes it a hash. With no cue nearby, a value typed in a transaction-hash field
+(`hash_field=True`) is a hash; in free text it is treated as a key only when the message as a
+whole mentions a key word and no hash word.
+
+Card numbers: 13-19 digits, optionally in groups of 3-6 split by single spaces, dashes or dots,
 Luhn-valid, with a card IIN prefix and a length the scheme issues. Numbers glued to letters or
 longer digit strings, dates and valid 18-digit Chinese resident ID numbers are not cards.
+
+What it cannot catch, honestly:
+
+* A phrase with three or more words wrong or missing, or broken into pieces of fewer than ten
+  list words by other words ("abandon, then ability, then ..."), or in a word list python-mnemonic
+  does not ship; words written in another script than their list's (romaji, pinyin).
+* By design a small share of real phrases scores like prose: a plain space-separated phrase with
+  a wrong word whose words happen to be common (about 1e-4), a Chinese phrase with one or two
+  characters missing (about 1e-2). An exact phrase (valid checksum) is always caught.
+* A key in another encoding (a 32-byte seed alone in base58 or base64, a Solana key without its
+  public half, a hex key with no cue word among hash-like text), an encrypted keystore file, a
+  key or phrase split across more than RECENT_MESSAGES + 1 messages, across chat sockets (the
+  chat keeps its last texts per socket), or written in an image.
+* Prose the language model has not seen can score like a phrase (transliterated names and
+  technical jargon come closest); docs/benchmarks.md gives the false-alarm rates measured on
+  held-out real text.
 """
 
 import bisect
@@ -82,6 +101,8 @@ _LATIN_SCRIPT = ("english", "spanish", "french", "italian", "czech", "portuguese
 _SPACED = (*_LATIN_SCRIPT, "japanese", "korean", "russian")
 _WINDOWS = (10, 11, 12)
 _BARRIER = 1e6
+# Between a sender's messages read together (scan_conversation): white space, but remembered.
+_MESSAGE_BREAK = "\u2029"
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD_RE = re.compile(rf"[^\W\d_{_CJK}]+")  # words of the lists written with spaces
@@ -101,7 +122,7 @@ _EXTENDED_KEY_RE = re.compile(rf"[xtyzuvYZUV]prv[{_B58}]{{100,110}}")
 _SOLANA_RE = re.compile(rf"[{_B58}]{{85,88}}")
 _HEX_RE = re.compile(r"(?:0[xX])?(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64})")
 # A key split by white space: pieces of 4+ characters, one space, tab or new line apart.
-_SPLIT_KEY_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{4,}(?:[ \t\n][0-9A-Za-z]{4,}){1,24}")
+_SPLIT_KEY_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{4,}(?:[ \t\n\u2029][0-9A-Za-z]{4,}){1,24}")
 _SPLIT_KEY_LENGTHS = frozenset((51, 52, 64, 66, 85, 86, 87, 88, 111, 112, 128, 130))
 _BYTE_ARRAY_RE = re.compile(r"\[\s*(?:\d{1,3}\s*,\s*){63}\d{1,3}\s*\]")
 _HEX_CUE_RE = re.compile(
@@ -168,12 +189,12 @@ def scan_conversation(texts: Sequence[str], *, hash_field: bool = False) -> list
     if not texts:
         return []
     newest = texts[-1]
-    earlier = "\n".join(texts[:-1])
+    earlier = _MESSAGE_BREAK.join(texts[:-1])
     if not earlier:
         return scan_text(newest, hash_field=hash_field)
     offset = len(earlier) + 1
     findings = []
-    for finding in scan_text(f"{earlier}\n{newest}", hash_field=hash_field):
+    for finding in scan_text(f"{earlier}{_MESSAGE_BREAK}{newest}", hash_field=hash_field):
         if finding.end > offset:
             findings.append(
                 Finding(finding.kind, max(finding.start - offset, 0), finding.end - offset)
@@ -398,6 +419,11 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
         ):
             steps[run_starts[k] - 1] += _BARRIER  # no window spans two streams
             streams.append(k)
+        elif _MESSAGE_BREAK in gap:
+            # Two messages read as one must score as low as a short window: short clauses in a
+            # row ("瓦德", "泰晤士河畔金斯顿市") read like random characters more than a clause.
+            usual, strict = model.thresholds[_MIN_WORDS]
+            steps[run_starts[k] - 1] += usual - strict
     streams.append(len(runs))
     prefix = [0.0, *accumulate(steps)]
     flagged = [False] * len(chars)

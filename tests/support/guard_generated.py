@@ -17,6 +17,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mnemonic import Mnemonic
 
+from guard.detect import RECENT_MESSAGES
 from tests.support import guard_corpus as corpus
 
 LANGUAGES = tuple(sorted(Mnemonic.list_languages()))
@@ -251,6 +252,8 @@ REAL_LANGUAGES = (
 # Per language at most this many held-out texts, so the test stays within a few seconds.
 REAL_TEXTS_PER_LANGUAGE = {"chinese": 40_000, "english": 40_000}
 OTHER_TEXTS = 3_000
+RECENT = RECENT_MESSAGES
+CHAT_TEXTS = 8_000
 REVIEWS = ("酒店的行政楼层无人员值班", "妈妈再也不感觉饮食单调了")
 
 
@@ -281,7 +284,7 @@ def real_texts() -> dict[str, list[str]]:
     return texts
 
 
-def ordinary() -> dict[str, list[str]]:
+def ordinary() -> dict[str, list]:
     """Texts that must pass: real text per language, the project's support messages, the two
     product reviews issue 17 names, and support messages full of addresses and hashes."""
     hashes = [
@@ -290,8 +293,17 @@ def ordinary() -> dict[str, list[str]]:
         for seed in range(20)
     ]
     real = {f"real_{language}": texts for language, texts in real_texts().items()}
+    # Consecutive held-out texts as one sender's chat messages, read together.
+    conversations = {
+        f"real_{language}_as_chat": [
+            tuple(texts[i : i + RECENT + 1]) for i in range(0, CHAT_TEXTS, RECENT + 1)
+        ]
+        for language, texts in real_texts().items()
+        if language in ("chinese", "english")
+    }
     return {
         **real,
+        **conversations,
         "support_messages": list(corpus.ENGLISH_MESSAGES + corpus.CHINESE_MESSAGES),
         "product_reviews": list(REVIEWS),
         "support_hashes_and_addresses": hashes,
