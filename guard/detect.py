@@ -109,7 +109,7 @@ _WORD_RE = re.compile(rf"[^\W\d_{_CJK}]+")  # words of the lists written with sp
 _CJK_RUN_RE = re.compile(rf"[{_CJK}]+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _MAX_GAP = 24
-_NUMBER_LEAD_RE = re.compile(r"^\s*$")
+_CANDIDATE_RE = re.compile(rb"\x01(?:\x00{0,2}\x01){%d,}" % (_MIN_KNOWN - 1))
 _LIST_SEPARATOR_RE = re.compile(r"[,;|/\n\t\-\u2013\u2014\u3001\uff0c\uff1b]")
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -123,6 +123,7 @@ _SOLANA_RE = re.compile(rf"[{_B58}]{{85,88}}")
 _HEX_RE = re.compile(r"(?:0[xX])?(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64})")
 # A key split by white space: pieces of 4+ characters, one space, tab or new line apart.
 _SPLIT_KEY_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{4,}(?:[ \t\n\u2029][0-9A-Za-z]{4,}){1,24}")
+_DIGIT_RE = re.compile(r"[0-9]")
 _SPLIT_KEY_LENGTHS = frozenset((51, 52, 64, 66, 85, 86, 87, 88, 111, 112, 128, 130))
 _BYTE_ARRAY_RE = re.compile(r"\[\s*(?:\d{1,3}\s*,\s*){63}\d{1,3}\s*\]")
 _HEX_CUE_RE = re.compile(
@@ -339,8 +340,8 @@ def _checksum_windows(
 def _run_spans(
     text: str, units: Sequence[tuple[int, int, int | None]], language: str
 ) -> Iterator[tuple[int, int]]:
-    """A run of list words (and at most two near misses) that a phrase has and prose lacks: a
-    valid checksum, or words as rare as random ones (a looser floor for a written-out list)."""
+    """A run of list words (and at most two near misses) with what a phrase has and prose lacks:
+    a valid checksum, words as rare as random ones, or the layout of a written-out list."""
     known = [unit[2] for unit in units if unit[2] is not None]
     if len(known) < _MIN_KNOWN or not _few_repeats(known):
         return
@@ -360,12 +361,26 @@ def _joinable(text: str, start: int, end: int) -> bool:
 def _spaced_spans(text: str) -> Iterator[tuple[int, int]]:
     """Runs of list words of every word list written with spaces between words."""
     exact = _lexicon()[0]
+    words = list(map(str.lower, _WORD_RE.findall(text)))
+    # Cheaply first: stretches of 10 list words or more, at most two other words apart.
+    regions = [m.span() for m in _CANDIDATE_RE.finditer(bytes(map(exact.__contains__, words)))]
+    if not regions:
+        return
+    spans = [match.span() for match in _WORD_RE.finditer(text)]
+    for first, last in regions:
+        first = max(first - 1, 0)  # the first word may be the mistyped one
+        last = min(last + _MAX_NEAR_MISSES, len(words))
+        yield from _region_spans(text, words[first:last], spans[first:last])
+
+
+def _region_spans(
+    text: str, words: Sequence[str], spans: Sequence[tuple[int, int]]
+) -> Iterator[tuple[int, int]]:
+    exact = _lexicon()[0]
     runs: dict[str, list[tuple[int, int, int | None]]] = {}
     misses: dict[str, int] = {}
     previous: tuple[int, int, str] | None = None
-    for match in _WORD_RE.finditer(text):
-        start, end = match.span()
-        word = match.group().lower()
+    for word, (start, end) in zip(words, spans, strict=True):
         if previous is not None and not _joinable(text, previous[1], start):
             for language, run in runs.items():
                 yield from _run_spans(text, run, language)
@@ -629,9 +644,9 @@ def _key_spans(text: str, *, hash_field: bool) -> Iterator[tuple[int, int]]:
 def _split_key_spans(text: str, *, hash_field: bool) -> Iterator[tuple[int, int]]:
     """A key cut into pieces by single spaces or new lines, as a chat or a narrow field does."""
     for match in _SPLIT_KEY_RE.finditer(text):
-        pieces = [(m.start(), m.end()) for m in re.finditer(r"[0-9A-Za-z]+", match.group())]
-        if not any(c.isdigit() for c in match.group()):
+        if not _DIGIT_RE.search(match.group()):  # every key has digits; prose rarely does
             continue
+        pieces = [(m.start(), m.end()) for m in re.finditer(r"[0-9A-Za-z]+", match.group())]
         base = match.start()
         for i in range(len(pieces)):
             length = 0
