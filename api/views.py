@@ -32,6 +32,7 @@ from guard.services import refusals_record, secrets_refuse
 from livechat import services as chat_services
 from livechat.forms import ChatStartForm
 from security.ratelimit import rate_limit_hit_client
+from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.forms import ContactForm, MultipleFileField, RatingForm, ReplyForm
 from tickets.models import Channel, Ticket
@@ -245,7 +246,8 @@ class TicketMessageView(AppUserView):
         ticket = self.own_ticket(reference)
         count_attempt(request, "ticket_reply")
         data = validated(serializers.MessageCreateSerializer, request)
-        form = ReplyForm({"body": data["body"]}, request.FILES)
+        previous = ticket_selectors.customer_recent_texts(ticket=ticket)
+        form = ReplyForm({"body": data["body"]}, request.FILES, previous_texts=previous)
         if not form.is_valid():
             if form.refusals:
                 refusals_record(form.refusals, source=GuardEvent.Source.API, ticket=ticket)
@@ -278,7 +280,10 @@ class TicketAttachmentUploadView(TicketMessageView):
         count_attempt(request, "ticket_reply")
         data = validated(serializers.AttachmentUploadSerializer, request)
         if refusals := secrets_refuse(
-            {"body": data["body"]}, source=GuardEvent.Source.API, ticket=ticket
+            {"body": data["body"]},
+            source=GuardEvent.Source.API,
+            ticket=ticket,
+            previous=ticket_selectors.customer_recent_texts(ticket=ticket),
         ):
             raise refused(refusals, {"body": [refusals[0].message]})
         try:

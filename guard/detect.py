@@ -1,95 +1,131 @@
 """Detect recovery phrases, private keys and card numbers in customer text before it is kept.
 
 Every entry point that takes text from a customer (ticket form, replies, live chat, e-mail, API)
-calls `scan_text` or `contains_secret` before saving or sending anything. Findings carry only a
-kind and a position, never the secret itself, and nothing here logs the text.
+calls `scan_text`, `scan_conversation` or `contains_secret` before saving or sending anything.
+Findings carry only a kind and a position, never the secret itself, and nothing here logs the
+text. Text is read folded first (guard.text): NFKC (fullwidth, mathematical bold letters, circled
+numbers), zero-width characters, soft hyphens and bidi marks removed, Cyrillic and Greek
+look-alike letters made Latin; positions are mapped back to the text as typed.
 
-Recovery phrases (BIP-39, 12/15/18/21/24 words; English, Chinese simplified and traditional lists
-from python-mnemonic). Text is cut into tokens: runs of Latin letters, runs of CJK characters.
-Tokens are "consecutive" when only separators lie between them (spaces, punctuation, numbering
-such as "1." or "#1"); a letter or any other word in between breaks the run. Then:
+`scan_conversation` reads a sender's last messages (RECENT_MESSAGES of them) with the new one, so
+a phrase split across two chat messages, or a key cut in two, is found when it is completed; it
+reports only what reaches into the newest message.
 
-* English: any window of N consecutive list words, N in {12, 15, 18, 21, 24}, whose BIP-39
-  checksum is valid is a phrase. Prose almost never reaches 12 consecutive list words, because
-  "I", "my", "the", "to", "is" are not on the list (20 MB of English licence and README text had
-  no such run outside file listings), and the checksum then passes 1 window in 16 or fewer.
-* A run of 12+ that is laid out as a list (numbered, or comma/newline/tab/dash/slash separated)
-  is a phrase even when no checksum holds, so a mistyped word (even one off the list, at most 2)
-  does not let a phrase through. A plain space-separated run with no valid checksum passes:
-  prose can produce one, while a written-out list does not look like prose.
-* Chinese: about 97% of the characters of ordinary Chinese are on the list, so a 12-character
-  window inside a longer run passes the 4-bit checksum by chance once in 16 windows. Windows
-  are therefore not scanned. A phrase must be a whole delimited run of exactly N list
-  characters with a valid checksum: unspaced, between text edges, whitespace, punctuation,
-  digits, Latin letters or characters off the list; one character per token, split by
-  separators or numbering ("的 一 是", "1.的 2.一"), where the run ends at the first token of
-  two or more characters; or equal-size groups split by white space ("的一是 在不了 有和人").
-  Trade-off: a phrase glued to list characters on both sides ("助记词是<phrase>请帮我") is missed.
-* Chinese also needs a frequency test: the Chinese lists run from common to rare characters, so
-  prose mostly uses low indices while a real phrase draws them uniformly. The mean of
-  log(index + 30) must reach a floor that all but 1e-4 of random phrases reach (1e-6 for
-  characters written one by one, which prose rarely is). Measured: no flags in the seed article
-  or hand-written support messages, 6 in 20,000 generated support messages (1.1M characters),
-  and 1 in 55 delimited list-only clauses of technical text (man pages).
-* Any candidate with more than 3 repeated words is rejected (a random 12-word phrase repeats a
-  word with probability ~3%; file listings and spam repeat a lot).
+Recovery phrases, in every word list python-mnemonic ships (English, Chinese simplified and
+traditional, Japanese, Korean, Spanish, French, Italian, Czech, Portuguese, Russian, Turkish),
+numbered any way ("1.", "1)", "(1)", "#1", "①", "第1个", "word 1:", "1st" are blanked first):
 
-Private keys: WIF (Base58Check, version 0x80/0xef, 51/52 characters) and extended private keys
-(xprv, tprv, yprv, zprv, uprv, vprv and the multisig capitals) whose checksum is valid. A 64 (or
-128) hex digit value, with or without 0x, has the shape of both a key and a transaction hash, so
-the nearest cue word decides: within 40 characters before it (or, failing that, 30 after) a key
-word ("private key", "secret", "seed", "私钥", "密钥", ...) makes it a key and a hash word ("tx",
-"txid", "transaction", "hash", "交易", "哈希", "public key", "address", ...) makes it a hash. With
-no cue nearby, a value typed in a transaction-hash field (`hash_field=True`) is a hash; in free
-text it is treated as a key only when the message as a whole mentions a key word and no hash
-word, since hashes are far more common in support messages than bare keys.
+* Words written with spaces: a run of list words with only separators between them, of which
+  at least 10 are list words and at most 2 are near misses (a typo: same first four letters, one
+  letter added, missing or changed), so a phrase with up to two words wrong or missing is still
+  a run. It is a phrase when a window of 12-24 words has a valid BIP-39 checksum, or when it is
+  laid out as a list (commas, lines, numbering), or when its words are as rare as words drawn at
+  random: prose leans on a language's frequent words, and the mean log frequency rank of the
+  run's words (ranks from real text, guard.language_model) must reach a floor that all but 1e-4
+  of random phrases reach.
+* Chinese, glued to prose or not ("我的助记词是<phrase>请帮我找回"): every window of 10-12
+  characters is scored by a log-likelihood ratio of prose against characters drawn at random
+  from the list: character frequencies and whether each pair of neighbours occurs in real
+  Chinese (pairs from translation catalogues and a word-frequency dictionary). A window scoring
+  like random draws, with at least 10 list characters, is a phrase; 12-character windows use the
+  threshold that all but 1e-4 of random windows stay below, 10 and 11 (one or two characters
+  missing) the stricter one all but 1e-2 stay below. White space joins groups ("的一是 在不了");
+  other punctuation joins single characters only, so clauses and hyphenated names are not read
+  as one run. A whole delimited run of 12-24 list characters with a valid checksum that does not
+  score as prose is a phrase too.
+* More than 3 repeated words: not a phrase (file listings and spam repeat a lot).
 
-Card numbers: 13-19 digits, optionally in groups of 3-6 split by single spaces or dashes,
+Private keys: WIF (Base58Check, version 0x80/0xef, 51/52 characters), extended private keys
+(xprv, tprv, yprv, zprv, uprv, vprv and the multisig capitals) whose checksum is valid, Solana
+secret keys (base58 of 64 bytes, or the CLI's keypair file: a JSON array of 64 numbers) whose
+second half is the ed25519 public key of the first, and any of these cut by single spaces or new
+lines. A 64 (or 128) hex digit value, with or without 0x, has the shape of both a key and a
+transaction hash, so the nearest cue word decides: within 40 characters before it (or, failing
+that, 30 after) a key word ("private key", "secret", "seed", "私钥", "密钥", ...) makes it a key
+and a hash word ("tx", "txid", "transaction", "hash", "交易", "哈希", "public key", "address",
+...) makes it a hash. With no cue nearby, a value typed in a transaction-hash field
+(`hash_field=True`) is a hash; in free text it is treated as a key only when the message as a
+whole mentions a key word and no hash word.
+
+Card numbers: 13-19 digits, optionally in groups of 3-6 split by single spaces, dashes or dots,
 Luhn-valid, with a card IIN prefix and a length the scheme issues. Numbers glued to letters or
 longer digit strings, dates and valid 18-digit Chinese resident ID numbers are not cards.
+
+What it cannot catch, honestly:
+
+* A phrase with three or more words wrong or missing, or broken into pieces of fewer than ten
+  list words by other words ("abandon, then ability, then ..."), or in a word list python-mnemonic
+  does not ship; words written in another script than their list's (romaji, pinyin).
+* By design a small share of real phrases scores like prose: a plain space-separated phrase with
+  a wrong word whose words happen to be common (about 1e-4), a Chinese phrase with one or two
+  characters missing (about 1e-2). An exact phrase (valid checksum) is always caught.
+* A key in another encoding (a 32-byte seed alone in base58 or base64, a Solana key without its
+  public half, a hex key with no cue word among hash-like text), an encrypted keystore file, a
+  key or phrase split across more than RECENT_MESSAGES + 1 messages, across chat sockets (the
+  chat keeps its last texts per socket), or written in an image.
+* Prose the language model has not seen can score like a phrase (transliterated names and
+  technical jargon come closest); docs/benchmarks.md gives the false-alarm rates measured on
+  held-out real text.
 """
 
+import bisect
 import enum
 import functools
 import hashlib
+import json
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from itertools import accumulate, pairwise
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mnemonic import Mnemonic
 
+from guard import language_model
+from guard.text import fold, numbering_blanked, origins
+
 PHRASE_LENGTHS = (12, 15, 18, 21, 24)
+# How many of a sender's previous messages a conversation's guard reads with the new one.
+RECENT_MESSAGES = 3
 _MIN_WORDS = PHRASE_LENGTHS[0]
-_CHINESE = ("chinese_simplified", "chinese_traditional")
-_MAX_REPEATS = 3
+# A phrase with up to two words wrong (off the list) or missing still holds 10 list words.
+_MIN_KNOWN = _MIN_WORDS - 2
 _MAX_NEAR_MISSES = 2
+_MAX_REPEATS = 3
 _LIST_LIKE_SHARE = 0.75
-# Floors for mean(log(index + 30)) that all but 1e-4 (strict) or 1e-6 (lists) of random phrases
-# reach, computed exactly by convolving the per-word distribution.
-_STRICT_FLOOR = {12: 5.60, 15: 5.73, 18: 5.83, 21: 5.90, 24: 5.95}
-_LIST_FLOOR = {12: 5.25, 15: 5.42, 18: 5.55, 21: 5.64, 24: 5.72}
-_FREQUENCY_OFFSET = 30
+_CHINESE = ("chinese_simplified", "chinese_traditional")
+_LATIN_SCRIPT = ("english", "spanish", "french", "italian", "czech", "portuguese", "turkish")
+_SPACED = (*_LATIN_SCRIPT, "japanese", "korean", "russian")
+_WINDOWS = (10, 11, 12)
+_BARRIER = 1e6
+# Between a sender's messages read together (scan_conversation): white space, but remembered.
+_MESSAGE_BREAK = "\u2029"
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_LATIN_RE = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]+")  # with fullwidth letters
-_CJK_RE = re.compile(rf"[{_CJK}]+")
+_WORD_RE = re.compile(rf"[^\W\d_{_CJK}]+")  # words of the lists written with spaces
+_CJK_RUN_RE = re.compile(rf"[{_CJK}]+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _MAX_GAP = 24
-_MAX_GROUP = 6
-# \uff0c \uff1b \uff1a \uff09 \uff0e: fullwidth comma, semicolon, colon, parenthesis, stop.
-_NUMBERING_RE = re.compile(r"(?<!\d)\d{1,3}\s*[.)\]:\u3001\uff09\uff0e\uff1a\-]?\s*$")
+_CANDIDATE_RE = re.compile(rb"\x01(?:\x00{0,2}\x01){%d,}" % (_MIN_KNOWN - 1))
 _LIST_SEPARATOR_RE = re.compile(r"[,;|/\n\t\-\u2013\u2014\u3001\uff0c\uff1b]")
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_VALUES = {char: value for value, char in enumerate(_B58_ALPHABET)}
 _B58 = "1-9A-HJ-NP-Za-km-z"
 # Keys are whole runs of ASCII letters and digits, at least as long as a WIF key.
 _LONG_WORD_RE = re.compile(r"[0-9A-Za-z]{51,}")
 _WIF_RE = re.compile(rf"[5KL9c][{_B58}]{{50,51}}")
 _EXTENDED_KEY_RE = re.compile(rf"[xtyzuvYZUV]prv[{_B58}]{{100,110}}")
+_SOLANA_RE = re.compile(rf"[{_B58}]{{85,88}}")
 _HEX_RE = re.compile(r"(?:0[xX])?(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64})")
+# A key split by white space: pieces of 4+ characters, one space, tab or new line apart.
+_SPLIT_KEY_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{4,}(?:[ \t\n\u2029][0-9A-Za-z]{4,}){1,24}")
+_DIGIT_RE = re.compile(r"[0-9]")
+_SPLIT_KEY_LENGTHS = frozenset((51, 52, 64, 66, 85, 86, 87, 88, 111, 112, 128, 130))
+_BYTE_ARRAY_RE = re.compile(r"\[\s*(?:\d{1,3}\s*,\s*){63}\d{1,3}\s*\]")
 _HEX_CUE_RE = re.compile(
     r"(?P<hash>public[\s_-]*key|pub[\s_-]*key|xpub|公钥|"
     r"(?<![a-z])t(?:x|rx|xn)(?![a-z])|txid|tx[\s_-]*(?:hash|id)|transaction|hash|交易|哈希|"
@@ -99,8 +135,8 @@ _HEX_CUE_RE = re.compile(
 )
 _HEX_CUE_BEFORE = 40
 _HEX_CUE_AFTER = 30
-_CARD_RE = re.compile(r"[0-9\uff10-\uff19]+(?:[ \-\u3000][0-9\uff10-\uff19]+)*")  # fullwidth too
-_CARD_SPLIT_RE = re.compile(r"[ \-\u3000]")
+_CARD_RE = re.compile(r"[0-9]+(?:[ \-.][0-9]+)*")
+_CARD_SPLIT_RE = re.compile(r"[ \-.]")
 
 
 class SecretKind(enum.StrEnum):
@@ -122,13 +158,21 @@ class Finding:
 
 def scan_text(text: str, *, hash_field: bool = False) -> list[Finding]:
     """All secrets found in text; hash_field=True: typed in a tx-hash field (bare 64-hex = hash)."""
+    folded = fold(text)
     spans: dict[SecretKind, list[tuple[int, int]]] = {
-        SecretKind.RECOVERY_PHRASE: list(_phrase_spans(text)),
-        SecretKind.PRIVATE_KEY: list(_key_spans(text, hash_field=hash_field)),
-        SecretKind.CARD_NUMBER: list(_card_spans(text)),
+        SecretKind.RECOVERY_PHRASE: list(_phrase_spans(numbering_blanked(folded))),
+        SecretKind.PRIVATE_KEY: list(_key_spans(folded, hash_field=hash_field)),
+        SecretKind.CARD_NUMBER: list(_card_spans(folded)),
     }
+    if not any(spans.values()):
+        return []
+    positions = origins(text)
+    if len(positions) != len(folded) + 1:  # NFKC of the whole text differed: report it all
+        positions = [0] * len(folded) + [len(text)]
     findings = [
-        Finding(kind, start, end) for kind, found in spans.items() for start, end in _merge(found)
+        Finding(kind, positions[start], max(positions[end - 1] + 1, positions[start] + 1))
+        for kind, found in spans.items()
+        for start, end in _merge(found)
     ]
     return sorted(findings, key=lambda f: (f.start, f.end))
 
@@ -137,6 +181,26 @@ def contains_secret(text: str, *, hash_field: bool = False) -> SecretKind | None
     """The first kind of secret found, or None."""
     findings = scan_text(text, hash_field=hash_field)
     return findings[0].kind if findings else None
+
+
+def scan_conversation(texts: Sequence[str], *, hash_field: bool = False) -> list[Finding]:
+    """Secrets in the newest of `texts` (a sender's last messages, oldest first), read alone and
+    together with the ones before it, so a phrase or key split across messages is found.
+    Positions are in the newest text; a secret wholly in an earlier text is not reported again."""
+    if not texts:
+        return []
+    newest = texts[-1]
+    earlier = _MESSAGE_BREAK.join(texts[:-1])
+    if not earlier:
+        return scan_text(newest, hash_field=hash_field)
+    offset = len(earlier) + 1
+    findings = []
+    for finding in scan_text(f"{earlier}{_MESSAGE_BREAK}{newest}", hash_field=hash_field):
+        if finding.end > offset:
+            findings.append(
+                Finding(finding.kind, max(finding.start - offset, 0), finding.end - offset)
+            )
+    return findings
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -152,37 +216,82 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 # Recovery phrases ---------------------------------------------------------------------------
 
 
+def _strip_accents(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def _typed_form(word: str) -> str:
+    return fold(unicodedata.normalize("NFKC", word)).lower()
+
+
 @functools.cache
-def _word_index(language: str) -> dict[str, int]:
+def _lexicon() -> tuple[dict[str, dict[str, int]], dict[str, int], dict[str, int]]:
+    """Word -> {language: index}; and near-miss forms -> bitmask of languages."""
+    exact: dict[str, dict[str, int]] = {}
+    prefixes: dict[str, int] = {}
+    deletions: dict[str, int] = {}
+    for bit, language in enumerate(_SPACED):
+        for index, word in enumerate(Mnemonic(language).wordlist):
+            form = _typed_form(word)
+            forms = {form}
+            if language in _LATIN_SCRIPT:
+                forms.add(_strip_accents(form))
+            for typed in forms:
+                exact.setdefault(typed, {}).setdefault(language, index)
+                if language in _LATIN_SCRIPT and len(typed) >= 4:
+                    prefixes[typed[:4]] = prefixes.get(typed[:4], 0) | 1 << bit
+                for i in range(len(typed)):
+                    shorter = typed[:i] + typed[i + 1 :]
+                    deletions[shorter] = deletions.get(shorter, 0) | 1 << bit
+    return exact, prefixes, deletions
+
+
+@functools.lru_cache(maxsize=8192)
+def _near_languages(word: str) -> int:
+    """Languages for which `word` is a likely typo of a list word: the same first four letters,
+    or one letter added, missing or changed."""
+    if len(word) < (3 if word.isascii() else 2):
+        return 0
+    exact, prefixes, deletions = _lexicon()
+    if len(word) == 3 and word.isascii():  # one letter changed only: "and" is not "hand"
+        return functools.reduce(
+            operator.or_, (deletions.get(word[:i] + word[i + 1 :], 0) for i in range(3))
+        )
+    mask = deletions.get(word, 0)
+    if len(word) >= 4:
+        mask |= prefixes.get(word[:4], 0)
+    for i in range(len(word)):
+        shorter = word[:i] + word[i + 1 :]
+        mask |= deletions.get(shorter, 0)
+        for language in exact.get(shorter, ()):
+            mask |= 1 << _SPACED.index(language)
+    return mask
+
+
+@functools.cache
+def _chinese_index(language: str) -> dict[str, int]:
     return {word: i for i, word in enumerate(Mnemonic(language).wordlist)}
 
 
 @functools.cache
-def _english_near_forms() -> tuple[frozenset[str], frozenset[str]]:
-    words = _word_index("english")
-    prefixes = frozenset(word[:4] for word in words)
-    deletions = frozenset(word[:i] + word[i + 1 :] for word in words for i in range(len(word)))
-    return prefixes, deletions
+def _rank_scores(language: str) -> tuple[float, ...]:
+    """log(rank + 30) per list index, the rank being its frequency rank in real text."""
+    order = language_model.word_order(language)
+    unseen = len(order)
+    ranks = [unseen] * 2048
+    for rank, index in enumerate(order):
+        ranks[index] = rank
+    return tuple(math.log(rank + language_model.RANK_OFFSET) for rank in ranks)
 
 
-@functools.cache
-def _frequency_log() -> tuple[float, ...]:
-    return tuple(math.log(i + _FREQUENCY_OFFSET) for i in range(2048))
-
-
-@functools.lru_cache(maxsize=4096)
-def _near_english(word: str) -> bool:
-    """A likely typo of a list word: same first four letters, or one letter added or missing."""
-    if len(word) < 3:
+def _rare_enough(indices: Sequence[int], language: str) -> bool:
+    """Prose leans on a language's frequent words; a phrase draws its words uniformly."""
+    floors = language_model.rank_floors(language)
+    if not floors:
         return False
-    prefixes, deletions = _english_near_forms()
-    if len(word) >= 4 and word[:4] in prefixes:
-        return True
-    words = _word_index("english")
-    return word in deletions or any(
-        word[:i] + word[i + 1 :] in words or word[:i] + word[i + 1 :] in deletions
-        for i in range(len(word))
-    )
+    floor = floors[min(max(len(indices), min(floors)), max(floors))]
+    scores = _rank_scores(language)
+    return sum(scores[i] for i in indices) / len(indices) >= floor
 
 
 def _checksum_ok(indices: Sequence[int]) -> bool:
@@ -196,213 +305,277 @@ def _checksum_ok(indices: Sequence[int]) -> bool:
     return expected == value & ((1 << checksum_bits) - 1)
 
 
-def _random_enough(indices: Sequence[int], *, strict: bool) -> bool:
-    """Chinese lists run from common to rare characters; prose leans on the common ones."""
-    floors = _STRICT_FLOOR if strict else _LIST_FLOOR
-    floor = floors[max(n for n in PHRASE_LENGTHS if n <= max(len(indices), _MIN_WORDS))]
-    logs = _frequency_log()
-    return sum(logs[i] for i in indices) / len(indices) >= floor
+def _few_repeats(indices: Sequence[int]) -> bool:
+    # A random 12-word phrase repeats a word with probability ~3%; listings and spam repeat a lot.
+    return len(indices) - len(set(indices)) <= _MAX_REPEATS
 
 
-def _plausible(indices: Sequence[int], language: str, *, strict: bool = False) -> bool:
-    if len(indices) - len(set(indices)) > _MAX_REPEATS:
-        return False
-    return language == "english" or _random_enough(indices, strict=strict)
+def _list_like(text: str, units: Sequence[tuple[int, int, int | None]]) -> bool:
+    """Split by commas, new lines, tabs, dashes, slashes or numbering, not by sentence spaces."""
+    gaps = [text[previous[1] : unit[0]] for previous, unit in pairwise(units)]
+    separated = sum(bool(_LIST_SEPARATOR_RE.search(gap)) or len(gap) > 2 for gap in gaps)
+    return separated >= _LIST_LIKE_SHARE * len(gaps)
 
 
-def _is_phrase(indices: Sequence[int], language: str, *, strict: bool = False) -> bool:
-    return _plausible(indices, language, strict=strict) and _checksum_ok(indices)
+def _checksum_windows(
+    units: Sequence[tuple[int, int, int | None]],
+) -> Iterator[tuple[int, int]]:
+    """Spans of checksum-valid windows of 12-24 consecutive list words."""
+    i = 0
+    while i + _MIN_WORDS <= len(units):
+        lengths = [
+            n
+            for n in PHRASE_LENGTHS
+            if i + n <= len(units)
+            and all(unit[2] is not None for unit in units[i : i + n])
+            and _checksum_ok([unit[2] for unit in units[i : i + n]])  # type: ignore[misc]
+        ]
+        if lengths:
+            yield units[i][0], units[i + lengths[-1] - 1][1]
+            i += lengths[-1]
+        else:
+            i += 1
 
 
-class _Unit(NamedTuple):
-    start: int
-    end: int
-    index: int | None  # None: a near miss of a list word
-    lead_from: int  # where the separator text before the unit starts
+def _run_spans(
+    text: str, units: Sequence[tuple[int, int, int | None]], language: str
+) -> Iterator[tuple[int, int]]:
+    """A run of list words (and at most two near misses) with what a phrase has and prose lacks:
+    a valid checksum, words as rare as random ones, or the layout of a written-out list."""
+    known = [unit[2] for unit in units if unit[2] is not None]
+    if len(known) < _MIN_KNOWN or not _few_repeats(known):
+        return
+    found = list(_checksum_windows(units))
+    yield from found
+    if not found and (_rare_enough(known, language) or _list_like(text, units)):
+        yield units[0][0], units[-1][1]
 
 
 def _joinable(text: str, start: int, end: int) -> bool:
-    """Only separators (spaces, punctuation, numbering) between two tokens."""
+    """Only separators (spaces, punctuation, blanked numbering) between two words."""
     if end - start == 1 and text[start] == " ":
         return True
     return 0 < end - start <= _MAX_GAP and not _LETTER_RE.search(text, start, end)
 
 
-def _list_like(text: str, units: Sequence[_Unit]) -> bool:
-    """Numbered, or split by commas/newlines/tabs/dashes/slashes rather than sentence spaces."""
-    leads = [text[max(unit.lead_from, unit.start - _MAX_GAP) : unit.start] for unit in units]
-    numbered = sum(bool(_NUMBERING_RE.search(lead)) for lead in leads)
-    separated = sum(bool(_LIST_SEPARATOR_RE.search(lead)) for lead in leads[1:])
-    enough = _LIST_LIKE_SHARE * (len(units) - 1)
-    return numbered >= enough or separated >= enough
-
-
-def _unit_spans(
-    text: str, units: Sequence[_Unit], language: str, *, windows: bool
-) -> Iterator[tuple[int, int]]:
-    """Phrases among runs of list words, or the whole run when it is a written-out list."""
-    if len(units) < _MIN_WORDS:
+def _spaced_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Runs of list words of every word list written with spaces between words."""
+    exact = _lexicon()[0]
+    words = list(map(str.lower, _WORD_RE.findall(text)))
+    # Cheaply first: stretches of 10 list words or more, at most two other words apart.
+    regions = [m.span() for m in _CANDIDATE_RE.finditer(bytes(map(exact.__contains__, words)))]
+    if not regions:
         return
-    i = 0
-    while i < len(units):
-        j = i
-        while j < len(units) and units[j].index is not None:
-            j += 1
-        indices = [unit.index for unit in units[i:j] if unit.index is not None]
-        for offset, length in _phrase_windows(indices, language, windows=windows):
-            yield units[i + offset].start, units[i + offset + length - 1].end
-        i = j + 1
-    known = [unit.index for unit in units if unit.index is not None]
-    if (
-        len(units) - len(known) <= _MAX_NEAR_MISSES
-        and _plausible(known, language)
-        and _list_like(text, units)
-    ):
-        yield units[0].start, units[-1].end
+    spans = [match.span() for match in _WORD_RE.finditer(text)]
+    for first, last in regions:
+        first = max(first - 1, 0)  # the first word may be the mistyped one
+        last = min(last + _MAX_NEAR_MISSES, len(words))
+        yield from _region_spans(text, words[first:last], spans[first:last])
 
 
-def _phrase_windows(
-    indices: Sequence[int], language: str, *, windows: bool
+def _region_spans(
+    text: str, words: Sequence[str], spans: Sequence[tuple[int, int]]
 ) -> Iterator[tuple[int, int]]:
-    """(offset, length) of phrases: any checksum-valid window, or only the whole run."""
-    if not windows:
-        if len(indices) in PHRASE_LENGTHS and _is_phrase(indices, language):
-            yield 0, len(indices)
-        return
-    start = 0
-    while start + _MIN_WORDS <= len(indices):
-        lengths = [
-            n
-            for n in PHRASE_LENGTHS
-            if start + n <= len(indices) and _is_phrase(indices[start : start + n], language)
-        ]
-        # Windows starting inside a phrase would only be merged into it.
-        start += lengths[-1] if lengths else 1
-        if lengths:
-            yield start - lengths[-1], lengths[-1]
+    exact = _lexicon()[0]
+    runs: dict[str, list[tuple[int, int, int | None]]] = {}
+    misses: dict[str, int] = {}
+    previous: tuple[int, int, str] | None = None
+    for word, (start, end) in zip(words, spans, strict=True):
+        if previous is not None and not _joinable(text, previous[1], start):
+            for language, run in runs.items():
+                yield from _run_spans(text, run, language)
+            runs, misses = {}, {}
+        languages = exact.get(word, {})
+        for language in list(runs):
+            if language in languages:
+                continue
+            if misses[language] < _MAX_NEAR_MISSES and _near(word, language):
+                runs[language].append((start, end, None))
+                misses[language] += 1
+            else:
+                yield from _run_spans(text, runs.pop(language), language)
+                del misses[language]
+        for language, index in languages.items():
+            if language not in runs:
+                runs[language], misses[language] = [], 0
+                # The first word may be the mistyped one.
+                if previous is not None and _near(previous[2], language):
+                    runs[language].append((previous[0], previous[1], None))
+                    misses[language] = 1
+            runs[language].append((start, end, index))
+        previous = (start, end, word)
+    for language, run in runs.items():
+        yield from _run_spans(text, run, language)
 
 
-def _english_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Runs of consecutive English list words (and near misses), as windows and lists."""
-    words = _word_index("english")
-    run: list[tuple[int, int, int | None, int]] = []
-    previous_end = 0
-    for match in _LATIN_RE.finditer(text):
-        start, end = match.span()
-        word = match.group().lower()
-        if not word.isascii():
-            word = unicodedata.normalize("NFKC", word)
-        index = words.get(word)
-        if index is None and not _near_english(word):
-            if len(run) >= _MIN_WORDS:
-                yield from _unit_spans(text, [_Unit(*u) for u in run], "english", windows=True)
-            run = []
-        else:
-            if run and not _joinable(text, previous_end, start):
-                if len(run) >= _MIN_WORDS:
-                    units = [_Unit(*u) for u in run]
-                    yield from _unit_spans(text, units, "english", windows=True)
-                run = []
-            run.append((start, end, index, previous_end))
-        previous_end = end
-    if len(run) >= _MIN_WORDS:
-        yield from _unit_spans(text, [_Unit(*u) for u in run], "english", windows=True)
+def _near(word: str, language: str) -> bool:
+    return bool(_near_languages(word) & 1 << _SPACED.index(language))
 
 
 def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Separated single characters, equal-size groups, and delimited unspaced runs."""
-    for language in _CHINESE:
-        for match in _delimited_run_re(language).finditer(text):
-            if len(match.group()) in PHRASE_LENGTHS:
-                index = _word_index(language)
-                indices = [index[char] for char in match.group()]
-                if _is_phrase(indices, language, strict=True):
-                    yield match.span()
-    singles: list[re.Match[str]] = []
-    groups: list[re.Match[str]] = []
-    previous_end = 0
-    for match in _CJK_RE.finditer(text):
-        size = match.end() - match.start()
-        if size == 1:
-            gap = text[previous_end : match.start()]
-            # A single character may be the short last group ("的一是在 不了有和 人").
-            last = [match] if groups and gap.isspace() and len(gap) <= _MAX_GAP else []
-            yield from _grouped_spans([*groups, *last])
-            groups = []
-            if singles and not _joinable(text, previous_end, match.start()):
-                yield from _separated_spans(text, singles)
-                singles = []
-            singles.append(match)
-        else:
-            yield from _separated_spans(text, singles)
-            singles = []
-            # Groups are split by white space only: other punctuation marks clauses of prose.
-            gap = text[previous_end : match.start()]
-            if groups and not (size <= _MAX_GROUP and gap.isspace() and len(gap) <= _MAX_GAP):
-                yield from _grouped_spans(groups)
-                groups = []
-            if size <= _MAX_GROUP:
-                groups.append(match)
-        previous_end = match.end()
-    yield from _separated_spans(text, singles)
-    yield from _grouped_spans(groups)
-
-
-@functools.cache
-def _delimited_run_re(language: str) -> re.Pattern[str]:
-    chars = "".join(_word_index(language))
-    return re.compile(rf"(?<![{chars}])[{chars}]{{12,24}}(?![{chars}])")
-
-
-def _separated_spans(text: str, singles: Sequence[re.Match[str]]) -> Iterator[tuple[int, int]]:
-    """One character per token, split by spaces, commas, new lines or numbering."""
-    if len(singles) < _MIN_WORDS:
+    """Windows of 10-12 Chinese characters in a row (glued, or split by separators) that score
+    as characters drawn at random from a list rather than as prose (guard.language_model)."""
+    runs = list(_CJK_RUN_RE.finditer(text))
+    chars = "".join(run.group() for run in runs)
+    if len(chars) < _WINDOWS[0]:
         return
+    model = language_model.chinese_model()
+    # The score of a window: its characters' scores, plus a weight per pair of neighbours. Every
+    # step below runs in C: this is the guard's busiest loop for Chinese text.
+    unigram = list(map(model.chars.__getitem__, chars))
+    known = map(model.pairs.__contains__, map(operator.add, chars, chars[1:]))
+    steps = list(map(operator.add, unigram, map((model.known - model.unknown).__mul__, known)))
+    run_starts = [0, *accumulate(len(run.group()) for run in runs)]
+    streams = [0]  # indices of the runs that start a stream
+    gaps = _CJK_RUN_RE.split(text)[1:-1]
+    for k, gap in enumerate(gaps, 1):
+        if (not gap.isspace() or len(gap) > _MAX_GAP) and not _chinese_joinable(
+            text, runs[k - 1], runs[k]
+        ):
+            steps[run_starts[k] - 1] += _BARRIER  # no window spans two streams
+            streams.append(k)
+        elif _MESSAGE_BREAK in gap:
+            # Two messages read as one must score as low as a short window: short clauses in a
+            # row ("瓦德", "泰晤士河畔金斯顿市") read like random characters more than a clause.
+            usual, strict = model.thresholds[_MIN_WORDS]
+            steps[run_starts[k] - 1] += usual - strict
+    streams.append(len(runs))
+    prefix = [0.0, *accumulate(steps)]
+    flagged = [False] * len(chars)
+    starts: set[int] = set()
+    # Windows of 12 below their threshold; and 10-character prefixes of the 10 and 11 below
+    # theirs (a character and its pair change a score by at most `model.slack`).
+    for size, limit in ((12, model.thresholds[12][0]), (10, model.short_bound)):
+        if len(chars) < size:
+            continue
+        limit -= (size - 1) * model.unknown + model.lowest
+        heads = list(map(operator.sub, prefix[size - 1 :], prefix[: len(chars) - size + 1]))
+        if min(heads) <= limit:
+            starts.update(i for i, head in enumerate(heads) if head <= limit)
+    for i in sorted(starts):
+        for length in _WINDOWS:
+            if i + length > len(chars):
+                break
+            score = prefix[i + length - 1] - prefix[i] + unigram[i + length - 1]
+            usual, strict = model.thresholds[length]
+            # A phrase short of a character or two carries less evidence than prose clauses of
+            # that length can (measured: "则这些锁将被页级锁替换"), so it must score lower.
+            if score + (length - 1) * model.unknown > (strict if length < _MIN_WORDS else usual):
+                continue
+            if _listed_enough(chars[i : i + length]):
+                flagged[i : i + length] = [True] * length
+    if True in flagged:
+        yield from _flagged_spans(runs, run_starts, flagged)
+    yield from _checksum_streams(runs, run_starts, streams, steps, flagged)
+
+
+def _listed_enough(window: str) -> bool:
     for language in _CHINESE:
-        index = _word_index(language)
-        units = [
-            _Unit(match.start(), match.end(), index.get(match.group()), previous.end())
-            for previous, match in zip([singles[0], *singles], singles, strict=False)
-        ]
-        # Like unspaced text, only whole runs count: spaced-out Chinese prose exists.
-        yield from _unit_spans(text, units, language, windows=False)
+        index = _chinese_index(language)
+        listed = [index[c] for c in window if c in index]
+        if len(listed) >= _MIN_KNOWN and _few_repeats(listed):
+            return True
+    return False
 
 
-def _grouped_spans(groups: Sequence[re.Match[str]]) -> Iterator[tuple[int, int]]:
-    """Equal-size groups ("的一是 在不了 ...", last one may be shorter) read as one run."""
-    start = 0
-    while start < len(groups) - 1:
-        size = len(groups[start].group())
-        end = start + 1
-        while end < len(groups) and len(groups[end].group()) == size:
-            end += 1
-        if end < len(groups) and len(groups[end].group()) < size:
-            end += 1
-        chars = "".join(group.group() for group in groups[start:end])
-        if end - start > 1 and size <= _MAX_GROUP and len(chars) in PHRASE_LENGTHS:
-            for language in _CHINESE:
-                index = _word_index(language)
-                indices = [index[char] for char in chars if char in index]
-                if len(indices) == len(chars) and _is_phrase(indices, language, strict=True):
-                    yield groups[start].start(), groups[end - 1].end()
-        start = end
+def _flagged_spans(
+    runs: Sequence[re.Match[str]], run_starts: Sequence[int], flagged: Sequence[bool]
+) -> Iterator[tuple[int, int]]:
+    i = 0
+    while i < len(flagged):
+        if not flagged[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(flagged) and flagged[j]:
+            j += 1
+        first, last = _trimmed(run_starts, i, j)
+        yield (
+            _char_position(runs, run_starts, first),
+            _char_position(runs, run_starts, last - 1) + 1,
+        )
+        i = j
+
+
+def _checksum_streams(
+    runs: Sequence[re.Match[str]],
+    run_starts: Sequence[int],
+    streams: Sequence[int],
+    steps: Sequence[float],
+    flagged: Sequence[bool],
+) -> Iterator[tuple[int, int]]:
+    """A whole stream of 12-24 list characters with a valid checksum that does not read like
+    prose either (a negative score): the few real phrases the window score leaves in doubt."""
+    model = language_model.chinese_model()
+    for first, last in pairwise(streams):
+        start, end = run_starts[first], run_starts[last]
+        if end - start not in PHRASE_LENGTHS or all(flagged[start:end]):
+            continue
+        chars = "".join(run.group() for run in runs[first:last])
+        score = sum(steps[start : end - 1]) + model.chars[chars[-1]]
+        if score + (end - start - 1) * model.unknown > 0:
+            continue
+        for language in _CHINESE:
+            index = _chinese_index(language)
+            if all(c in index for c in chars) and _checksum_ok([index[c] for c in chars]):
+                yield runs[first].start(), runs[last - 1].end()
+                break
+
+
+def _chinese_joinable(text: str, previous: re.Match[str], match: re.Match[str]) -> bool:
+    """White space joins groups ("的一是 在不了"); other separators join single characters only
+    ("的，一，是"): between words of prose they end a clause or a name ("石勒苏益格-荷尔斯泰因")."""
+    gap = text[previous.end() : match.start()]
+    if gap.isspace():
+        return len(gap) <= _MAX_GAP
+    single = previous.end() - previous.start() == 1 and match.end() - match.start() == 1
+    return single and _joinable(text, previous.end(), match.start())
+
+
+def _char_position(runs: Sequence[re.Match[str]], run_starts: Sequence[int], k: int) -> int:
+    run = bisect.bisect_right(run_starts, k) - 1
+    return runs[run].start() + k - run_starts[run]
+
+
+def _trimmed(run_starts: Sequence[int], i: int, j: int) -> tuple[int, int]:
+    """Cut prose glued to a phrase behind a separator ("新钱包：<phrase>"): a head or tail of up
+    to three glued characters before a gap, when the rest is laid out alike."""
+    breaks = set(run_starts)
+    glued = [k + 1 not in breaks for k in range(i, j - 1)]
+    for k in range(min(3, len(glued))):
+        if not glued[k]:
+            rest = glued[k + 1 : k + 5]
+            if (k and len(set(rest)) <= 1) or all(rest):
+                i += k + 1
+            break
+    for k in range(min(3, len(glued))):
+        if not glued[-1 - k]:
+            rest = glued[max(0, len(glued) - k - 5) : len(glued) - 1 - k]
+            if (k and len(set(rest)) <= 1) or all(rest):
+                j -= k + 1
+            break
+    return i, j
 
 
 def _phrase_spans(text: str) -> Iterator[tuple[int, int]]:
-    yield from _english_spans(text)
+    yield from _spaced_spans(text)
     yield from _chinese_spans(text)
 
 
 # Private keys -------------------------------------------------------------------------------
 
 
-def _b58check_payload(encoded: str) -> bytes | None:
-    """The payload of a Base58Check string, or None when the checksum is wrong."""
+def _b58decode(encoded: str) -> bytes:
     value = 0
     for char in encoded:
-        value = value * 58 + _B58_ALPHABET.index(char)
+        value = value * 58 + _B58_VALUES[char]
     leading = len(encoded) - len(encoded.lstrip("1"))
-    raw = b"\x00" * leading + value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return b"\x00" * leading + value.to_bytes((value.bit_length() + 7) // 8, "big")
+
+
+def _b58check_payload(encoded: str) -> bytes | None:
+    """The payload of a Base58Check string, or None when the checksum is wrong."""
+    raw = _b58decode(encoded)
     payload, checksum = raw[:-4], raw[-4:]
     if len(raw) < 5 or hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4] != checksum:
         return None
@@ -436,19 +609,56 @@ def _hex_is_key(text: str, start: int, end: int, *, hash_field: bool) -> bool:
     return cues == {"key"}
 
 
+def _is_solana_keypair(secret: bytes) -> bool:
+    """A Solana secret key: a 32-byte ed25519 seed followed by the public key it derives."""
+    if len(secret) != 64:
+        return False
+    public = Ed25519PrivateKey.from_private_bytes(secret[:32]).public_key().public_bytes_raw()
+    return public == secret[32:]
+
+
+def _is_key(text: str, start: int, end: int, word: str, *, hash_field: bool) -> bool:
+    if _WIF_RE.fullmatch(word):
+        return _is_wif(word)
+    if _EXTENDED_KEY_RE.fullmatch(word):
+        return _is_extended_private_key(word)
+    if _SOLANA_RE.fullmatch(word):
+        return _is_solana_keypair(_b58decode(word))
+    if _HEX_RE.fullmatch(word):
+        return _hex_is_key(text, start, end, hash_field=hash_field)
+    return False
+
+
 def _key_spans(text: str, *, hash_field: bool) -> Iterator[tuple[int, int]]:
     for match in _LONG_WORD_RE.finditer(text):
-        word = match.group()
-        if _WIF_RE.fullmatch(word):
-            found = _is_wif(word)
-        elif _EXTENDED_KEY_RE.fullmatch(word):
-            found = _is_extended_private_key(word)
-        elif _HEX_RE.fullmatch(word):
-            found = _hex_is_key(text, match.start(), match.end(), hash_field=hash_field)
-        else:
-            found = False
-        if found:
+        if _is_key(text, *match.span(), match.group(), hash_field=hash_field):
             yield match.span()
+    yield from _split_key_spans(text, hash_field=hash_field)
+    if "[" in text:
+        for match in _BYTE_ARRAY_RE.finditer(text):
+            values = json.loads(match.group())
+            if all(value < 256 for value in values) and _is_solana_keypair(bytes(values)):
+                yield match.span()
+
+
+def _split_key_spans(text: str, *, hash_field: bool) -> Iterator[tuple[int, int]]:
+    """A key cut into pieces by single spaces or new lines, as a chat or a narrow field does."""
+    for match in _SPLIT_KEY_RE.finditer(text):
+        if not _DIGIT_RE.search(match.group()):  # every key has digits; prose rarely does
+            continue
+        pieces = [(m.start(), m.end()) for m in re.finditer(r"[0-9A-Za-z]+", match.group())]
+        base = match.start()
+        for i in range(len(pieces)):
+            length = 0
+            for j in range(i, len(pieces)):
+                length += pieces[j][1] - pieces[j][0]
+                if length > 130:
+                    break
+                if j > i and length in _SPLIT_KEY_LENGTHS:
+                    start, end = base + pieces[i][0], base + pieces[j][1]
+                    word = "".join(text[base + p[0] : base + p[1]] for p in pieces[i : j + 1])
+                    if _is_key(text, start, end, word, hash_field=hash_field):
+                        yield start, end
 
 
 # Card numbers -------------------------------------------------------------------------------
@@ -516,7 +726,7 @@ def _card_spans(text: str) -> Iterator[tuple[int, int]]:
         groups, offsets = [], []
         position = match.start()
         for group in _CARD_SPLIT_RE.split(match.group()):
-            groups.append(group if group.isascii() else unicodedata.normalize("NFKC", group))
+            groups.append(group)
             offsets.append(position)
             position += len(group) + 1
         first = 1 if _glued(text, match.start() - 1) else 0

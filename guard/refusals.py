@@ -5,14 +5,14 @@ sent: a field holding a secret is refused with a message in the customer's langu
 the kind of secret and the field name are ever recorded (`record_refusals`).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django import forms
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
-from guard.detect import SecretKind, contains_secret
+from guard.detect import SecretKind, scan_conversation
 from security.ratelimit import RateLimited
 
 REFUSAL_MESSAGES = {
@@ -45,17 +45,23 @@ class Refusal:
 
 
 def refuse_secrets(
-    values: Mapping[str, object], *, hash_fields: Iterable[str] = ()
+    values: Mapping[str, object],
+    *,
+    hash_fields: Iterable[str] = (),
+    previous: Sequence[str] = (),
 ) -> list[Refusal]:
-    """The fields whose text holds a secret; a hash field's bare 64-hex value is a hash."""
+    """The fields whose text holds a secret; a hash field's bare 64-hex value is a hash.
+    `previous`: what the same sender wrote last in this conversation (oldest first, at most
+    guard.detect.RECENT_MESSAGES), so a secret split across messages is refused as it is
+    completed."""
     hash_fields = set(hash_fields)
     refusals = []
     for field, value in values.items():
         if not isinstance(value, str) or not value:
             continue
-        kind = contains_secret(value, hash_field=field in hash_fields)
-        if kind is not None:
-            refusals.append(Refusal(field, kind))
+        findings = scan_conversation([*previous, value], hash_field=field in hash_fields)
+        if findings:
+            refusals.append(Refusal(field, findings[0].kind))
     return refusals
 
 
@@ -104,14 +110,18 @@ class SecretRefusingForm:
     # Fields that may hold a bare transaction hash, which looks like a raw private key.
     secret_hash_fields: frozenset[str] = frozenset()
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, previous_texts: Sequence[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.refusals: list[Refusal] = []
+        # The sender's last messages in the conversation, read together with what they typed.
+        self.previous_texts = previous_texts
 
     def clean(self) -> dict:
         cleaned = super().clean()
         typed = typed_text(self, self.secret_fields)
-        self.refusals = refuse_secrets(typed, hash_fields=self.secret_hash_fields)
+        self.refusals = refuse_secrets(
+            typed, hash_fields=self.secret_hash_fields, previous=self.previous_texts
+        )
         for refusal in self.refusals:
             if refusal.field in self.fields:
                 self.add_error(refusal.field, refusal.message)

@@ -5,7 +5,7 @@ agents see that a customer was refused without the secret ever being kept anywhe
 """
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db.models import Model
 
@@ -24,9 +24,11 @@ def secrets_refuse(
     ticket: Model | None = None,
     customer_email: str = "",
     hash_fields: Iterable[str] = (),
+    previous: Sequence[str] = (),
 ) -> list[Refusal]:
-    """The fields holding a secret, already counted, so no entry point can refuse one unseen."""
-    refusals = refuse_secrets(values, hash_fields=hash_fields)
+    """The fields holding a secret, already counted, so no entry point can refuse one unseen;
+    `previous`: the sender's last messages in the conversation (refusals.refuse_secrets)."""
+    refusals = refuse_secrets(values, hash_fields=hash_fields, previous=previous)
     refusals_record(refusals, source=source, ticket=ticket, customer_email=customer_email)
     return refusals
 

@@ -16,6 +16,7 @@ import imaplib
 import logging
 import re
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import getaddresses
 
@@ -28,7 +29,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from guard.detect import SecretKind, scan_text
+from guard.detect import SecretKind, scan_conversation
 from guard.models import GuardEvent
 from guard.refusals import Refusal, refuse_secrets
 from guard.services import refusals_record
@@ -38,7 +39,7 @@ from inbound.models import InboundEmail
 from inbound.parse import AutomaticKind, ParsedEmail
 from mail.services import mail_domain, mail_send, message_id
 from security.ratelimit import rate_limit_hit_client
-from tickets import services
+from tickets import selectors, services
 from tickets import tasks as ticket_tasks
 from tickets.error_codes import TicketErrorCode
 from tickets.forms import DESCRIPTION_MAX_LENGTH
@@ -209,8 +210,11 @@ def _matching_ticket(parsed: ParsedEmail) -> tuple[Ticket | None, Ticket | None]
 
 
 def _reply(ticket: Ticket, parsed: ParsedEmail, record: InboundEmail) -> Message:
+    previous = selectors.customer_recent_texts(ticket=ticket)
     with translation.override(ticket.language):
-        fields, refusals = _without_secrets({"body": parsed.body[:_SCANNED_CHARS]})
+        fields, refusals = _without_secrets(
+            {"body": parsed.body[:_SCANNED_CHARS]}, previous=previous
+        )
         attachments, refused = _checked_attachments(parsed)
         body = _body_with_notes(fields["body"], refused, cut=len(parsed.body) > _SCANNED_CHARS)
     message = services.message_post_customer(
@@ -281,16 +285,21 @@ _REMOVED = {
 }
 
 
-def _without_secrets(fields: dict[str, str]) -> tuple[dict[str, str], list[Refusal]]:
+def _without_secrets(
+    fields: dict[str, str], *, previous: Sequence[str] = ()
+) -> tuple[dict[str, str], list[Refusal]]:
     """The fields with every secret replaced by a note saying what was removed (in the active
-    language), and what was refused; the guard is the one every form uses."""
-    refusals = refuse_secrets(fields)
+    language), and what was refused; the guard is the one every form uses. `previous`: the
+    sender's last messages on the ticket, so the part of a split secret in this mail goes."""
+    refusals = refuse_secrets(fields, previous=previous)
     cleaned = dict(fields)
     for name in {refusal.field for refusal in refusals}:
         text = fields[name]
         pieces, position = [], 0
-        for finding in scan_text(text):
-            pieces += [text[position : finding.start], _REMOVED[finding.kind]()]
+        for finding in scan_conversation([*previous, text]):
+            if finding.end <= position:  # inside a secret already removed
+                continue
+            pieces += [text[position : max(position, finding.start)], _REMOVED[finding.kind]()]
             position = finding.end
         cleaned[name] = "".join([*pieces, text[position:]])
     return cleaned, refusals

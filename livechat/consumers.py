@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from common.errors import DeskError
+from guard.detect import RECENT_MESSAGES
 from guard.models import GuardEvent
 from guard.refusals import refuse_secrets
 from guard.services import refusals_record
@@ -165,6 +166,9 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
         # Made at the first frame that counts: an empty deque is 600 bytes, and most of the
         # sockets a server holds are idle.
         self.sent_times: deque[float] | None = None
+        # This socket's last texts that passed the guard, read with the next one (no query);
+        # made with the first, as the rate deque above.
+        self.recent_texts: deque[str] | None = None
         self.language = scope_language(self.scope)
         with translation.override(self.language):
             await self.authorize_and_join()
@@ -262,12 +266,15 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
     async def check_secrets(self, body: str, conversation: Conversation, source: str) -> None:
         # Scanned here on the event loop: only a refusal costs a trip to the database thread,
         # the chat's narrowest point (docs/architecture.md).
-        refusals = refuse_secrets({"body": body})
+        refusals = refuse_secrets({"body": body}, previous=self.recent_texts or ())
         if refusals:
             await database_sync_to_async(refusals_record)(
                 refusals, source=source, ticket=conversation.ticket
             )
             raise ProtocolError(refusals[0].message, code=ChatErrorCode.SECRET_REFUSED)
+        if self.recent_texts is None:
+            self.recent_texts = deque(maxlen=RECENT_MESSAGES)
+        self.recent_texts.append(body)
 
     async def post_message(
         self, conversation: Conversation, sender: str, author, content, *, visitor: bool = False

@@ -32,7 +32,7 @@ from security.ratelimit import (
     rate_limited_render,
 )
 from tickets.models import ProblemType, Ticket
-from tickets.selectors import attachment_for_ticket
+from tickets.selectors import attachment_for_ticket, customer_recent_texts
 from tickets.views import attachment_response
 
 logger = logging.getLogger(__name__)
@@ -175,7 +175,10 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
             draft="" if refuse_secrets({"body": body}) else body,
         )
     if refusals := secrets_refuse(
-        {"body": body}, source=GuardEvent.Source.CHAT, ticket=conversation.ticket
+        {"body": body},
+        source=GuardEvent.Source.CHAT,
+        ticket=conversation.ticket,
+        previous=customer_recent_texts(ticket=conversation.ticket),
     ):
         flash.error(request, refusals[0].message)
     elif "\x00" in body:

@@ -13,10 +13,12 @@ from django.utils.translation import ngettext
 
 from agents.models import AgentProfile
 from agents.roles import desk_role
+from guard.detect import RECENT_MESSAGES
 from guard.models import GuardEvent
 from tickets.models import (
     OPEN_STATUSES,
     Attachment,
+    AuthorKind,
     Channel,
     Message,
     ProblemType,
@@ -127,6 +129,17 @@ def first_response_table() -> list[dict]:
         }
         for code, label in ProblemType.choices
     ]
+
+
+def customer_recent_texts(*, ticket: Ticket, limit: int = RECENT_MESSAGES) -> list[str]:
+    """What the customer wrote last on the ticket, oldest first: the guard reads it with their
+    new reply, so a secret split across replies is refused (1 query)."""
+    bodies = list(
+        ticket.messages.filter(author_kind=AuthorKind.CUSTOMER, is_internal=False)
+        .order_by("-id")
+        .values_list("body", flat=True)[:limit]
+    )
+    return bodies[::-1]
 
 
 def ticket_public_thread(*, ticket: Ticket) -> list[Message]:

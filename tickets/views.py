@@ -132,11 +132,13 @@ def owned(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def reply(request: HttpRequest, token: str) -> HttpResponse:
     ticket = ticket_by_token_or_404(request, token)
-    form = ReplyForm(request.POST, request.FILES)
     if limited := rate_limit_hit(request, "ticket_reply"):
+        form = ReplyForm(request.POST, request.FILES)
         form = form_rate_limited(form, limited, field="body")
         context = _detail_context(ticket, token, reply_form=form)
         return rate_limited_render(request, "tickets/detail.html", context, limited)
+    previous = selectors.customer_recent_texts(ticket=ticket)
+    form = ReplyForm(request.POST, request.FILES, previous_texts=previous)
     if not form.is_valid():
         refusals_record(form.refusals, source=GuardEvent.Source.REPLY, ticket=ticket)
         form.without_refused_text()

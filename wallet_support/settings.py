@@ -436,6 +436,9 @@ SPECTACULAR_SETTINGS = {
 # The desk's public identity, shown in the header notice and on the security page.
 SUPPORT_SITE_NAME = env_str("SUPPORT_SITE_NAME", "Wallet Support")
 SUPPORT_OFFICIAL_DOMAINS = env_list("SUPPORT_OFFICIAL_DOMAINS", ["support.wallet.example"])
+# The desk's accounts on messengers and social networks ("@WalletSupport"): the only handles an
+# agent may name to a customer (guard.agent_messages).
+SUPPORT_OFFICIAL_ACCOUNTS = env_list("SUPPORT_OFFICIAL_ACCOUNTS", [])
 # The channel guide's schedule (faq/channels.py): the time zone its hours are in, public
 # holidays on which scheduled channels are closed, and optionally the whole schedule as JSON in
 # the shape of faq.channels.DEFAULT_CHANNELS.

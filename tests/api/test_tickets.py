@@ -262,6 +262,19 @@ def test_reply_with_a_private_key_is_refused(api):
     assert GuardEvent.objects.get().ticket == ticket
 
 
+def test_reply_completing_a_key_split_across_replies_is_refused(api):
+    ticket = web_ticket()
+    key = corpus.wif(4, compressed=True)
+
+    first = api.post(url(ticket, "messages/"), {"body": f"my key starts {key[:30]}"})
+    second = api.post(url(ticket, "messages/"), {"body": key[30:]})
+
+    assert first.status_code == 201
+    assert second.json()["error"]["code"] == "secret_refused"
+    assert ticket.messages.count() == 2
+    assert GuardEvent.objects.get().ticket == ticket
+
+
 def test_files_upload_and_download_through_the_api(api):
     ticket = web_ticket()
 

@@ -118,6 +118,22 @@ def test_guard_refuses_secret_in_reply_and_counts_it_on_the_ticket(client, ticke
 
 
 @pytest.mark.django_db
+def test_guard_refuses_a_reply_completing_a_phrase_split_across_replies(
+    client, ticket, django_capture_on_commit_callbacks
+):
+    url = reverse("tickets:reply", args=[ticket_token(ticket)])
+    words = PHRASE.split()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, {"body": " ".join(words[:6])})
+        second = client.post(url, {"body": "and " + " ".join(words[6:])})
+
+    assert first.status_code == 302
+    assert second.status_code == 400
+    assert not Message.objects.filter(body__contains=" ".join(words[6:8])).exists()
+    assert GuardEvent.objects.get().ticket == ticket
+
+
+@pytest.mark.django_db
 def test_guard_refuses_secret_in_rating_comment(client, ticket):
     from tickets import services
 

@@ -291,6 +291,26 @@ def test_recovery_phrase_is_removed_before_storing_and_the_sender_warned(
 
 
 @pytest.mark.django_db
+def test_reply_completing_a_phrase_begun_on_the_web_has_its_part_removed(
+    li_ticket, django_capture_on_commit_callbacks
+):
+    words = PHRASE.split()
+    services.message_post_customer(ticket=li_ticket, body=" ".join(words[:6]))
+    raw = eml("reply_plain_en.eml").replace(
+        b"Thanks for looking.", " ".join(words[6:]).encode() + b"\n\nThanks for looking."
+    )
+
+    result = receive(raw, django_capture_on_commit_callbacks)
+
+    reply = li_ticket.messages.order_by("id").last()
+    assert result.ticket == li_ticket
+    assert " ".join(words[6:9]) not in reply.body
+    assert reply.body.startswith("[removed: recovery phrase]")
+    assert "Thanks for looking." in reply.body
+    assert GuardEvent.objects.get().source == "email"
+
+
+@pytest.mark.django_db
 def test_recovery_phrase_warning_is_in_the_senders_language(django_capture_on_commit_callbacks):
     raw = eml("recovery_phrase.eml").replace(
         b"MIME-Version", b"Content-Language: zh-CN\nMIME-Version"

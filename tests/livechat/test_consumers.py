@@ -367,6 +367,39 @@ def test_recovery_phrase_in_chat_is_refused_never_stored_or_broadcast(agent):
     assert GuardEvent.objects.get().source == "chat"
 
 
+def test_phrase_split_across_chat_messages_is_refused_as_it_is_completed():
+    conversation = make_conversation()
+    words = corpus.phrase_words("english", 12, 12)
+    first, second = " ".join(words[:6]), " ".join(words[6:])
+    visitor = visitor_cookie("visitor-1")
+
+    async def scenario():
+        customer = communicator(chat_path(conversation), visitor)
+        await customer.connect()
+        await customer.receive_json_from()
+        await customer.send_json_to(
+            {"type": "message", "body": first, "client_id": new_client_id()}
+        )
+        assert (await receive_until(customer, "message"))["body"] == first
+        await customer.send_json_to(
+            {"type": "message", "body": second, "client_id": new_client_id()}
+        )
+        error = await receive_until(customer, "error")
+        assert error["code"] == "secret_refused"
+        # The refused half is not remembered: the next ordinary message passes.
+        await customer.send_json_to(
+            {"type": "message", "body": "sorry, ignore that", "client_id": new_client_id()}
+        )
+        assert (await receive_until(customer, "message"))["body"] == "sorry, ignore that"
+        await customer.disconnect()
+
+    run(scenario)
+    bodies = list(Message.objects.filter(ticket=conversation.ticket).values_list("body", flat=True))
+    assert first in bodies
+    assert not [body for body in bodies if second in body]
+    assert GuardEvent.objects.get().source == "chat"
+
+
 @pytest.mark.parametrize(
     ("language_header", "expected"),
     [

@@ -211,6 +211,21 @@ def test_send_without_javascript_refuses_a_secret_and_counts_it_once(client, cha
 
 
 @pytest.mark.django_db
+def test_send_without_javascript_refuses_the_message_completing_a_split_phrase(client, chat_open):
+    client.post(reverse("livechat:start"), START)
+    conversation = Conversation.objects.get()
+    words = corpus.phrase_words("english", 12, seed=42)
+    send = reverse("livechat:send", args=[conversation.public_id])
+
+    client.post(send, {"body": " ".join(words[:6])})
+    response = client.post(send, {"body": " ".join(words[6:])}, follow=True)
+
+    assert "never needs your recovery phrase" in response.content.decode()
+    assert not conversation.ticket.messages.filter(body=" ".join(words[6:])).exists()
+    assert GuardEvent.objects.get().source == "chat"
+
+
+@pytest.mark.django_db
 def test_send_without_javascript_over_the_limit_counts_nothing_and_keeps_no_secret(
     client, chat_open, settings
 ):
