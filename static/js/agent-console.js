@@ -76,14 +76,21 @@
       showConnection("");
       sendHeartbeat();
     },
-    lost: function () { showConnection(strings.reconnecting); },
+    lost: function () {
+      root.removeAttribute("data-connected");
+      showConnection(strings.reconnecting);
+    },
     forbidden: function () {
       showConnection("");
       showError(strings.forbidden);
     },
     message: function (data) {
       switch (data.type) {
-        case "queue": onQueue(data); break;
+        case "queue":
+          // The server sends the queue once it counts this console as present.
+          root.setAttribute("data-connected", "");
+          onQueue(data);
+          break;
         case "status": onAgentStatus(data); break;
         case "message": {
           var pane = panes.get(data.conversation);

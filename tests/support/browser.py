@@ -65,6 +65,9 @@ def agent_log_in(page, username: str, *, next_url: str) -> None:
     expect(page.locator(".recovery-codes li")).to_have_count(10)
     page.locator(f".form-actions a[href='{next_url}']").click()
     expect(page).to_have_url(re.compile(re.escape(next_url)))
+    if next_url.startswith("/agent/chat/"):
+        # Live chat is offered once the console counts as present: its socket has had the queue.
+        expect(page.locator("[data-agent-console][data-connected]")).to_be_attached()
 
 
 def screenshot(page, name: str, *, full_page: bool = True) -> None:
