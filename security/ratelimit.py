@@ -121,17 +121,22 @@ def _redis_key(backend, scope: str, kind: str, value: str, window_end: int) -> s
 
 
 def _redis_keys(
-    backend, scope: str, keys: dict[str, str], now: int
+    backend, scope: str, keys: dict[str, str], now: int, names: dict | None = None
 ) -> list[tuple[str, int, int, int]]:
     """(key, limit, period, window end) for each key kind: a fixed window per key, named by the
-    window's end, so every process and every way of counting meets at the same Redis key."""
+    window's end, so every process and every way of counting meets at the same Redis key.
+    `names` keeps each key's name for its window (a hash and a key check each time otherwise)."""
     plan = []
     for kind, value in keys.items():
         limit, period = _split_rate(settings.RATE_LIMITS[scope][kind])
         window_end = (now // period + 1) * period
-        plan.append(
-            (_redis_key(backend, scope, kind, value, window_end), limit, period, window_end)
-        )
+        named = (scope, kind, value, window_end)
+        key = names.get(named) if names is not None else None
+        if key is None:
+            key = _redis_key(backend, *named)
+            if names is not None:
+                names[named] = key
+        plan.append((key, limit, period, window_end))
     return plan
 
 
@@ -189,22 +194,9 @@ class BatchedCounts:
         self.settled_at = time.monotonic()
         self.settling = False
 
-    def _plan(self, scope: str, keys: dict[str, str], now: int) -> list[tuple[str, int, int, int]]:
-        """`_redis_keys`, each key's name made once a window (a hash and a key check)."""
-        plan = []
-        for kind, value in keys.items():
-            limit, period = _split_rate(settings.RATE_LIMITS[scope][kind])
-            window_end = (now // period + 1) * period
-            named = (scope, kind, value, window_end)
-            key = self.names.get(named)
-            if key is None:
-                key = self.names[named] = _redis_key(self.backend, *named)
-            plan.append((key, limit, period, window_end))
-        return plan
-
     def hit(self, scope: str, keys: dict[str, str]) -> list[int | None]:
         now = int(time.time())
-        plan = self._plan(scope, keys, now)
+        plan = _redis_keys(self.backend, scope, keys, now, self.names)
         waits: list[int | None] = []
         unsure = []
         with self.lock:

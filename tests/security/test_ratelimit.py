@@ -556,9 +556,22 @@ def test_chat_sockets_of_other_sessions_share_their_address_limit(settings):
     assert events[2]["code"] == "rate_limited"
 
 
-def test_on_redis_both_keys_are_counted_in_one_round_trip(redis_url, settings):
+@pytest.fixture
+def round_trips():
     from redis.client import Pipeline
 
+    real_execute = Pipeline.execute
+    seen = []
+
+    def counted(pipeline, *args, **kwargs):
+        seen.append(len(pipeline.command_stack))
+        return real_execute(pipeline, *args, **kwargs)
+
+    with mock.patch.object(Pipeline, "execute", counted):
+        yield seen
+
+
+def test_on_redis_both_keys_are_counted_in_one_round_trip(redis_url, settings, round_trips):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
     }
@@ -567,19 +580,10 @@ def test_on_redis_both_keys_are_counted_in_one_round_trip(redis_url, settings):
         "verify": {"address": "3/10m", "session": "2/10m"},
     }
     caches["default"].clear()
-    real_execute = Pipeline.execute
-    round_trips = []
-
-    def counted(pipeline, *args, **kwargs):
-        round_trips.append(len(pipeline.command_stack))
-        return real_execute(pipeline, *args, **kwargs)
-
-    with mock.patch.object(Pipeline, "execute", counted):
-        answers = [
-            rate_limit_hit_client("verify", address="192.0.2.7", session_key="s-1")
-            for _ in range(3)
-        ]
-        other_session = rate_limit_hit_client("verify", address="192.0.2.7", session_key="s-2")
+    answers = [
+        rate_limit_hit_client("verify", address="192.0.2.7", session_key="s-1") for _ in range(3)
+    ]
+    other_session = rate_limit_hit_client("verify", address="192.0.2.7", session_key="s-2")
 
     assert round_trips == [4, 4, 4, 4]  # SET NX + INCR for each key, one pipeline per attempt
     assert answers[:2] == [None, None]
@@ -601,21 +605,6 @@ def on_redis(redis_url, settings):
     }
     caches["default"].clear()
     return caches["default"]
-
-
-@pytest.fixture
-def round_trips():
-    from redis.client import Pipeline
-
-    real_execute = Pipeline.execute
-    seen = []
-
-    def counted(pipeline, *args, **kwargs):
-        seen.append(len(pipeline.command_stack))
-        return real_execute(pipeline, *args, **kwargs)
-
-    with mock.patch.object(Pipeline, "execute", counted):
-        yield seen
 
 
 def chat_hit(session_key="s-1", address="192.0.2.7"):
