@@ -61,6 +61,18 @@ def parse_client_id(value: object) -> UUID:
         raise ProtocolError(_("client_id must be a UUID."), code=ChatErrorCode.INVALID) from None
 
 
+def answered_id(content: dict) -> str | None:
+    """The client_id of a message frame, when it is one, so an error names the message it
+    refuses: a client with a resend in flight must not pin the refusal on the next message."""
+    value = content.get("client_id")
+    if not isinstance(value, str) or len(value) > 36:
+        return None
+    try:
+        return str(UUID(value))
+    except ValueError:
+        return None
+
+
 def parse_body(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ProtocolError(_("A message needs some text."), code=ChatErrorCode.INVALID)
@@ -231,13 +243,16 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
         except DeskError as error:
             # A frame check's refusal or any service's: the one place they become error events.
             retry_after = error.retry_after if isinstance(error, ProtocolError) else None
-            await self.send_error(error.code, error.message, retry_after=retry_after)
+            await self.send_error(
+                error.code, error.message, retry_after=retry_after, client_id=answered_id(content)
+            )
         except Exception:
             # A fault of ours (or a database gone away) must not end the customer's socket.
             logger.exception("chat frame of type %s failed", kind)
             await self.send_error(
                 ChatErrorCode.SERVER_ERROR,
                 _("Something went wrong on our side. Please try again."),
+                client_id=answered_id(content),
                 retry_after=SERVER_ERROR_RETRY_SECONDS,
             )
 
@@ -257,10 +272,19 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
             )
         self.sent_times.append(now)
 
-    async def send_error(self, code: str, message: str, *, retry_after: int | None = None) -> None:
+    async def send_error(
+        self,
+        code: str,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        client_id: str | None = None,
+    ) -> None:
         event = {"type": "error", "code": str(code), "message": str(message)}
         if retry_after is not None:
             event["retry_after"] = retry_after
+        if client_id is not None:
+            event["client_id"] = client_id
         await self.send_json(event)
 
     async def check_secrets(self, body: str, conversation: Conversation, source: str) -> None:

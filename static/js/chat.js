@@ -520,7 +520,12 @@
       if (window.console && console.debug) { console.debug("chat: ignored error", code, error.message); }
       return;
     }
-    var entry = (error.client_id && this.pendingFor(error.client_id)) || (this.outbox[0] && this.outbox[0].sentAt ? this.outbox[0] : null);
+    // An error that names its message is about that one only: a refused resend of a message
+    // already stored must not be pinned on the message sent after it.
+    var entry = error.client_id
+      ? this.pendingFor(error.client_id)
+      : (this.outbox[0] && this.outbox[0].sentAt ? this.outbox[0] : null);
+    if (!entry && error.client_id) { return; }
     if (!entry) {
       this.showError(errorText(this.strings, error));
       return;

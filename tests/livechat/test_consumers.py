@@ -302,14 +302,16 @@ def test_flood_is_rate_limited():
         socket = communicator(chat_path(conversation), visitor)
         await socket.connect()
         await socket.receive_json_from()
-        for number in range(11):
-            await socket.send_json_to(
-                {"type": "message", "body": f"m{number}", "client_id": new_client_id()}
-            )
+        sent = [new_client_id() for _ in range(11)]
+        for number, client_id in enumerate(sent):
+            await socket.send_json_to({"type": "message", "body": f"m{number}", "client_id": client_id})
         events = [await socket.receive_json_from() for _ in range(11)]
         errors = [event for event in events if event["type"] == "error"]
         assert [error["code"] for error in errors] == ["rate_limited"]
         assert "Try again in" in errors[0]["message"]
+        # The refusal names the message it refuses, so a client with a resend in flight cannot
+        # pin it on another one.
+        assert errors[0]["client_id"] == sent[-1]
         await socket.disconnect()
 
     run(scenario)
