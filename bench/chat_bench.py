@@ -31,6 +31,7 @@ from bench.server import bench_environment, ensure_database, manage, production_
 # Sockets opened at once; a server drops handshakes beyond its listen backlog.
 CONNECT_BATCH = 50
 WINDOW_SECONDS = 5
+IDLE_SAMPLE_SECONDS = 10
 BENCH_SUBJECT = "Benchmark chat"
 
 
@@ -232,6 +233,10 @@ async def run_load(
         os.kill(server_pid, signal.SIGUSR1)
         await asyncio.sleep(10)
     open_connections = len(idle_sockets) + 2 * len(pairs)
+    # What the open sockets cost with nothing said: pings, layer receive loops, timers.
+    idle_cpu_before = cpu_seconds(server_pid)
+    await asyncio.sleep(IDLE_SAMPLE_SECONDS)
+    idle_cores = (cpu_seconds(server_pid) - idle_cpu_before) / IDLE_SAMPLE_SECONDS
 
     first_sent: dict[str, float] = {}
     acknowledged: dict[str, float] = {}  # client_id -> ms from first send to acknowledgement
@@ -376,6 +381,7 @@ async def run_load(
         "open_connections": open_connections,
         "idle_open_seconds": idle_seconds,
         "memory_per_connection_kib": (after - before) / max(len(idle_sockets), 1),
+        "idle_cores": idle_cores,
         "sent": len(first_sent),
         "delivered": len(delivered),
         "acknowledged": len(acknowledged),
@@ -415,7 +421,8 @@ def report(result: dict, *, windows: bool = True) -> None:
     )
     print(
         f"[{name}] server CPU: {result['cpu_ms_per_message']:.2f} ms per acknowledged message "
-        f"({result['cpu_cores']:.2f} cores while sending)"
+        f"({result['cpu_cores']:.2f} cores while sending, {result['idle_cores']:.3f} with all "
+        f"sockets idle before)"
     )
     if windows:
         for start, median, p99 in result["windows"]:
