@@ -7,6 +7,7 @@ import time
 from collections import deque
 from uuid import UUID
 
+import redis
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -36,6 +37,11 @@ from security.sockets import session_sockets_group, user_sockets_group
 from security.two_factor import session_verified
 
 logger = logging.getLogger(__name__)
+
+# Close code for a socket whose channel layer stopped answering (Redis restarted or gone): "service
+# restart", so the client reconnects and resumes, missing nothing (docs/chat-protocol.md).
+LAYER_GONE = 1012
+LAYER_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 FORBIDDEN = 4403
 SESSION_ENDED = 4401
@@ -162,6 +168,18 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
     """Frame checks, JSON parsing, rate limiting and error events shared by both sockets."""
 
     handlers: dict[str, str] = {}
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_ERRORS as error:
+            # A restarted Redis has lost every group this socket joined, so the socket could
+            # only go on deaf: it ends, and the client's reconnect joins again and resumes.
+            logger.warning("chat socket closed, the channel layer did not answer: %s", error)
+            try:
+                await send({"type": "websocket.close", "code": LAYER_GONE})
+            except Exception:  # the connection may be gone already
+                logger.debug("close after a layer failure not sent", exc_info=True)
 
     async def dispatch(self, message: dict) -> None:
         # Channels' dispatch first runs `aclose_old_connections()` for every event, a hop onto

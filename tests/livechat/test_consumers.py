@@ -304,7 +304,9 @@ def test_flood_is_rate_limited():
         await socket.receive_json_from()
         sent = [new_client_id() for _ in range(11)]
         for number, client_id in enumerate(sent):
-            await socket.send_json_to({"type": "message", "body": f"m{number}", "client_id": client_id})
+            await socket.send_json_to(
+                {"type": "message", "body": f"m{number}", "client_id": client_id}
+            )
         events = [await socket.receive_json_from() for _ in range(11)]
         errors = [event for event in events if event["type"] == "error"]
         assert [error["code"] for error in errors] == ["rate_limited"]
