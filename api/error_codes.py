@@ -16,6 +16,7 @@ class ApiErrorCode(StrEnum):
     TOKEN_EXPIRED = "token_expired"
     API_DISABLED = "api_disabled"
     NOT_FOUND = "not_found"
+    UNAVAILABLE = "unavailable"  # the database out of reach for a moment: 503, Retry-After
     # Django REST framework's own refusals, by their default_code.
     PARSE_ERROR = "parse_error"
     PERMISSION_DENIED = "permission_denied"
