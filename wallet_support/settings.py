@@ -354,20 +354,27 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Rates are django-ratelimit's "count/period" (10m = ten minutes). A broken cache lets posts
 # through (logged) rather than turning every customer away.
 RATE_LIMITS_ENABLED = True
+# "fresh" counts, per address, the attempts that came without a session the desk started (a
+# script that drops or makes up its cookie): it keeps such a script to about a session's limit.
 RATE_LIMITS = {
-    "contact": {"address": "60/10m", "session": "10/10m"},
+    "contact": {"address": "60/10m", "session": "10/10m", "fresh": "20/10m"},
     # Customer replies, status changes and ratings on the ticket page.
-    "ticket_reply": {"address": "120/10m", "session": "20/10m"},
-    "chat_start": {"address": "60/10m", "session": "10/10m"},
+    "ticket_reply": {"address": "120/10m", "session": "20/10m", "fresh": "20/10m"},
+    "chat_start": {"address": "60/10m", "session": "10/10m", "fresh": "20/10m"},
     # On top of the socket's own burst limit (livechat/limits.py).
-    "chat_message": {"address": "1000/10m", "session": "100/10m"},
+    "chat_message": {"address": "1000/10m", "session": "100/10m", "fresh": "100/10m"},
     # Each mails the ticket's address: a visitor may not turn the desk into a mailer.
-    "chat_transcript": {"address": "30/10m", "session": "3/10m"},
-    "faq_vote": {"address": "300/10m", "session": "30/10m"},
+    "chat_transcript": {"address": "30/10m", "session": "3/10m", "fresh": "3/10m"},
+    "faq_vote": {"address": "300/10m", "session": "30/10m", "fresh": "60/10m"},
     # /verify/ says whether a ticket reference exists: slow down anyone trying them all.
-    "verify": {"address": "100/10m", "session": "20/10m"},
+    "verify": {"address": "100/10m", "session": "20/10m", "fresh": "20/10m"},
     # /privacy/ mails a confirmation link to the address typed.
-    "privacy": {"address": "25/h", "session": "5/h"},
+    "privacy": {"address": "25/h", "session": "5/h", "fresh": "5/h"},
+    # /ticket/new-link/ mails a ticket's owner when reference and address match.
+    "new_link": {"address": "30/10m", "session": "5/10m", "fresh": "5/10m"},
+    # Help-centre searches and type-ahead suggestions (a few per question typed), each a
+    # full-text query.
+    "search": {"address": "1200/10m", "session": "200/10m", "fresh": "60/10m"},
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
