@@ -333,9 +333,7 @@ def rate_limit_hit_client(
     address = client_address(address)
     keys = {"address": address, "session": session_key, "fresh": address if fresh else None}
     keys = {
-        kind: value
-        for kind, value in keys.items()
-        if value and kind in settings.RATE_LIMITS[scope]
+        kind: value for kind, value in keys.items() if value and kind in settings.RATE_LIMITS[scope]
     }
     if batched and (counts := batched_counts()) is not None:
         waits = counts.hit(scope, keys)
