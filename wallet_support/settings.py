@@ -275,6 +275,15 @@ STORAGES = {
 # Customer uploads: private, never under a public URL (served through permission checks only).
 FILE_UPLOAD_PERMISSIONS = 0o600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A request body over this is refused (413) before it is read (wallet_support/uploads.py): the
+# largest form, three attachments of 5 MB and their fields, fits.
+REQUEST_BODY_MAX_BYTES = 18 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    # Stores no more of one file than a byte past the attachment limit.
+    "wallet_support.uploads.AttachmentSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -507,5 +516,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pypdf warns about every oddity of a customer's PDF (tickets.validators reads them).
+        "pypdf": {"level": "ERROR"},
+    },
 }
