@@ -17,13 +17,16 @@ from api.middleware import AppTokenMiddleware  # noqa: E402
 from livechat.routing import websocket_urlpatterns  # noqa: E402
 from security.socket_origin import ExactOriginValidator  # noqa: E402
 from security.socket_sessions import SocketSessionMiddleware  # noqa: E402
+from wallet_support.metrics import SocketMetrics  # noqa: E402
 from wallet_support.uploads import RequestBodyLimit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimit(django_asgi_app),
         "websocket": ExactOriginValidator(
-            SocketSessionMiddleware(AppTokenMiddleware(URLRouter(websocket_urlpatterns)))
+            SocketMetrics(
+                SocketSessionMiddleware(AppTokenMiddleware(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )

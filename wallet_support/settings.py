@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every answer is counted and timed, the refused ones too (docs/metrics.md).
+    "wallet_support.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wallet_support.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -510,11 +512,26 @@ if SECURITY_WEBHOOK_URL and not SECURITY_WEBHOOK_SECRET:
 # Official social media accounts listed on /security/, e.g. "Weibo: @WalletSupport,X: @WalletHelp".
 SUPPORT_SOCIAL_ACCOUNTS = env_list("SUPPORT_SOCIAL_ACCOUNTS")
 
+# Metrics (docs/metrics.md): /metrics answers a bearer token of at least 32 characters, or a
+# staff user with the second factor; nobody else. Figures from the database are kept this many
+# seconds per server process.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if 0 < len(METRICS_TOKEN) < 32:
+    raise SystemExit("METRICS_TOKEN is too short: use at least 32 random characters.")
+METRICS_CACHE_SECONDS = 10
+
+# Logs: "plain" lines, or "json", one object a line for a log collector (wallet_support/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise SystemExit('LOG_FORMAT is "plain" or "json".')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "wallet_support.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
