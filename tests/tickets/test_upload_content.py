@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
@@ -199,6 +200,7 @@ def _page_action(writer):
         pytest.param(pdf() + HTML + b"\n%%EOF\n", id="html-appended"),
     ],
 )
+@translation.override("en")
 def test_a_pdf_with_active_content_is_refused(content):
     error = refused("statement.pdf", content)
 
@@ -223,8 +225,6 @@ def test_a_pdf_without_pages_is_refused_as_damaged():
 
 
 def test_the_refusal_is_in_chinese_for_a_chinese_customer():
-    from django.utils import translation
-
     with translation.override("zh-hans"):
         message = refused("statement.pdf", pdf(_launch)).messages[0]
 

@@ -61,7 +61,6 @@ def call(path: str, *, declared: int | None, body_bytes: int) -> tuple[int, int,
     return start["status"], pulled, body
 
 
-@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("path", PATHS)
 def test_a_declared_50_mb_upload_is_refused_without_reading_it(path):
     status, pulled, body = call(path, declared=FIFTY_MB, body_bytes=FIFTY_MB)
@@ -72,7 +71,6 @@ def test_a_declared_50_mb_upload_is_refused_without_reading_it(path):
     assert "上传".encode() in body
 
 
-@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("path", PATHS)
 def test_a_chunked_50_mb_upload_is_cut_off_at_the_limit(path, settings):
     status, pulled, _ = call(path, declared=None, body_bytes=FIFTY_MB)
@@ -81,7 +79,6 @@ def test_a_chunked_50_mb_upload_is_cut_off_at_the_limit(path, settings):
     assert pulled <= settings.REQUEST_BODY_MAX_BYTES + CHUNK
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_made_up_content_length_is_refused():
     assert call("/contact/", declared=-1, body_bytes=10)[0] == 413
 
