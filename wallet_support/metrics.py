@@ -25,6 +25,7 @@ import threading
 import time
 from contextlib import contextmanager
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Min
@@ -81,20 +82,38 @@ SOCKET_FRAMES = Counter(
 
 
 class RequestMetricsMiddleware:
-    """Count each answered request by method, view name and status, and time it."""
+    """Count each answered request by method, view name and status, and time it. Sync and
+    async alike, so it adds no thread hop to either kind of stack."""
+
+    sync_capable = True
+    async_capable = True
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest):
+        if iscoroutinefunction(self):
+            return self._acall(request)
         started = time.perf_counter()
         response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        view = (match.view_name if match else "") or "unmatched"
-        method = request.method if request.method in _METHODS else "other"
-        REQUESTS.labels(method, view, str(response.status_code)).inc()
-        REQUEST_SECONDS.labels(method, view).observe(time.perf_counter() - started)
+        _count_request(request, response, started)
         return response
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = await self.get_response(request)
+        _count_request(request, response, started)
+        return response
+
+
+def _count_request(request: HttpRequest, response: HttpResponse, started: float) -> None:
+    match = getattr(request, "resolver_match", None)
+    view = (match.view_name if match else "") or "unmatched"
+    method = request.method if request.method in _METHODS else "other"
+    REQUESTS.labels(method, view, str(response.status_code)).inc()
+    REQUEST_SECONDS.labels(method, view).observe(time.perf_counter() - started)
 
 
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
