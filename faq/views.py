@@ -11,7 +11,13 @@ from faq import scams, selectors, services
 from faq.channels import channel_guide
 from faq.forms import SearchForm, VoteForm
 from faq.scams import looks_like_fake_support
-from security.ratelimit import rate_limit_hit, rate_limited_json, rate_limited_page
+from guard.refusals import form_rate_limited
+from security.ratelimit import (
+    rate_limit_hit,
+    rate_limited_json,
+    rate_limited_page,
+    rate_limited_render,
+)
 from tickets.selectors import first_response_table
 
 VISITOR_SESSION_KEY = "faq_visitor"
@@ -124,6 +130,10 @@ def search(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     form = SearchForm(data) if "q" in data else SearchForm()
     results = None
+    if form.is_bound and (limited := rate_limit_hit(request, "search")):
+        form = form_rate_limited(form, limited, field="q")
+        context = {"search_form": form, "results": None}
+        return rate_limited_render(request, "faq/search.html", context, limited)
     if form.is_bound and form.is_valid():
         results = selectors.article_search(query=form.cleaned_data["q"])
     return render(
@@ -137,6 +147,8 @@ def search(request: HttpRequest) -> HttpResponse:
 def suggest(request: HttpRequest) -> JsonResponse:
     """The five best articles for type-ahead and for suggestions while writing a ticket. Posted
     (with the page's CSRF token), as the text is sent while the customer is still typing it."""
+    if limited := rate_limit_hit(request, "search"):
+        return rate_limited_json(limited)
     form = SearchForm(request.POST)
     if not form.is_valid():
         # A secret typed in the contact form or the search box: warned about while typing.

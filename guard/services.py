@@ -5,10 +5,13 @@ agents see that a customer was refused without the secret ever being kept anywhe
 """
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+from django.db import transaction
 from django.db.models import Model
 
+from common.metrics import metrics_count
 from guard.models import GuardEvent
 from guard.refusals import Refusal, refuse_secrets
 
@@ -54,6 +57,13 @@ def refusals_record(
     if not events:
         return
     GuardEvent.objects.bulk_create(events)
+    counted = Counter(f"{event.source}:{event.kind}" for event in events)
+    transaction.on_commit(
+        lambda: [
+            metrics_count(series="guard_refusals", label=label, amount=amount)
+            for label, amount in counted.items()
+        ]
+    )
     for event in events:
         logger.warning(
             "guard refused a %s in %s (ticket %s)",

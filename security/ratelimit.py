@@ -4,6 +4,15 @@ Every attempt (valid or not) counts against two keys: the client's address and t
 Address limits are generous, because a Chinese mobile carrier puts many customers behind one
 address; session limits are stricter. Limits per scope are in `settings.RATE_LIMITS`.
 
+A session limit alone stops no script: one that drops its cookie, or sends one made up, would
+start a session of its own on every attempt. So only a session the store holds counts as one
+(a made-up key is dropped on loading), and an attempt that arrives without one also counts
+against the address's `fresh` key, a limit as strict as a session's. A script then meets the
+session limit if it keeps its cookie, the `fresh` limit if it does not, and the address limit
+either way; customers behind one address each keep their own session limit. The address is
+`REMOTE_ADDR`, which the server sets from the proxy's X-Forwarded-For only for the proxies that
+FORWARDED_ALLOW_IPS names (uvicorn's --proxy-headers), so a client cannot choose its own.
+
 Views call `rate_limit_hit(request, scope)`; the chat socket, which has no request, calls
 `rate_limit_hit_client(scope, address=..., session_key=...)` from its database thread. Both count
 the same way. The response helpers below answer a refused attempt with 429 and `Retry-After`.
@@ -39,8 +48,12 @@ SCOPES = (
     "faq_vote",
     "verify",
     "privacy",
+    "new_link",
+    "search",
 )
-KEY_KINDS = ("address", "session")
+KEY_KINDS = ("address", "session", "fresh")
+# Set in a session the limits started, so the session is saved and its cookie sent.
+SESSION_MARK = "rate_limit_since"
 
 
 @dataclass(frozen=True)
@@ -301,18 +314,27 @@ def forget_batched_counts() -> None:
 
 
 def rate_limit_hit_client(
-    scope: str, *, address: str | None, session_key: str | None, batched: bool = False
+    scope: str,
+    *,
+    address: str | None,
+    session_key: str | None,
+    fresh: bool = False,
+    batched: bool = False,
 ) -> RateLimited | None:
-    """Count one attempt of a client against its address and its session; None while both are
-    within their limits. For code without a request (the chat socket). The cache call blocks,
+    """Count one attempt of a client against its address and its session (and, when `fresh`,
+    the address's limit on attempts that came without a session); None while all are within
+    their limits. For code without a request (the chat socket). The cache call blocks,
     except with `batched` (on Redis, `BatchedCounts`), which almost never waits for Redis and
     may be called on the event loop."""
     if scope not in SCOPES:
         raise ValueError(f"unknown rate-limit scope {scope!r}")
     if not rate_limits_enabled():
         return None
-    keys = {"address": client_address(address), "session": session_key}
-    keys = {kind: value for kind, value in keys.items() if value}
+    address = client_address(address)
+    keys = {"address": address, "session": session_key, "fresh": address if fresh else None}
+    keys = {
+        kind: value for kind, value in keys.items() if value and kind in settings.RATE_LIMITS[scope]
+    }
     if batched and (counts := batched_counts()) is not None:
         waits = counts.hit(scope, keys)
     elif isinstance(caches[CACHE_ALIAS], RedisCache):
@@ -329,14 +351,24 @@ def rate_limit_hit(request: HttpRequest, scope: str) -> RateLimited | None:
     """Count one attempt of this request's client in `scope`; None while it is allowed."""
     if not rate_limits_enabled():
         return None
-    if request.session.session_key is None:
-        # A first-time visitor gets a session now, so their very first attempts count too.
-        request.session.save()
+    session_key, fresh = counted_session(request)
     return rate_limit_hit_client(
-        scope,
-        address=request.META.get("REMOTE_ADDR"),
-        session_key=request.session.session_key,
+        scope, address=request.META.get("REMOTE_ADDR"), session_key=session_key, fresh=fresh
     )
+
+
+def counted_session(request: HttpRequest) -> tuple[str, bool]:
+    """The session an attempt counts against, and whether it was started for this attempt.
+    Reading the session loads it, which drops a key the store does not hold: a made-up cookie
+    is no session, so it cannot give a script a fresh count."""
+    session = request.session
+    session.get(SESSION_MARK)
+    fresh = session.session_key is None
+    if fresh:
+        # A first-time visitor gets a session now, so their very first attempts count too.
+        session[SESSION_MARK] = int(time.time())
+        session.save()
+    return session.session_key, fresh
 
 
 # Answers to a refused attempt: status 429, `Retry-After`, nothing saved.

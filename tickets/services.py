@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -386,7 +387,13 @@ def message_save(
             sha256=attachment.checked.sha256,
         )
         attachment.upload.seek(0)
-        stored.file.save(f"upload{attachment.checked.extension}", attachment.upload, save=False)
+        content = attachment.checked.content
+        # An image is stored as check_attachment saved it again, a PDF as it came.
+        stored.file.save(
+            f"upload{attachment.checked.extension}",
+            attachment.upload if content is None else ContentFile(content),
+            save=False,
+        )
         stored_files.append(stored.file.name)  # before the row: a failed save still removes it
         stored.save()
     return message

@@ -10,12 +10,18 @@ Used by the contact form, customer replies, the e-mail channel and the API. Ever
 
 Attachment types are sniffed from the content; the file name and the browser's content type are
 never trusted. The name is cleaned for display only (`safe_filename`); files should be stored
-under a name of our own.
+under a name of our own. Images are decoded and saved again (`CheckedAttachment.content`): what
+is stored is only the picture, without anything appended to it and without metadata such as a
+photo's location. PDFs cannot be re-saved faithfully, so they are inspected (`_inspect_pdf`):
+one that holds scripts, actions that start programs or submit data, embedded files, or HTML is
+refused (docs/uploads.md says why pypdf and what is looked at).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,9 +33,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
-from PIL import Image
+from PIL import Image, ImageOps
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from guard.detect import contains_secret
+
+logger = logging.getLogger(__name__)
 
 
 class Network(models.TextChoices):
@@ -188,6 +198,10 @@ _ATTACHMENT_MESSAGES = {
     "too_many_pixels": _(
         "This image is larger than %(max_megapixels)s megapixels. Attach a smaller screenshot."
     ),
+    "active_pdf": _(
+        "This PDF holds scripts, actions, embedded files or a password, so it cannot be "
+        "attached. Print it to a new PDF, or attach a screenshot instead."
+    ),
 }
 
 
@@ -200,10 +214,15 @@ class CheckedAttachment:
     size: int
     sha256: str
     safe_name: str
+    # What to store: an image as saved again here; None keeps the upload as it came (a PDF).
+    content: bytes | None = None
+
+
+_CODES = {"too_many_pixels": "too_large", "active_pdf": "unsupported_type"}
 
 
 def _refuse(problem: str) -> ValidationError:
-    code = "too_large" if problem == "too_many_pixels" else problem
+    code = _CODES.get(problem, problem)
     return ValidationError(_ATTACHMENT_MESSAGES[problem], code=code, params=_LIMITS)
 
 
@@ -251,21 +270,22 @@ def _read(uploaded: UploadedFile) -> tuple[int, bytes, bytes, str]:
     return size, head, tail, digest.hexdigest()
 
 
-def _verify_image(uploaded: UploadedFile, pillow_format: str) -> None:
-    """Open the image with Pillow and refuse it unless it decodes and is of a sane size."""
+def _reencoded_image(uploaded: UploadedFile, pillow_format: str) -> bytes:
+    """Decode the whole image and save it again, upright, with nothing but its pixels (and its
+    transparency): bytes appended after the image and metadata (EXIF with a phone's location,
+    text chunks) are left behind. Refused unless it decodes and is of a sane size."""
     try:
         uploaded.seek(0)
         with Image.open(uploaded, formats=[pillow_format]) as image:
             width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
                 raise _refuse("too_many_pixels")
-            image.verify()
-        if pillow_format == "JPEG":
-            # verify() does not look at JPEG data; decode at 1/8 scale to find truncation cheaply.
-            uploaded.seek(0)
-            with Image.open(uploaded, formats=[pillow_format]) as image:
-                image.draft(None, (max(1, width // 8), max(1, height // 8)))
-                image.load()
+            image.verify()  # a PNG's checksums
+        uploaded.seek(0)
+        with Image.open(uploaded, formats=[pillow_format]) as image:
+            image.load()  # a truncated image raises here
+            transparency = image.info.get("transparency")
+            clean = ImageOps.exif_transpose(image)  # a copy, turned as the camera meant
     except Image.DecompressionBombError as error:
         raise _refuse("too_many_pixels") from error
     except ValidationError:
@@ -273,6 +293,105 @@ def _verify_image(uploaded: UploadedFile, pillow_format: str) -> None:
     except Exception as error:
         # Pillow raises many exception types on hostile input (as Django's ImageField knows).
         raise _refuse("corrupt") from error
+    clean.info = {}
+    options: dict = {}
+    if pillow_format == "PNG" and transparency is not None:
+        options["transparency"] = transparency
+    if pillow_format == "JPEG":
+        options["quality"] = 90
+    out = io.BytesIO()
+    clean.save(out, format=pillow_format, **options)
+    return out.getvalue()
+
+
+# Names that make a PDF do something when opened or clicked, or carry another file (PDF 1.7,
+# 12.6 Actions and 7.11 File specifications). Looked for in every object pypdf reads, names
+# decoded (/J#61vaScript is /JavaScript). Links to web addresses (/URI) are allowed.
+_PDF_ACTIVE_NAMES = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/Launch",
+        "/AA",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/EF",
+        "/FileAttachment",
+        "/RichMedia",
+        "/XFA",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+        "/GoToR",
+        "/Sound",
+        "/Movie",
+    }
+)
+# The same, in the raw bytes too: an object that no cross-reference table lists is still read
+# by a viewer that repairs the file. Only long names, which compressed data never spells by
+# chance (two or three letters would match in about one file in three).
+_PDF_RAW_NAME = re.compile(rb"/([A-Za-z0-9#]{6,20})(?![A-Za-z0-9#])")
+_PDF_RAW_ACTIVE = {name[1:] for name in _PDF_ACTIVE_NAMES if len(name) > 6}
+# HTML in a PDF: a browser that sniffs it would run the page.
+_PDF_HTML = re.compile(rb"<(?:script|html|!doctype|iframe|body)[\s>]", re.IGNORECASE)
+_PDF_MAX_OBJECTS = 200_000
+_PDF_MAX_DEPTH = 64
+
+
+def _raw_name(match: re.Match) -> str:
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda hexed: bytes([int(hexed[1], 16)]), match[1]).decode(
+        "latin-1"
+    )
+
+
+def _pdf_object_is_active(value, depth: int = 0) -> bool:
+    if depth > _PDF_MAX_DEPTH:
+        return True  # nesting no real document needs: refused rather than walked
+    if isinstance(value, IndirectObject):
+        return False  # every indirect object is walked on its own
+    if isinstance(value, NameObject):
+        return value in _PDF_ACTIVE_NAMES
+    if isinstance(value, DictionaryObject):  # streams too: their dictionaries
+        return any(
+            key in _PDF_ACTIVE_NAMES or _pdf_object_is_active(item, depth + 1)
+            for key, item in value.items()
+        )
+    if isinstance(value, ArrayObject):
+        return any(_pdf_object_is_active(item, depth + 1) for item in value)
+    return False
+
+
+def _inspect_pdf(uploaded: UploadedFile) -> None:
+    """Refuse a PDF that holds active content, HTML or a password, or that pypdf cannot read."""
+    uploaded.seek(0)
+    data = uploaded.read(MAX_ATTACHMENT_BYTES + 1)
+    if _PDF_HTML.search(data) or any(
+        _raw_name(match) in _PDF_RAW_ACTIVE for match in _PDF_RAW_NAME.finditer(data)
+    ):
+        raise _refuse("active_pdf")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise _refuse("active_pdf")  # its objects cannot be looked at
+        if len(reader.pages) == 0:
+            raise _refuse("corrupt")
+        references = [
+            IndirectObject(number, generation, reader)
+            for generation, numbers in reader.xref.items()
+            for number in numbers
+        ] + [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
+        if len(references) > _PDF_MAX_OBJECTS:
+            raise _refuse("corrupt")
+        active = _pdf_object_is_active(reader.trailer) or any(
+            _pdf_object_is_active(reference.get_object()) for reference in references
+        )
+    except ValidationError:
+        raise
+    except Exception as error:
+        logger.info("attachment refused: PDF not readable (%s)", type(error).__name__)
+        raise _refuse("corrupt") from error
+    if active:
+        raise _refuse("active_pdf")
 
 
 def check_attachment(uploaded: UploadedFile) -> CheckedAttachment:
@@ -283,10 +402,14 @@ def check_attachment(uploaded: UploadedFile) -> CheckedAttachment:
     kind = next((kind for kind in _KINDS if head.startswith(kind.magic)), None)
     if kind is None:
         raise _refuse("unsupported_type")
+    content = None
     if kind.pillow_format:
-        _verify_image(uploaded, kind.pillow_format)
+        content = _reencoded_image(uploaded, kind.pillow_format)
+        size, sha256 = len(content), hashlib.sha256(content).hexdigest()
     elif b"%%EOF" not in tail:
         raise _refuse("corrupt")
+    else:
+        _inspect_pdf(uploaded)
     uploaded.seek(0)
     return CheckedAttachment(
         content_type=kind.content_type,
@@ -294,6 +417,7 @@ def check_attachment(uploaded: UploadedFile) -> CheckedAttachment:
         size=size,
         sha256=sha256,
         safe_name=safe_filename(uploaded.name, kind.extension),
+        content=content,
     )
 
 

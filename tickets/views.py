@@ -229,6 +229,9 @@ def attachment_response(found: Attachment) -> FileResponse:
 def new_link(request: HttpRequest) -> HttpResponse:
     """Send a fresh private link when reference and email match; the page never says whether."""
     form = NewLinkForm(request.POST or None)
+    if request.method == "POST" and (limited := rate_limit_hit(request, "new_link")):
+        form = form_rate_limited(form, limited)
+        return rate_limited_render(request, "tickets/link_expired.html", {"form": form}, limited)
     if request.method == "POST" and form.is_valid():
         ticket = Ticket.objects.filter(
             reference=form.cleaned_data["reference"].strip().upper(),

@@ -1,5 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (origin check, the
-session's user, the wallet app's token, then the URL router)."""
+"""ASGI entry point: HTTP through Django behind the body-size limit, WebSockets through Channels
+(origin check, the session's user, the wallet app's token, then the URL router)."""
 
 import gc
 import os
@@ -12,17 +12,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallet_support.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from api.middleware import AppTokenMiddleware  # noqa: E402
 from livechat.routing import websocket_urlpatterns  # noqa: E402
+from security.socket_origin import ExactOriginValidator  # noqa: E402
 from security.socket_sessions import SocketSessionMiddleware  # noqa: E402
+from wallet_support.metrics import SocketMetrics  # noqa: E402
+from wallet_support.uploads import RequestBodyLimit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            SocketSessionMiddleware(AppTokenMiddleware(URLRouter(websocket_urlpatterns)))
+        "http": RequestBodyLimit(django_asgi_app),
+        "websocket": ExactOriginValidator(
+            SocketMetrics(
+                SocketSessionMiddleware(AppTokenMiddleware(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )

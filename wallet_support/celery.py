@@ -2,10 +2,33 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallet_support.settings")
 
 app = Celery("wallet_support")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def task_outcome_count(task, outcome: str) -> None:
+    """Count a task retried or failed for good, by task name, in the counters that the metrics
+    endpoint reads (common.metrics); a task that sends mail counts as a mail failure too."""
+    from smtplib import SMTPException
+
+    from common.metrics import metrics_count
+
+    name = getattr(task, "name", None) or "unknown"
+    metrics_count(series=f"celery_tasks_{outcome}", label=name)
+    if SMTPException in getattr(task, "autoretry_for", ()):
+        metrics_count(series="mail_failures", label=outcome)
+
+
+@signals.task_retry.connect
+def _task_retried(sender=None, **kwargs) -> None:
+    task_outcome_count(sender, "retried")
+
+
+@signals.task_failure.connect
+def _task_failed(sender=None, **kwargs) -> None:
+    task_outcome_count(sender, "failed")

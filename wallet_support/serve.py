@@ -10,6 +10,7 @@ chat needs for 10,000 sockets at 200 messages a second on two cores (docs/benchm
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from livechat.limits import SERVER_MAX_FRAME_BYTES
@@ -17,6 +18,8 @@ from livechat.limits import SERVER_MAX_FRAME_BYTES
 ASGI_APPLICATION = "wallet_support.asgi:application"
 # Uvicorn's own logging, with query strings kept out of every line (wallet_support/access_log.py).
 LOG_CONFIG = Path(__file__).with_name("uvicorn_logging.json")
+# The same as one JSON object a line (LOG_FORMAT=json, wallet_support/logs.py).
+LOG_CONFIG_JSON = Path(__file__).with_name("uvicorn_logging_json.json")
 
 
 # In a container the server must listen on every interface; the proxy in front is the edge.
@@ -49,14 +52,34 @@ def command(
         "--timeout-graceful-shutdown",
         "20",
         "--log-config",
-        str(LOG_CONFIG),
+        str(LOG_CONFIG_JSON if log_format() == "json" else LOG_CONFIG),
     ]
     if workers is not None:
         arguments += ["--workers", str(workers)]
     return arguments
 
 
+def log_format() -> str:
+    return os.environ.get("LOG_FORMAT", "").strip().lower() or "plain"
+
+
+def metrics_directory() -> Path:
+    """Where the server's processes keep their request and socket counters, so /metrics adds
+    them up (prometheus-client's multiprocess mode): PROMETHEUS_MULTIPROC_DIR, by default a
+    folder in the temporary directory. Emptied here, before the processes start, so figures of
+    an earlier run are not counted again."""
+    directory = Path(
+        os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        or Path(tempfile.gettempdir()) / "wallet-support-metrics"
+    )
+    directory.mkdir(parents=True, mode=0o700, exist_ok=True)
+    for counters in directory.glob("*.db"):
+        counters.unlink()
+    return directory
+
+
 def main() -> None:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_directory())
     arguments = command(port=int(os.environ.get("PORT", "8000")))
     # Replace this process, so the container's stop signal reaches uvicorn directly.
     os.execv(arguments[0], arguments)  # noqa: S606

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every answer is counted and timed, the refused ones too (docs/metrics.md).
+    "wallet_support.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wallet_support.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -275,6 +277,15 @@ STORAGES = {
 # Customer uploads: private, never under a public URL (served through permission checks only).
 FILE_UPLOAD_PERMISSIONS = 0o600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A request body over this is refused (413) before it is read (wallet_support/uploads.py): the
+# largest form, three attachments of 5 MB and their fields, fits.
+REQUEST_BODY_MAX_BYTES = 18 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    # Stores no more of one file than a byte past the attachment limit.
+    "wallet_support.uploads.AttachmentSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -354,20 +365,27 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Rates are django-ratelimit's "count/period" (10m = ten minutes). A broken cache lets posts
 # through (logged) rather than turning every customer away.
 RATE_LIMITS_ENABLED = True
+# "fresh" counts, per address, the attempts that came without a session the desk started (a
+# script that drops or makes up its cookie): it keeps such a script to about a session's limit.
 RATE_LIMITS = {
-    "contact": {"address": "60/10m", "session": "10/10m"},
+    "contact": {"address": "60/10m", "session": "10/10m", "fresh": "20/10m"},
     # Customer replies, status changes and ratings on the ticket page.
-    "ticket_reply": {"address": "120/10m", "session": "20/10m"},
-    "chat_start": {"address": "60/10m", "session": "10/10m"},
+    "ticket_reply": {"address": "120/10m", "session": "20/10m", "fresh": "20/10m"},
+    "chat_start": {"address": "60/10m", "session": "10/10m", "fresh": "20/10m"},
     # On top of the socket's own burst limit (livechat/limits.py).
-    "chat_message": {"address": "1000/10m", "session": "100/10m"},
+    "chat_message": {"address": "1000/10m", "session": "100/10m", "fresh": "100/10m"},
     # Each mails the ticket's address: a visitor may not turn the desk into a mailer.
-    "chat_transcript": {"address": "30/10m", "session": "3/10m"},
-    "faq_vote": {"address": "300/10m", "session": "30/10m"},
+    "chat_transcript": {"address": "30/10m", "session": "3/10m", "fresh": "3/10m"},
+    "faq_vote": {"address": "300/10m", "session": "30/10m", "fresh": "60/10m"},
     # /verify/ says whether a ticket reference exists: slow down anyone trying them all.
-    "verify": {"address": "100/10m", "session": "20/10m"},
+    "verify": {"address": "100/10m", "session": "20/10m", "fresh": "20/10m"},
     # /privacy/ mails a confirmation link to the address typed.
-    "privacy": {"address": "25/h", "session": "5/h"},
+    "privacy": {"address": "25/h", "session": "5/h", "fresh": "5/h"},
+    # /ticket/new-link/ mails a ticket's owner when reference and address match.
+    "new_link": {"address": "30/10m", "session": "5/10m", "fresh": "5/10m"},
+    # Help-centre searches and type-ahead suggestions (a few per question typed), each a
+    # full-text query.
+    "search": {"address": "1200/10m", "session": "200/10m", "fresh": "60/10m"},
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
@@ -494,11 +512,30 @@ if SECURITY_WEBHOOK_URL and not SECURITY_WEBHOOK_SECRET:
 # Official social media accounts listed on /security/, e.g. "Weibo: @WalletSupport,X: @WalletHelp".
 SUPPORT_SOCIAL_ACCOUNTS = env_list("SUPPORT_SOCIAL_ACCOUNTS")
 
+# Metrics (docs/metrics.md): /metrics answers a bearer token of at least 32 characters, or a
+# staff user with the second factor; nobody else. Figures from the database are kept this many
+# seconds per server process.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if 0 < len(METRICS_TOKEN) < 32:
+    raise SystemExit("METRICS_TOKEN is too short: use at least 32 random characters.")
+METRICS_CACHE_SECONDS = 10
+
+# Logs: "plain" lines, or "json", one object a line for a log collector (wallet_support/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise SystemExit('LOG_FORMAT is "plain" or "json".')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "wallet_support.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pypdf warns about every oddity of a customer's PDF (tickets.validators reads them).
+        "pypdf": {"level": "ERROR"},
+    },
 }

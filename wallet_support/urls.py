@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from faq import views as faq_views
-from wallet_support import views
+from wallet_support import metrics, views
 
 admin.site.site_header = settings.SUPPORT_SITE_NAME
 admin.site.site_title = settings.SUPPORT_SITE_NAME
@@ -23,6 +23,7 @@ urlpatterns = [
     path("agent/", include("security.urls")),
     path("api/v1/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

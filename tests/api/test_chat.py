@@ -7,7 +7,7 @@ from guard.models import GuardEvent
 from livechat.models import Conversation
 from tests.support import guard_corpus as corpus
 from tests.support.api import ALWAYS_OPEN, EMAIL, client_with, expired_token, issue
-from tests.support.chat import ORIGIN, Communicator, new_client_id, run
+from tests.support.chat import HOST, ORIGIN, Communicator, new_client_id, run
 from tests.support.factories import make_agent
 from tickets.models import Message
 
@@ -29,7 +29,7 @@ def app_socket(path: str, token: str | None, *, query: str = "") -> Communicator
     from wallet_support.asgi import application
 
     protocols = [SUBPROTOCOL] + ([f"bearer.{token}"] if token else [])
-    return Communicator(application, path + query, headers=[ORIGIN], subprotocols=protocols)
+    return Communicator(application, path + query, headers=[HOST, ORIGIN], subprotocols=protocols)
 
 
 def started(token: str) -> dict:

@@ -7,7 +7,15 @@ import pytest
 from api.middleware import SUBPROTOCOL
 from faq.services import help_centre_load
 from tests.support.api import ALWAYS_OPEN, client_with, issue
-from tests.support.chat import ORIGIN, Communicator, communicator, new_client_id, run, staff_cookie
+from tests.support.chat import (
+    HOST,
+    ORIGIN,
+    Communicator,
+    communicator,
+    new_client_id,
+    run,
+    staff_cookie,
+)
 from tests.support.factories import make_agent, png_upload
 from tickets.models import Status, Ticket
 from tickets.services import message_post_agent, ticket_change_status
@@ -98,7 +106,7 @@ def test_wallet_app_files_follows_and_chats_through_the_api(settings, api_secret
         customer = Communicator(
             application,
             chat["ws"],
-            headers=[ORIGIN, (b"accept-language", b"en")],
+            headers=[HOST, ORIGIN, (b"accept-language", b"en")],
             subprotocols=[SUBPROTOCOL, f"bearer.{token}"],
         )
         assert (await customer.connect()) == (True, SUBPROTOCOL)

@@ -111,7 +111,12 @@ def test_attach_refuses_a_program_renamed_as_png_and_saves_nothing(visitor, conv
 
 @pytest.mark.django_db
 def test_attach_refuses_a_pdf_as_only_screenshots_go_in_the_chat(visitor, conversation):
-    pdf = SimpleUploadedFile("report.png", b"%PDF-1.4\n1 0 obj\n%%EOF\n", "image/png")
+    from pypdf import PdfWriter
+
+    writer, content = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(200, 200)
+    writer.write(content)  # a real PDF: one that is only damaged is refused as damaged
+    pdf = SimpleUploadedFile("report.png", content.getvalue(), "image/png")
 
     response = attach(visitor, conversation, pdf)
 

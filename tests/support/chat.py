@@ -12,6 +12,8 @@ from livechat.consumers import VISITOR_SESSION_KEY
 from tests.support.auth import login_with_second_factor
 
 ORIGIN = (b"origin", b"http://testserver")
+# The Host a browser sends: the origin check compares the Origin with it, port and all.
+HOST = (b"host", b"testserver")
 
 
 def run(coroutine_function):
@@ -58,7 +60,9 @@ class Communicator(WebsocketCommunicator):
 def communicator(path: str, cookie: bytes | None = None, origin=ORIGIN) -> WebsocketCommunicator:
     from wallet_support.asgi import application
 
-    headers = [origin] if origin else []
+    headers = [HOST]
+    if origin:
+        headers.append(origin)
     if cookie:
         headers.append((b"cookie", cookie))
     return Communicator(application, path, headers=headers)

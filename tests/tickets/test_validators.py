@@ -354,13 +354,20 @@ def test_check_attachment_accepts_real_files(name, content, content_type, extens
 
     checked = check_attachment(uploaded)
 
+    # Images are stored as saved again (the same pixels), PDFs as they came.
+    stored = content if checked.content is None else checked.content
+    assert (checked.content is None) == (content_type == "application/pdf")
     assert checked == CheckedAttachment(
         content_type=content_type,
         extension=extension,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(stored),
+        sha256=hashlib.sha256(stored).hexdigest(),
         safe_name=name.rpartition(".")[0] + extension if "." in name else name + extension,
+        content=checked.content,
     )
+    if content_type == "image/png":
+        original, saved = Image.open(io.BytesIO(content)), Image.open(io.BytesIO(stored))
+        assert (original.mode, original.tobytes()) == (saved.mode, saved.tobytes())
 
 
 def test_check_attachment_rewinds_the_file_for_saving():
