@@ -57,12 +57,10 @@ def test_public_page_aria_references_exist(client, path, language):
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 @pytest.mark.parametrize("problem_type", ProblemType.values)
 def test_contact_form_after_errors_aria_references_exist(client, problem_type, language):
-    data = {key: "" for key in contact_data(problem_type)}
+    data = dict.fromkeys(contact_data(problem_type), "")
     data["problem_type"] = problem_type
 
-    response = client.post(
-        f"/contact/?type={problem_type}", data, HTTP_ACCEPT_LANGUAGE=language
-    )
+    response = client.post(f"/contact/?type={problem_type}", data, HTTP_ACCEPT_LANGUAGE=language)
 
     assert response.status_code == 400
     html = response.content.decode()
