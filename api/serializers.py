@@ -13,13 +13,12 @@ from common.forms import CHOOSE_OFFERED
 from faq.models import Article, Category
 from tickets.forms import (
     DESCRIPTION_MAX_LENGTH,
-    DESCRIPTION_MIN_LENGTH,
     evidence_display,
 )
 from tickets.models import Attachment, Message, ProblemType, Status, Ticket
 from tickets.problem_types import evidence_fields
 from tickets.selectors import ticket_explorer_url
-from tickets.validators import MAX_ATTACHMENTS
+from tickets.validators import MAX_ATTACHMENTS, validate_description_length
 
 # --- requests --------------------------------------------------------------------------------
 
@@ -73,7 +72,7 @@ class TicketCreateSerializer(serializers.Serializer):
     problem_type = OfferedChoiceField(choices=ProblemType.choices)
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(
-        min_length=DESCRIPTION_MIN_LENGTH, max_length=DESCRIPTION_MAX_LENGTH
+        max_length=DESCRIPTION_MAX_LENGTH, validators=[validate_description_length]
     )
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     submission_key = serializers.UUIDField(
@@ -89,7 +88,8 @@ def _evidence_serializer_field(field: forms.Field) -> serializers.Field:
     """The form field as a serializer field, for the schema (the form itself does the checks)."""
     common = {"required": field.required, "help_text": str(field.help_text or field.label)}
     if isinstance(field, forms.ChoiceField):
-        return OfferedChoiceField(choices=field.choices, **common)
+        offered = [(value, label) for value, label in field.choices if value != ""]
+        return OfferedChoiceField(choices=offered, **common)
     if isinstance(field, forms.DateTimeField):
         return serializers.DateTimeField(**common)
     if isinstance(field, forms.DateField):
@@ -114,7 +114,7 @@ def _ticket_create_variant(problem_type: str) -> type[serializers.Serializer]:
         "problem_type": OfferedChoiceField(choices=[problem_type]),
         "subject": serializers.CharField(max_length=200),
         "description": serializers.CharField(
-            min_length=DESCRIPTION_MIN_LENGTH, max_length=DESCRIPTION_MAX_LENGTH
+            max_length=DESCRIPTION_MAX_LENGTH, validators=[validate_description_length]
         ),
         "name": serializers.CharField(max_length=100, required=False, allow_blank=True),
         "submission_key": serializers.UUIDField(required=False, allow_null=True),

@@ -37,7 +37,7 @@ from tickets import services as ticket_services
 from tickets.forms import ContactForm, MultipleFileField, RatingForm, ReplyForm
 from tickets.models import Channel, Ticket
 from tickets.problem_types import evidence_fields
-from tickets.selectors import attachment_for_ticket, expected_first_response_text
+from tickets.selectors import attachment_for_ticket, ticket_first_response_promise
 from tickets.views import attachment_response
 
 logger = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ class TicketListView(AppUserView):
 
     @staticmethod
     def _expected(ticket: Ticket) -> str:
-        return expected_first_response_text(problem_type=ticket.problem_type, channel=Channel.WEB)
+        return ticket_first_response_promise(ticket=ticket).text
 
 
 class TicketDetailView(AppUserView):

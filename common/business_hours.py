@@ -289,6 +289,17 @@ def _wall_clock(offset: timedelta) -> time:
     return time(hours, minutes)
 
 
+def utc_offset_text(moment: datetime) -> str:
+    """The UTC offset of an aware datetime, such as "UTC+8" or "UTC-3:30"."""
+    offset = moment.utcoffset() or timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    if not minutes:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}:{minutes:02d}" if minutes else f"UTC{sign}{hours}"
+
+
 def parse_time_zone(*, name: object, where: str = "time zone") -> ZoneInfo:
     """The ZoneInfo of an IANA name, so that a typo fails when the settings are read."""
     if not isinstance(name, str) or not name:

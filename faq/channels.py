@@ -16,7 +16,7 @@ after-midnight part of the evening before's window; channels open "always" stay 
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from common.business_hours import (
     parse_holidays,
     parse_hours,
     parse_time_zone,
+    utc_offset_text,
 )
 
 MINUTES_PER_HOUR = 60
@@ -187,17 +188,6 @@ def support_channels() -> list[Channel]:
     if duplicates := sorted({code for code in codes if codes.count(code) > 1}):
         raise ImproperlyConfigured(f"SUPPORT_CHANNELS: {', '.join(duplicates)} listed twice.")
     return channels
-
-
-def utc_offset_text(moment: datetime) -> str:
-    """The UTC offset of an aware datetime, such as "UTC+8" or "UTC-3:30"."""
-    offset = moment.utcoffset() or timedelta()
-    minutes = int(offset.total_seconds()) // 60
-    if not minutes:
-        return "UTC"
-    sign = "+" if minutes > 0 else "-"
-    hours, minutes = divmod(abs(minutes), MINUTES_PER_HOUR)
-    return f"UTC{sign}{hours}:{minutes:02d}" if minutes else f"UTC{sign}{hours}"
 
 
 def clock_text(moment: time, *, at_24: bool = False) -> str:

@@ -64,9 +64,7 @@ def _send(
 def send_confirmation(ticket: Ticket) -> None:
     """The customer's receipt: reference, expected first response, private link."""
     with translation.override(ticket.language):
-        expected = selectors.expected_first_response_text(
-            problem_type=ticket.problem_type, channel=ticket.channel
-        )
+        expected = selectors.ticket_first_response_promise(ticket=ticket).text
     _send(
         ticket,
         to=ticket.customer_email,

@@ -57,6 +57,22 @@ def _amount_field(label) -> forms.DecimalField:
     )
 
 
+CHOOSE_PROMPT = _("Choose…")
+CHOICE_REQUIRED = _("Choose one of the options.")
+
+
+def _choice(label, choices, *, radio: bool = False) -> forms.ChoiceField:
+    """A required choice that starts unchosen: a drop-down opens on an empty "Choose…" option
+    and radio buttons with none checked, so a hurried customer never files a fact by default."""
+    options = list(choices)
+    return forms.ChoiceField(
+        label=label,
+        widget=forms.RadioSelect if radio else forms.Select,
+        choices=options if radio else [("", CHOOSE_PROMPT), *options],
+        error_messages={"required": CHOICE_REQUIRED},
+    )
+
+
 def _text(label, *, required: bool = True, help_text="", max_length=TEXT_MAX_LENGTH):
     return forms.CharField(
         label=label, required=required, help_text=help_text, max_length=max_length
@@ -65,9 +81,9 @@ def _text(label, *, required: bool = True, help_text="", max_length=TEXT_MAX_LEN
 
 def account_security() -> Schema:
     return {
-        "security_issue": forms.ChoiceField(
-            label=_("What happened?"),
-            widget=forms.RadioSelect,
+        "security_issue": _choice(
+            _("What happened?"),
+            radio=True,
             choices=[
                 ("cannot_log_in", _("I cannot log in")),
                 ("unrecognised_activity", _("I see a log-in or activity I don't recognise")),
@@ -76,9 +92,9 @@ def account_security() -> Schema:
             ],
         ),
         "noticed_at": _datetime_field(_("When did you notice it?")),
-        "funds_moved": forms.ChoiceField(
-            label=_("Did any funds leave your account?"),
-            widget=forms.RadioSelect,
+        "funds_moved": _choice(
+            _("Did any funds leave your account?"),
+            radio=True,
             choices=[("yes", _("Yes")), ("no", _("No")), ("unsure", _("I don't know"))],
         ),
     }
@@ -89,7 +105,7 @@ def abnormal_transaction() -> Schema:
         "transaction_at": _datetime_field(_("Date and time of the transaction")),
         "amount": _amount_field(_("Amount")),
         "asset": _text(_("Asset or currency"), help_text=_("For example USDT, BTC, CNY.")),
-        "network": forms.ChoiceField(label=_("Network"), choices=Network.choices),
+        "network": _choice(_("Network"), Network.choices),
         "counterparty": _text(
             _("Counterparty address or account"),
             help_text=_("The address or account the funds were sent to or came from."),
@@ -99,8 +115,8 @@ def abnormal_transaction() -> Schema:
             help_text=_("Copy it from the transaction details in the app."),
             max_length=128,
         ),
-        "status_shown": forms.ChoiceField(
-            label=_("Status shown in the app"),
+        "status_shown": _choice(
+            _("Status shown in the app"),
             choices=[
                 ("pending", _("Pending")),
                 ("failed", _("Failed")),
@@ -114,13 +130,13 @@ def abnormal_transaction() -> Schema:
 
 def topup_withdrawal() -> Schema:
     return {
-        "direction": forms.ChoiceField(
-            label=_("Top-up or withdrawal?"),
-            widget=forms.RadioSelect,
+        "direction": _choice(
+            _("Top-up or withdrawal?"),
+            radio=True,
             choices=[("top_up", _("Top-up (deposit)")), ("withdrawal", _("Withdrawal"))],
         ),
-        "method": forms.ChoiceField(
-            label=_("Method"),
+        "method": _choice(
+            _("Method"),
             choices=[
                 ("bank_card", _("Bank card")),
                 ("crypto_network", _("Crypto network")),

@@ -24,6 +24,7 @@ from tickets.services import NewAttachment
 from tickets.validators import (
     MAX_ATTACHMENTS,
     check_attachments,
+    validate_description_length,
     validate_transaction_hash,
     validate_wallet_account_id,
 )
@@ -31,7 +32,6 @@ from tickets.validators import (
 ATTACHMENTS_HELP = format_lazy(
     _("Up to {count} PNG, JPEG or PDF files, 5 MB each."), count=MAX_ATTACHMENTS
 )
-DESCRIPTION_MIN_LENGTH = 30
 DESCRIPTION_MAX_LENGTH = 10_000
 
 
@@ -74,8 +74,8 @@ class ContactForm(ChoicesNotEchoed, SecretRefusingForm, forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
         label=_("Describe the problem"),
-        min_length=DESCRIPTION_MIN_LENGTH,
         max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[validate_description_length],
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_(
             "Say what you did, what you expected and what happened instead. Good: “I cannot "
@@ -173,13 +173,16 @@ class NewLinkForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
 
 
-def evidence_display(problem_type: str, evidence: dict) -> list[tuple[str, str]]:
-    """The evidence as (question, answer) pairs in the active language, as the form asked it."""
+def evidence_display(
+    problem_type: str, evidence: dict, *, omit: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """The evidence as (question, answer) pairs in the active language, as the form asked it;
+    `omit` names facts the page shows elsewhere."""
     fields = evidence_fields(problem_type)
     rows = []
     for name, value in evidence.items():
         field = fields.get(name)
-        if field is None or value in (None, ""):
+        if field is None or value in (None, "") or name in omit:
             continue
         choices = dict(getattr(field, "choices", []) or [])
         rows.append((str(field.label), str(choices.get(value, _readable_date(field, value)))))

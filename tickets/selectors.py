@@ -1,18 +1,28 @@
 """Reads of the ticket desk."""
 
 import statistics
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from agents.models import AgentProfile
+from agents.models import AgentProfile, Team
 from agents.roles import desk_role
+from common.business_hours import (
+    BusinessCalendar,
+    add_business_time,
+    business_time_between,
+    is_business_time,
+    parse_time_zone,
+    utc_offset_text,
+)
 from guard.detect import RECENT_MESSAGES
 from guard.models import GuardEvent
 from tickets.models import (
@@ -25,10 +35,11 @@ from tickets.models import (
     Ticket,
 )
 from tickets.routing import routing_decide
-from tickets.sla import sla_targets
+from tickets.sla import sla_targets, team_calendar
 from tickets.validators import explorer_url
 
 ESTIMATE_CACHE_KEY = "tickets:first-response-estimates"
+CALENDAR_CACHE_KEY = "tickets:first-response-calendars"
 ESTIMATE_CACHE_SECONDS = 60
 RECENT_DAYS = 14
 RECENT_SAMPLE = 2000
@@ -109,22 +120,104 @@ def duration_text(duration: timedelta) -> str:
     return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
 
 
-def expected_first_response_text(*, problem_type: str, channel: str = Channel.WEB) -> str:
-    return _("about %(duration)s") % {
-        "duration": duration_text(
-            expected_first_response(problem_type=problem_type, channel=channel)
-        )
+def first_response_calendars() -> dict[str, BusinessCalendar]:
+    """Per problem type, the business hours of the team routing sends it to (cached a minute):
+    the calendar its SLA clock will count in."""
+    cached = cache.get(CALENDAR_CACHE_KEY)
+    if cached is not None:
+        return cached
+    calendars = {
+        problem_type: team_calendar(routing_decide(problem_type=problem_type, text="").team)
+        for problem_type in ProblemType.values
+    }
+    cache.set(CALENDAR_CACHE_KEY, calendars, ESTIMATE_CACHE_SECONDS)
+    return calendars
+
+
+@dataclass(frozen=True)
+class FirstResponsePromise:
+    """When the customer may expect a first answer, counted on the ticket's SLA clock."""
+
+    due: datetime  # aware, UTC
+    estimate: timedelta  # business time
+    clock_running: bool  # the team is at work from start to due without a break
+    text: str
+
+
+def first_response_promise(
+    *,
+    problem_type: str,
+    channel: str = Channel.WEB,
+    start: datetime | None = None,
+    team: Team | None = None,
+    routed: bool = False,
+    due: datetime | None = None,
+) -> FirstResponsePromise:
+    """The expected first response (`expected_first_response`) counted in business hours from
+    `start` (default: now) in the calendar the SLA clock uses: the ticket's team once routed
+    (`routed=True`), else the team routing would choose for the problem type. A `due` given (a
+    routed ticket's own first-response deadline) is the promise itself."""
+    now = timezone.now()
+    start = start or now
+    calendar = team_calendar(team) if routed else first_response_calendars()[problem_type]
+    if due is None:
+        estimate = expected_first_response(problem_type=problem_type, channel=channel)
+        due = add_business_time(start, estimate, calendar)
+    else:
+        estimate = business_time_between(start, due, calendar)
+    running = is_business_time(start, calendar) and due - start <= estimate + timedelta(minutes=1)
+    if running and due > now:
+        left = -((now - due) // timedelta(minutes=1))  # whole minutes, rounded up
+        text = _("about %(duration)s") % {"duration": duration_text(timedelta(minutes=left))}
+    else:
+        text = deadline_text(due=due, now=now)
+    return FirstResponsePromise(due=due, estimate=estimate, clock_running=running, text=text)
+
+
+def ticket_first_response_promise(*, ticket: Ticket) -> FirstResponsePromise:
+    """The promise of a filed ticket: the estimate from its submission, on its team's clock (the
+    confirmation mail, sent before routing, and the page after it say the same)."""
+    return first_response_promise(
+        problem_type=ticket.problem_type,
+        channel=ticket.channel,
+        start=ticket.created_at,
+        team=ticket.team,
+        routed=ticket.routed_at is not None,
+    )
+
+
+def deadline_text(*, due: datetime, now: datetime) -> str:
+    """ "by 10:00 today (UTC+8)": a moment in the support time zone, named relative to now."""
+    zone = parse_time_zone(name=settings.SUPPORT_TIME_ZONE, where="SUPPORT_TIME_ZONE")
+    local_due, local_now = due.astimezone(zone), now.astimezone(zone)
+    values = {"time": local_due.strftime("%H:%M"), "zone": utc_offset_text(local_due)}
+    days = (local_due.date() - local_now.date()).days
+    if days <= 0:
+        return _("by %(time)s today (%(zone)s)") % values
+    if days == 1:
+        return _("by %(time)s tomorrow (%(zone)s)") % values
+    return _("by %(time)s on %(date)s (%(zone)s)") % {
+        **values,
+        "date": date_format(local_due, "MONTH_DAY_FORMAT"),
     }
 
 
+def expected_first_response_text(*, problem_type: str, channel: str = Channel.WEB) -> str:
+    """What a customer who writes now may expect, in words ("about 2 hours", "by 10:00 today")."""
+    return first_response_promise(problem_type=problem_type, channel=channel).text
+
+
 def first_response_table() -> list[dict]:
-    """Rows for the home page: each problem type with its expected first response per channel."""
-    estimates = first_response_estimates()
+    """Rows for the home page: each problem type with its expected first response for a ticket
+    filed now by the contact form and by email, on the SLA clock of the team it goes to. (Live
+    chat's column is the channel guide's, shown by the template with chat presence.)"""
     return [
         {
+            "code": code,
             "problem_type": label,
             "by_channel": [
-                duration_text(estimates[(code, channel)]) for channel in ESTIMATE_CHANNELS
+                first_response_promise(problem_type=code, channel=channel).text
+                for channel in (Channel.WEB, Channel.EMAIL)
             ],
         }
         for code, label in ProblemType.choices

@@ -5,6 +5,7 @@ Used by the contact form, customer replies, the e-mail channel and the API. Ever
 
 * `invalid_hash`, `invalid_network`: transaction hashes (`validate_transaction_hash`).
 * `invalid_account_id`: wallet account IDs (`validate_wallet_account_id`).
+* `too_short`: a ticket's description (`validate_description_length`).
 * `too_large`, `empty`, `unsupported_type`, `corrupt`, `too_many`: attachments
   (`check_attachment`, `check_attachments`).
 
@@ -149,6 +150,36 @@ def validate_wallet_account_id(value: str | None) -> str:
             code="invalid_account_id",
         )
     return text
+
+
+# A description must say enough to act on. A Chinese character carries about as much as two
+# letters of an English word, so it counts twice: 15 characters of Chinese, or 30 of English.
+DESCRIPTION_MIN_WEIGHT = 30
+WIDE_CHARACTER_WEIGHT = 2
+_WIDE_CHARACTERS = re.compile(
+    "[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
+)
+_DESCRIPTION_TOO_SHORT = _(
+    "Please tell us a little more, so that we can act on it: at least 30 characters, or 15 in "
+    "Chinese (say what you did, what you expected and what happened)."
+)
+
+
+def description_weight(text: str) -> int:
+    """How much a description says, by length: Chinese, Japanese and Korean characters count
+    double; invisible characters (zero-width spaces, joiners) and runs of spaces count nothing
+    beyond one space."""
+    visible = "".join(char for char in text if unicodedata.category(char) not in {"Cf", "Cc"})
+    visible = " ".join(visible.split())
+    wide = len(_WIDE_CHARACTERS.findall(visible))
+    return len(visible) - wide + wide * WIDE_CHARACTER_WEIGHT
+
+
+def validate_description_length(value: str) -> None:
+    """Refuse a description too short to act on, in the project's words."""
+    if description_weight(value) < DESCRIPTION_MIN_WEIGHT:
+        raise ValidationError(_DESCRIPTION_TOO_SHORT, code="too_short")
 
 
 MAX_ATTACHMENTS = 3

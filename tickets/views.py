@@ -86,9 +86,7 @@ def submitted(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "ticket": ticket,
         "ticket_url": request.build_absolute_uri(ticket_private_url(ticket)),
-        "expected": selectors.expected_first_response_text(
-            problem_type=ticket.problem_type, channel=ticket.channel
-        ),
+        "expected": selectors.ticket_first_response_promise(ticket=ticket).text,
     }
     return render(request, "tickets/submitted.html", context)
 
@@ -99,7 +97,12 @@ def _detail_context(ticket: Ticket, token: str, **forms) -> dict:
         "token": token,
         "thread": selectors.ticket_public_thread(ticket=ticket),
         "explorer_url": selectors.ticket_explorer_url(ticket=ticket),
-        "evidence_rows": evidence_display(ticket.problem_type, ticket.evidence),
+        # The hash has its own line, with the explorer link: not a second time among the facts.
+        "evidence_rows": evidence_display(
+            ticket.problem_type,
+            ticket.evidence,
+            omit=frozenset({"transaction_hash"}) if ticket.transaction_hash else frozenset(),
+        ),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "rating_form": forms.get("rating_form")
         or RatingForm(initial={"rating": ticket.satisfaction_rating}),

@@ -1,8 +1,11 @@
-"""Security headers on every response: the content-security policy and the permissions policy."""
+"""Headers on every response: the content-security policy, the permissions policy, and no-store
+on private pages."""
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import add_never_cache_headers
+from django.utils.deprecation import MiddlewareMixin
 
 # Browser features no page of the desk uses; a script that slipped in cannot ask for them either.
 PERMISSIONS_POLICY = ", ".join(
@@ -55,4 +58,45 @@ class SecurityHeadersMiddleware(CSPMiddleware):
     ) -> HttpResponseBase:
         response = super().process_response(request, response)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+# Pages that show one customer's or the desk's private data: whole URL namespaces, and named
+# pages elsewhere. The public ones of these namespaces (the contact form, the chat's start page,
+# the API's schema and help centre) are listed as exceptions.
+PRIVATE_NAMESPACES = frozenset({"admin", "api", "dashboard", "livechat", "privacy", "security"})
+PRIVATE_VIEW_PREFIXES = ("tickets:",)
+PUBLIC_VIEW_NAMES = frozenset(
+    {
+        "tickets:contact",
+        "livechat:chat",
+        "api:schema",
+        "api:docs",
+        "api:faq",
+        "api:faq-search",
+        "api:faq-article",
+    }
+)
+
+
+def is_private_view(view_name: str, namespaces: list[str]) -> bool:
+    """Whether a resolved view shows private data, so no cache may keep a copy of it."""
+    if view_name in PUBLIC_VIEW_NAMES:
+        return False
+    return bool(PRIVATE_NAMESPACES.intersection(namespaces[:1])) or view_name.startswith(
+        PRIVATE_VIEW_PREFIXES
+    )
+
+
+class PrivatePagesMiddleware(MiddlewareMixin):
+    """`Cache-Control: no-store` (Django's never-cache headers) on every private page, so neither
+    a shared proxy nor the browser's back button or disk cache keeps a ticket, an attachment, a
+    console or a figure for the next person at the computer."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        match = getattr(request, "resolver_match", None)
+        if match is not None and is_private_view(match.view_name, match.namespaces):
+            add_never_cache_headers(response)
         return response

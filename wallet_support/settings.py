@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "wallet_support.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wallet_support.middleware.SecurityHeadersMiddleware",
+    "wallet_support.middleware.PrivatePagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

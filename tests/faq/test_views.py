@@ -222,3 +222,15 @@ def test_pages_run_a_fixed_number_of_queries(client, help_centre, url):
 
     assert len(after) == len(before), [q["sql"] for q in after.captured_queries]
     assert len(after) <= 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "never"), [("en", "Never:"), ("zh-hans", "绝不会：")])
+def test_security_page_marks_never_with_a_cross_and_links_verify(client, language, never):
+    page = client.get("/security/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    section = page[page.index('id="never-ask"') : page.index("official-domains")]
+
+    assert 'class="never-list"' in section
+    assert "checklist" not in section
+    assert section.count(f'<span class="visually-hidden">{never} </span>') == 5
+    assert 'href="/verify/"' in section
