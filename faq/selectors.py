@@ -1,7 +1,7 @@
 """Reads of the help centre. Every function runs a fixed number of SQL queries."""
 
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import add, or_
 
 from django.contrib.postgres.search import SearchQuery as PgSearchQuery
@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404
 
 from common.i18n import language_suffix
 from faq import text as faq_text
-from faq.models import Article, ArticleVote, Category
+from faq import scams
+from faq.models import Article, ArticleVote, Category, SearchSynonym
 
 SEARCH_RESULT_LIMIT = 20
 SUGGEST_LIMIT = 5
@@ -88,11 +89,46 @@ def article_vote_of(*, article: Article, visitor: str | None) -> ArticleVote | N
 
 
 SEARCH_COLUMNS = ("search_vector", "search_words")
+SYNONYMS_CACHE_KEY = "faq:synonyms:v1"
+SYNONYMS_CACHE_SECONDS = 10 * 60
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    results: list[SearchResult]
+    warning: str | None
+
+
+def search_synonyms() -> faq_text.Synonyms:
+    """The active synonym groups, cached (the admin clears the cache when they change)."""
+    groups = cache.get(SYNONYMS_CACHE_KEY)
+    if groups is None:
+        groups = [
+            (synonym.term, synonym.variant_list())
+            for synonym in SearchSynonym.objects.filter(is_active=True)
+        ]
+        cache.set(SYNONYMS_CACHE_KEY, groups, SYNONYMS_CACHE_SECONDS)
+    return _synonyms_of(tuple((term, tuple(variants)) for term, variants in groups))
+
+
+@lru_cache(maxsize=8)
+def _synonyms_of(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> faq_text.Synonyms:
+    return faq_text.Synonyms.from_groups([(term, list(variants)) for term, variants in groups])
+
+
+def help_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> SearchOutcome:
+    """What the search page, the type-ahead and the app show for a query: the best articles,
+    and when the query describes a fake-support scam, the scam article first with a warning."""
+    results = article_search(query=query, limit=limit)
+    if not scams.looks_like_fake_support(query):
+        return SearchOutcome(results, None)
+    results = with_article_first(results, slug=scams.FAKE_SUPPORT_ARTICLE_SLUG)
+    return SearchOutcome(results, str(scams.WARNING))
 
 
 def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[SearchResult]:
     """Published articles matching a query in either language, best first, with snippets."""
-    parsed = faq_text.parse_query(query)
+    parsed = faq_text.parse_query(query, search_synonyms())
     if parsed.is_empty:
         return []
     if connection.vendor == "postgresql":
@@ -170,25 +206,30 @@ def _search_postgres(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
 
 def _search_portable(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
     """The same rules in Python, for the SQLite default: one query, ranked in memory."""
-    scored = []
+    rows = []
+    frequency = dict.fromkeys(parsed.units, 0)
     for article in Article.objects.published().select_related("category"):
         fields = {weight: text.lower() for weight, text in article.weighted_texts().items()}
         words = {weight: faq_text.LATIN_WORD.findall(text) for weight, text in fields.items()}
-        matched = 0
-        score = 0.0
+        weights = {}
         for unit in parsed.cjk_terms:
-            weights = [FIELD_WEIGHTS[w] for w, text in fields.items() if unit in text]
-            if weights:
-                matched += 1
-                score += max(weights)
+            found = [FIELD_WEIGHTS[w] for w, text in fields.items() if unit in text]
+            if found:
+                weights[unit] = max(found)
         for term in parsed.english_terms:
-            weight = _english_term_weight(term, words)
-            if weight:
-                matched += 1
-                score += weight
-        if matched and matched >= parsed.minimum_match:
-            scored.append((-matched, -score, article.order, article.pk, article))
-    scored.sort(key=lambda row: row[:4])
+            if weight := _english_term_weight(term, words):
+                weights[term] = weight
+        for unit in weights:
+            frequency[unit] += 1
+        if weights:
+            rows.append((article, weights))
+    idf = faq_text.inverse_frequencies(frequency, total=max(len(rows), 1))
+    scored = []
+    for article, weights in rows:
+        score = faq_text.query_score(parsed, weights, idf)
+        if score is not None:
+            scored.append((-score, article.order, article.pk, article))
+    scored.sort(key=lambda row: row[:3])
     return [row[-1] for row in scored[:limit]]
 
 

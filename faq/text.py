@@ -11,8 +11,10 @@ through prefix matching here.
 """
 
 import html
+import math
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -25,8 +27,38 @@ LATIN_WORD = re.compile(r"[a-z0-9]+")
 MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_SYNTAX = re.compile(r"(^|\n)\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s|>\s?)|[*_`]")
 
-MAX_QUERY_LENGTH = 200
-MAX_QUERY_UNITS = 12
+MAX_QUERY_LENGTH = 500
+MAX_QUERY_UNITS = 16
+# Traditional characters customers type (Taiwan, Hong Kong keyboards) and their simplified forms,
+# limited to the characters the help centre's vocabulary uses; editors add whole words as
+# synonyms in the admin.
+TRADITIONAL = (
+    "帳賬號戶盜轉凍結錢詞記領確認碼驗證設備錯誤額認證審資餘幣據網絡異處現經過東車長門問間題無"
+    "還時麼為這個們來對說話請讓給實際幫將從點電郵寫應關開啟動帶壞務處費單態進聯繫絡聯繼續達"
+    "鏈區塊瀏覽節假隱私頭鎖線機發後臺團隊護報詐騙釣魚網頁專員號碼戶註冊鑰輸紀錄礙礦擊"
+)
+SIMPLIFIED = (
+    "帐账号户盗转冻结钱词记领确认码验证设备错误额认证审资余币据网络异处现经过东车长门问间题无"
+    "还时么为这个们来对说话请让给实际帮将从点电邮写应关开启动带坏务处费单态进联系络联继续达"
+    "链区块浏览节假隐私头锁线机发后台团队护报诈骗钓鱼网页专员号码户注册钥输纪录碍矿击"
+)
+TO_SIMPLIFIED = str.maketrans(TRADITIONAL, SIMPLIFIED)
+# What customers wrap around the words that matter: particles, question forms and fillers. They
+# are cut out before bigrams are made, so `账号被盗了吗` searches as `账户被盗` would.
+CHINESE_FILLERS = sorted(
+    [
+        "怎么办", "怎么回事", "怎么弄", "怎么样", "为什么", "为啥", "怎么", "怎样", "如何",
+        "什么", "啥", "请问", "请帮忙", "帮忙", "帮我", "麻烦", "一下", "可以吗", "能不能",
+        "是不是", "有没有", "要不要", "是否", "谢谢", "您好", "你好", "你们", "我们", "我的",
+        "我", "你", "他", "她", "了", "吗", "呢", "啊", "吧", "呀", "哦", "嘛", "的", "得",
+        "么", "在哪里", "在哪儿", "在哪", "哪里", "多少", "现在", "已经", "还是", "还", "都",
+        "就", "很", "太", "好", "又", "也", "才", "是", "把", "个", "这", "那", "和", "跟",
+    ],
+    key=len,
+    reverse=True,
+)
+CHINESE_FILLER = re.compile("|".join(map(re.escape, CHINESE_FILLERS)))
+ENGLISH_APOSTROPHE = re.compile(r"(\w)['’](\w)")
 ENGLISH_STOPWORDS = frozenset(
     [
         "a",
@@ -72,6 +104,26 @@ ENGLISH_STOPWORDS = frozenset(
         "with",
         "you",
         "your",
+        "am",
+        "been",
+        "did",
+        "didnt",
+        "dont",
+        "doesnt",
+        "get",
+        "got",
+        "has",
+        "have",
+        "help",
+        "im",
+        "its",
+        "please",
+        "should",
+        "there",
+        "they",
+        "we",
+        "would",
+        "could",
     ]
 )
 
@@ -158,9 +210,95 @@ class SearchQuery:
         return -(-count * 3 // 5)
 
 
-def parse_query(raw: str) -> SearchQuery:
+@dataclass(frozen=True)
+class Synonyms:
+    """Ways customers write a word, each mapped to the word the articles use.
+
+    `chinese` pairs are replaced as substrings, longest first; `english` maps a tuple of one to
+    three words to the words that replace them.
+    """
+
+    chinese: tuple[tuple[str, str], ...] = ()
+    english: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_groups(cls, groups: list[tuple[str, list[str]]]) -> "Synonyms":
+        """`groups` holds (the articles' word, [variants]); scripts are told apart here."""
+        chinese: dict[str, str] = {}
+        english: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for term, variants in groups:
+            term = normalise_characters(term)
+            for variant in variants:
+                variant = normalise_characters(variant)
+                if not variant or variant == term:
+                    continue
+                if CJK_RUN.search(variant):
+                    chinese.setdefault(variant, term)
+                else:
+                    words = tuple(LATIN_WORD.findall(variant))
+                    if 1 <= len(words) <= 3:
+                        english.setdefault(words, tuple(LATIN_WORD.findall(term)) or words)
+        ordered = tuple(sorted(chinese.items(), key=lambda pair: -len(pair[0])))
+        return cls(ordered, english)
+
+
+NO_SYNONYMS = Synonyms()
+
+
+def normalise_characters(text: str) -> str:
+    """Lower case, full-width forms folded (NFKC), traditional characters simplified."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(TO_SIMPLIFIED)
+    return ENGLISH_APOSTROPHE.sub(r"\1\2", text)
+
+
+def normalise_query(raw: str, synonyms: Synonyms = NO_SYNONYMS) -> str:
+    """The query as the articles would word it: variants replaced, fillers cut out."""
+    text = normalise_characters(raw[:MAX_QUERY_LENGTH])
+    if synonyms.chinese and CJK_RUN.search(text):
+        text = _replace_chinese(text, synonyms.chinese)
+    text = CHINESE_FILLER.sub(" ", text)
+    if synonyms.english:
+        text = _replace_english(text, synonyms.english)
+    return text
+
+
+def _replace_chinese(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    # One pass, longest variant first at each position, so a replacement is never rewritten.
+    pieces = []
+    index = 0
+    while index < len(text):
+        for variant, term in pairs:
+            if text.startswith(variant, index):
+                pieces.append(f" {term} ")
+                index += len(variant)
+                break
+        else:
+            pieces.append(text[index])
+            index += 1
+    return "".join(pieces)
+
+
+def _replace_english(text: str, phrases: dict[tuple[str, ...], tuple[str, ...]]) -> str:
+    words = LATIN_WORD.findall(text)
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        for size in (3, 2, 1):
+            key = tuple(words[index : index + size])
+            if len(key) == size and key in phrases:
+                out.extend(phrases[key])
+                index += size
+                break
+        else:
+            out.append(words[index])
+            index += 1
+    cjk = " ".join(CJK_RUN.findall(text))
+    return f"{' '.join(out)} {cjk}".strip()
+
+
+def parse_query(raw: str, synonyms: Synonyms = NO_SYNONYMS) -> SearchQuery:
     """Units of a query; punctuation, scripts and other noise fall away, never raise."""
-    cleaned = raw[:MAX_QUERY_LENGTH].lower()
+    cleaned = normalise_query(raw, synonyms)
     english: dict[str, None] = {}
     for word in LATIN_WORD.findall(cleaned):
         if len(word) >= 2 and word not in ENGLISH_STOPWORDS:
@@ -173,6 +311,34 @@ def parse_query(raw: str) -> SearchQuery:
     english_terms = tuple(english)[:MAX_QUERY_UNITS]
     cjk_terms = tuple(cjk)[: MAX_QUERY_UNITS - len(english_terms)]
     return SearchQuery(raw, english_terms, cjk_terms, phrases)
+
+
+MINIMUM_MATCHED_SHARE = 0.4
+
+
+def inverse_frequencies(frequency: dict[str, int], *, total: int) -> dict[str, float]:
+    """How telling each unit is: rare units weigh more (`助记词` over `客服`); a unit that no
+    article contains (a name, an amount, a typo nothing corrects) weighs nothing."""
+    return {
+        unit: math.log(1 + total / count) if count else 0.0 for unit, count in frequency.items()
+    }
+
+
+def query_score(
+    query: SearchQuery, weights: dict[str, float], idf: dict[str, float]
+) -> float | None:
+    """An article's score: each matched unit's rarity times the weight of the field it is in.
+
+    None when the matched units carry less than MINIMUM_MATCHED_SHARE of the query's telling
+    weight, so a long sentence is matched by its key terms and not by every word it holds.
+    """
+    wanted = sum(idf.values())
+    if not wanted:
+        return None
+    matched = sum(idf[unit] for unit in weights)
+    if matched < wanted * MINIMUM_MATCHED_SHARE and matched < wanted:
+        return None
+    return sum(idf[unit] * weight for unit, weight in weights.items()) + matched / wanted
 
 
 def english_stem(word: str) -> str:
