@@ -2,18 +2,17 @@
 
 from dataclasses import dataclass
 from functools import lru_cache, reduce
-from operator import add, or_
+from operator import or_
 
 from django.contrib.postgres.search import SearchQuery as PgSearchQuery
-from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, When
+from django.db.models import Case, FloatField, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from common.i18n import language_suffix
-from faq import text as faq_text
 from faq import scams
+from faq import text as faq_text
 from faq.models import Article, ArticleVote, Category, SearchSynonym
 
 SEARCH_RESULT_LIMIT = 20
@@ -22,7 +21,7 @@ RELATED_LIMIT = 4
 SNIPPET_SOURCE_CHARACTERS = 2000
 BODY_CACHE_SECONDS = 24 * 60 * 60
 # PostgreSQL's default ts_rank weights for D, C, B, A, mirrored by the SQLite fallback.
-FIELD_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
+FIELD_WEIGHTS = {"A": 1.0, "B": 0.6, "C": 0.3, "D": 0.05}
 
 
 @dataclass(frozen=True)
@@ -180,28 +179,62 @@ def with_article_first(results: list[SearchResult], *, slug: str) -> list[Search
 
 
 def _search_postgres(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
-    """One statement over the GIN index: English stems (typos corrected) and CJK bigrams."""
-    unit_queries = [TypoTolerantQuery(term) for term in parsed.english_terms]
-    unit_queries += [
-        PgSearchQuery(unit, config="simple", search_type="plain") for unit in parsed.cjk_terms
-    ]
-    any_unit = reduce(or_, unit_queries)
-    matched = reduce(
-        add,
-        [
-            Case(When(Q(search_vector=query), then=1), default=0, output_field=IntegerField())
-            for query in unit_queries
-        ],
-    )
-    return list(
+    """Candidates from the GIN index (any unit), each unit's best field in the same statement,
+    then the portable scoring; a second query loads the best articles."""
+    units: list[tuple[str, PgSearchQuery, list[PgSearchQuery]]] = []
+    for term in parsed.english_terms:
+        by_field = [
+            PgSearchQuery(f"{term}:*{weight}", config="english", search_type="raw")
+            for weight in "ABC"
+        ]
+        units.append((term, TypoTolerantQuery(term), by_field))
+    for word in parsed.cjk_terms:
+        pieces = faq_text.cjk_units(word)
+        any_field = PgSearchQuery(" & ".join(pieces), config="simple", search_type="raw")
+        by_field = [
+            PgSearchQuery(
+                " & ".join(f"{piece}:{weight}" for piece in pieces),
+                config="simple",
+                search_type="raw",
+            )
+            for weight in "ABC"
+        ]
+        units.append((word, any_field, by_field))
+    any_unit = reduce(or_, [query for _, query, _ in units])
+    columns = {}
+    for index, (_, query, by_field) in enumerate(units):
+        columns[f"unit_{index}"] = Case(
+            *[
+                When(Q(search_vector=field_query), then=Value(FIELD_WEIGHTS[weight]))
+                for field_query, weight in zip(by_field, "ABC", strict=True)
+            ],
+            When(Q(search_vector=query), then=Value(FIELD_WEIGHTS["D"])),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    rows = (
         Article.objects.published()
         .filter(search_vector=any_unit)
-        .select_related("category")
-        .defer(*SEARCH_COLUMNS)
-        .annotate(matched=matched, rank=SearchRank(F("search_vector"), any_unit))
-        .filter(matched__gte=parsed.minimum_match)
-        .order_by("-matched", "-rank", "order", "id")[:limit]
+        .annotate(**columns)
+        .values_list("pk", "order", *columns)
     )
+    frequency = dict.fromkeys(parsed.units, 0)
+    candidates = []
+    for pk, order, *weights in rows:
+        pairs = zip(units, weights, strict=True)
+        matched = {unit: weight for (unit, _, _), weight in pairs if weight}
+        for unit in matched:
+            frequency[unit] += 1
+        candidates.append((pk, order, matched))
+    idf = faq_text.inverse_frequencies(frequency, total=max(len(candidates), 1))
+    scored = []
+    for pk, order, matched in candidates:
+        score = faq_text.query_score(parsed, matched, idf)
+        if score is not None:
+            scored.append((-score, order, pk))
+    best = [pk for *_, pk in sorted(scored)[:limit]]
+    articles = Article.objects.select_related("category").defer(*SEARCH_COLUMNS).in_bulk(best)
+    return [articles[pk] for pk in best if pk in articles]
 
 
 def _search_portable(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:

@@ -13,13 +13,17 @@ through prefix matching here.
 import html
 import math
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+import jieba
 import markdown
 import nh3
+
+jieba.setLogLevel(60)
 
 CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RUN = re.compile(f"[{CJK_CHAR}]+")
@@ -47,12 +51,74 @@ TO_SIMPLIFIED = str.maketrans(TRADITIONAL, SIMPLIFIED)
 # are cut out before bigrams are made, so `账号被盗了吗` searches as `账户被盗` would.
 CHINESE_FILLERS = sorted(
     [
-        "怎么办", "怎么回事", "怎么弄", "怎么样", "为什么", "为啥", "怎么", "怎样", "如何",
-        "什么", "啥", "请问", "请帮忙", "帮忙", "帮我", "麻烦", "一下", "可以吗", "能不能",
-        "是不是", "有没有", "要不要", "是否", "谢谢", "您好", "你好", "你们", "我们", "我的",
-        "我", "你", "他", "她", "了", "吗", "呢", "啊", "吧", "呀", "哦", "嘛", "的", "得",
-        "么", "在哪里", "在哪儿", "在哪", "哪里", "多少", "现在", "已经", "还是", "还", "都",
-        "就", "很", "太", "好", "又", "也", "才", "是", "把", "个", "这", "那", "和", "跟",
+        "怎么办",
+        "怎么回事",
+        "怎么弄",
+        "怎么样",
+        "为什么",
+        "为啥",
+        "怎么",
+        "怎样",
+        "如何",
+        "什么",
+        "啥",
+        "请问",
+        "请帮忙",
+        "帮忙",
+        "帮我",
+        "麻烦",
+        "一下",
+        "可以吗",
+        "能不能",
+        "是不是",
+        "有没有",
+        "要不要",
+        "是否",
+        "谢谢",
+        "您好",
+        "你好",
+        "你们",
+        "我们",
+        "我的",
+        "我",
+        "你",
+        "他",
+        "她",
+        "了",
+        "吗",
+        "呢",
+        "啊",
+        "吧",
+        "呀",
+        "哦",
+        "嘛",
+        "的",
+        "得",
+        "么",
+        "在哪里",
+        "在哪儿",
+        "在哪",
+        "哪里",
+        "多少",
+        "现在",
+        "已经",
+        "还是",
+        "还",
+        "都",
+        "就",
+        "很",
+        "太",
+        "好",
+        "又",
+        "也",
+        "才",
+        "是",
+        "把",
+        "个",
+        "这",
+        "那",
+        "和",
+        "跟",
     ],
     key=len,
     reverse=True,
@@ -221,6 +287,11 @@ class Synonyms:
     chinese: tuple[tuple[str, str], ...] = ()
     english: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The Chinese words the articles use, kept whole by the segmenter."""
+        return tuple(dict.fromkeys(term for _, term in self.chinese if " " not in term))
+
     @classmethod
     def from_groups(cls, groups: list[tuple[str, list[str]]]) -> "Synonyms":
         """`groups` holds (the articles' word, [variants]); scripts are told apart here."""
@@ -306,11 +377,77 @@ def parse_query(raw: str, synonyms: Synonyms = NO_SYNONYMS) -> SearchQuery:
     cjk: dict[str, None] = {}
     phrases = tuple(CJK_RUN.findall(cleaned))
     for run in phrases:
-        for unit in cjk_units(run):
+        for unit in query_words(run, synonyms):
             cjk.setdefault(unit, None)
     english_terms = tuple(english)[:MAX_QUERY_UNITS]
     cjk_terms = tuple(cjk)[: MAX_QUERY_UNITS - len(english_terms)]
     return SearchQuery(raw, english_terms, cjk_terms, phrases)
+
+
+# Wallet words jieba's general dictionary splits (`助记词` into `助记 词`); the synonym groups'
+# words are added to them, so what editors write stays whole.
+DOMAIN_WORDS = (
+    "助记词",
+    "私钥",
+    "提现",
+    "充值",
+    "到账",
+    "没到账",
+    "未到账",
+    "处理中",
+    "待处理",
+    "冻结",
+    "解冻",
+    "被盗",
+    "盗号",
+    "封号",
+    "双重验证",
+    "验证器",
+    "身份验证器",
+    "交易哈希",
+    "区块浏览器",
+    "手续费",
+    "钓鱼网站",
+    "冒充客服",
+    "假客服",
+    "工单",
+    "工单号",
+    "热线",
+    "客服电话",
+    "实名认证",
+    "额度",
+    "限额",
+    "陌生登录",
+    "异地登录",
+    "地址投毒",
+    "粉尘攻击",
+    "收款地址",
+    "远程控制",
+)
+_segmenter_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in DOMAIN_WORDS:
+        tokenizer.add_word(word, freq=100000)
+    return tokenizer
+
+
+def query_words(run: str, synonyms: Synonyms = NO_SYNONYMS) -> list[str]:
+    """A CJK run of a query as words (jieba's search mode), the run itself when it is one
+    character. Each word must then be found in an article as written; docs/search.md says why
+    this beats bigrams on the labelled queries."""
+    if len(run) == 1:
+        return [run]
+    tokenizer = _segmenter()
+    with _segmenter_lock:
+        for word in synonyms.words:
+            if word not in tokenizer.FREQ or not tokenizer.FREQ[word]:
+                tokenizer.add_word(word, freq=100000)
+        return [word for word in tokenizer.cut_for_search(run, HMM=True) if word.strip()]
 
 
 MINIMUM_MATCHED_SHARE = 0.4
@@ -338,7 +475,8 @@ def query_score(
     matched = sum(idf[unit] for unit in weights)
     if matched < wanted * MINIMUM_MATCHED_SHARE and matched < wanted:
         return None
-    return sum(idf[unit] * weight for unit, weight in weights.items()) + matched / wanted
+    coverage = matched / wanted
+    return sum(idf[unit] * weight for unit, weight in weights.items()) * (0.5 + coverage / 2)
 
 
 def english_stem(word: str) -> str:

@@ -5,7 +5,8 @@ from django.db import migrations
 
 DEFAULTS = [
     # Chinese: everyday words, traditional forms and slang, mapped to the articles' words.
-    ("账户", "账号, 帐号, 帐户, 賬號, 帳號, 帳戶, 户头, 号被"),
+    ("账户", "账号, 帐号, 帐户, 賬號, 帳號, 帳戶, 户头"),
+    ("账户被盗", "号被盗, 号被人盗, 号被黑, 号被偷, 号让人盗"),
     ("被盗", "被黑, 盗号, 被人盗, 被偷, 被别人盗, 被盗走, 被盗了"),
     ("资金被转走", "钱被转走, 钱被别人转走, 币被转走, 把币转走, 钱没了, 币没了, 资产被转走"),
     ("账户被控制", "账户被别人控制, 被别人控制"),
@@ -52,6 +53,7 @@ DEFAULTS = [
     ("催办", "催一下, 催促"),
     ("无法撤回", "撤回转账, 撤销转账, 追回"),
     # English: abbreviations, typos and other words for the same thing.
+    ("lost 2fa", "forgot 2fa, forgot my 2fa, forgot two factor, lost my 2fa, lost 2fa codes"),
     ("2fa", "two factor, two-factor, 2 factor, two step, 2-step, 2step, mfa, 2fa codes"),
     ("authenticator", "google authenticator, authy, auth app"),
     ("recovery phrase", "seed phrase, seed words, mnemonic, secret phrase, backup phrase, seed"),
