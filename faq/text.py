@@ -1,13 +1,14 @@
 """Text handling of the help centre: Markdown rendering, search tokens and highlighted snippets.
 
-Chinese has no spaces between words, so it is matched by overlapping character bigrams (and single
-characters for one-character queries), the approach of Lucene's CJK analyser: `提现` is one bigram,
-`账户被盗` is `账户 户被 被盗`. Bigrams need no dictionary to maintain, find new coinages and domain
-terms (`助记词`, `提现`) as well as common words, and behave the same in PostgreSQL's full-text
-index and in the SQLite fallback. A dictionary segmenter (jieba) would rank a little better on long
-queries but adds a large dictionary, its own mistakes on wallet jargon, and a second tokenizer to
-keep in step with the database. English words go through PostgreSQL's English stemmer there, and
-through prefix matching here.
+Chinese has no spaces between words. Articles are indexed as characters and overlapping bigrams
+(the approach of Lucene's CJK analyser), which needs no dictionary and behaves the same in
+PostgreSQL's full-text index and in the SQLite fallback. Queries are first put in the articles'
+words (synonym groups editors keep, traditional characters simplified, particles and question
+forms cut out), then segmented into words with jieba, and each word must be found in an article
+as written (on PostgreSQL: all of its bigrams). Measured on the labelled queries, this ranks
+better than bigram queries, most of all for whole sentences (docs/search.md). English words go
+through PostgreSQL's English stemmer there, and through prefix matching here; units are weighted
+by how rare they are, so a sentence is matched by its key terms.
 """
 
 import html
@@ -262,18 +263,6 @@ class SearchQuery:
     @property
     def is_empty(self) -> bool:
         return not self.units
-
-    @property
-    def minimum_match(self) -> int:
-        """How many units an article must match: all of one or two, 60% of more.
-
-        Requiring every bigram would lose `转账没到账` to an article that says `转账` and `到账`
-        but never `账没`; requiring any one would flood results with every article saying `交易`.
-        """
-        count = len(self.units)
-        if count <= 2:
-            return count
-        return -(-count * 3 // 5)
 
 
 @dataclass(frozen=True)
