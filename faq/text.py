@@ -126,69 +126,29 @@ CHINESE_FILLERS = sorted(
 )
 CHINESE_FILLER = re.compile("|".join(map(re.escape, CHINESE_FILLERS)))
 ENGLISH_APOSTROPHE = re.compile(r"(\w)['’](\w)")
+# PostgreSQL's English configuration drops the Snowball stop words; dropping the same words here
+# keeps the SQLite fallback ranking as PostgreSQL does. A few words customers add are appended.
+SNOWBALL_ENGLISH_STOPWORDS = """
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+her hers herself it its itself they them their theirs themselves what which who whom this that
+these those am is are was were be been being have has had having do does did doing a an the and
+but if or because as until while of at by for with about against between into through during
+before after above below to from up down in out on off over under again further then once here
+there when where why how all any both each few more most other some such no nor not only own same
+so than too very s t can will just don should now
+""".split()
 ENGLISH_STOPWORDS = frozenset(
     [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "no",
-        "not",
-        "of",
-        "on",
-        "or",
-        "so",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-        "am",
-        "been",
-        "did",
+        *SNOWBALL_ENGLISH_STOPWORDS,
         "didnt",
         "dont",
         "doesnt",
+        "cant",
         "get",
         "got",
-        "has",
-        "have",
         "help",
         "im",
-        "its",
         "please",
-        "should",
-        "there",
-        "they",
-        "we",
         "would",
         "could",
     ]
@@ -440,6 +400,7 @@ def query_words(run: str, synonyms: Synonyms = NO_SYNONYMS) -> list[str]:
 
 
 MINIMUM_MATCHED_SHARE = 0.4
+SHORT_QUERY_UNITS = 4
 
 
 def inverse_frequencies(frequency: dict[str, int], *, total: int) -> dict[str, float]:
@@ -462,7 +423,9 @@ def query_score(
     if not wanted:
         return None
     matched = sum(idf[unit] for unit in weights)
-    if matched < wanted * MINIMUM_MATCHED_SHARE and matched < wanted:
+    # A sentence holds more words no article has a use for: the share it needs falls with length.
+    share = MINIMUM_MATCHED_SHARE * min(1.0, SHORT_QUERY_UNITS / len(idf))
+    if matched < wanted * share:
         return None
     coverage = matched / wanted
     return sum(idf[unit] * weight for unit, weight in weights.items()) * (0.5 + coverage / 2)
