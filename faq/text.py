@@ -38,12 +38,12 @@ MAX_QUERY_UNITS = 16
 # limited to the characters the help centre's vocabulary uses; editors add whole words as
 # synonyms in the admin.
 TRADITIONAL = (
-    "帳賬號戶盜轉凍結錢詞記領確認碼驗證設備錯誤額認證審資餘幣據網絡異處現經過東車長門問間題無"
+    "帳帐賬號戶盜轉凍結錢詞記領確認碼驗證設備錯誤額認證審資餘幣據網絡異處現經過東車長門問間題無"
     "還時麼為這個們來對說話請讓給實際幫將從點電郵寫應關開啟動帶壞務處費單態進聯繫絡聯繼續達"
     "鏈區塊瀏覽節假隱私頭鎖線機發後臺團隊護報詐騙釣魚網頁專員號碼戶註冊鑰輸紀錄礙礦擊"
 )
 SIMPLIFIED = (
-    "帐账号户盗转冻结钱词记领确认码验证设备错误额认证审资余币据网络异处现经过东车长门问间题无"
+    "账账账号户盗转冻结钱词记领确认码验证设备错误额认证审资余币据网络异处现经过东车长门问间题无"
     "还时么为这个们来对说话请让给实际帮将从点电邮写应关开启动带坏务处费单态进联系络联继续达"
     "链区块浏览节假隐私头锁线机发后台团队护报诈骗钓鱼网页专员号码户注册钥输纪录碍矿击"
 )
@@ -234,7 +234,7 @@ class Synonyms:
     """
 
     chinese: tuple[tuple[str, str], ...] = ()
-    english: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    english: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -245,7 +245,7 @@ class Synonyms:
     def from_groups(cls, groups: list[tuple[str, list[str]]]) -> "Synonyms":
         """`groups` holds (the articles' word, [variants]); scripts are told apart here."""
         chinese: dict[str, str] = {}
-        english: dict[tuple[str, ...], tuple[str, ...]] = {}
+        english: dict[tuple[str, ...], str] = {}
         for term, variants in groups:
             term = normalise_characters(term)
             for variant in variants:
@@ -257,7 +257,7 @@ class Synonyms:
                 else:
                     words = tuple(LATIN_WORD.findall(variant))
                     if 1 <= len(words) <= 3:
-                        english.setdefault(words, tuple(LATIN_WORD.findall(term)) or words)
+                        english.setdefault(words, term)
         ordered = tuple(sorted(chinese.items(), key=lambda pair: -len(pair[0])))
         return cls(ordered, english)
 
@@ -298,7 +298,7 @@ def _replace_chinese(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
     return "".join(pieces)
 
 
-def _replace_english(text: str, phrases: dict[tuple[str, ...], tuple[str, ...]]) -> str:
+def _replace_english(text: str, phrases: dict[tuple[str, ...], str]) -> str:
     words = LATIN_WORD.findall(text)
     out: list[str] = []
     index = 0
@@ -306,7 +306,7 @@ def _replace_english(text: str, phrases: dict[tuple[str, ...], tuple[str, ...]])
         for size in (3, 2, 1):
             key = tuple(words[index : index + size])
             if len(key) == size and key in phrases:
-                out.extend(phrases[key])
+                out.append(phrases[key])
                 index += size
                 break
         else:
