@@ -47,7 +47,9 @@ def test_search_quality_on_the_labelled_queries(help_centre, language):
 def test_suggest_quality_from_subject_and_description(client, help_centre, language):
     def suggested(text: str) -> list[str]:
         response = client.post(reverse("faq:suggest"), {"q": text, "context": "ticket"})
-        return [result["url"].rstrip("/").rsplit("/", 1)[-1] for result in response.json()["results"]]
+        return [
+            result["url"].rstrip("/").rsplit("/", 1)[-1] for result in response.json()["results"]
+        ]
 
     quality = evaluate(labelled_queries("suggest", language), suggested)
 
