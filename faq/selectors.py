@@ -137,6 +137,11 @@ def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[Sear
     return [SearchResult(article, _snippet(article, parsed)) for article in articles]
 
 
+# Trigram similarity a vocabulary word needs to count as the query word misspelt (`withdrawl`):
+# stricter than pg_trgm's 0.3, which lets `anymore` stand for `many`.
+TYPO_SIMILARITY = 0.5
+
+
 class TypoTolerantQuery(PgSearchQuery):
     """An English word as a prefix query, OR-ed with the closest words of the vocabulary.
 
@@ -152,10 +157,10 @@ class TypoTolerantQuery(PgSearchQuery):
         sql = (
             "(to_tsquery('english', %s) || to_tsquery('english', coalesce(("
             "SELECT string_agg(close.word, ' | ') FROM ("
-            "SELECT word FROM faq_searchterm WHERE word %% %s "
+            "SELECT word FROM faq_searchterm WHERE word %% %s AND similarity(word, %s) >= %s "
             "ORDER BY similarity(word, %s) DESC LIMIT 3) AS close), '')))"
         )
-        return sql, [f"{self.term}:*", self.term, self.term]
+        return sql, [f"{self.term}:*", self.term, self.term, TYPO_SIMILARITY, self.term]
 
 
 def with_article_first(results: list[SearchResult], *, slug: str) -> list[SearchResult]:
