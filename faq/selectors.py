@@ -247,8 +247,7 @@ def _search_portable(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
     rows = []
     frequency = dict.fromkeys(parsed.units, 0)
     for article in Article.objects.published().select_related("category"):
-        fields = {weight: text.lower() for weight, text in article.weighted_texts().items()}
-        words = {weight: faq_text.LATIN_WORD.findall(text) for weight, text in fields.items()}
+        fields, words = _portable_document(article)
         weights = {}
         for unit in parsed.cjk_terms:
             found = [FIELD_WEIGHTS[w] for w, text in fields.items() if unit in text]
@@ -271,7 +270,24 @@ def _search_portable(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
     return [row[-1] for row in scored[:limit]]
 
 
-def _english_term_weight(term: str, words: dict[str, list[str]]) -> float:
+_PORTABLE_DOCUMENTS: dict[tuple[int, float], tuple[dict, dict]] = {}
+PORTABLE_DOCUMENTS_KEPT = 20000
+
+
+def _portable_document(article: Article) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """An article's lower-cased fields and their words, kept per process until it is edited."""
+    key = (article.pk, article.updated_at.timestamp())
+    document = _PORTABLE_DOCUMENTS.get(key)
+    if document is None:
+        if len(_PORTABLE_DOCUMENTS) >= PORTABLE_DOCUMENTS_KEPT:
+            _PORTABLE_DOCUMENTS.clear()
+        fields = {weight: text.lower() for weight, text in article.weighted_texts().items()}
+        words = {w: frozenset(faq_text.LATIN_WORD.findall(text)) for w, text in fields.items()}
+        document = _PORTABLE_DOCUMENTS[key] = (fields, words)
+    return document
+
+
+def _english_term_weight(term: str, words: dict[str, frozenset[str]]) -> float:
     stem = faq_text.english_stem(term)
     best = 0.0
     for weight, field_words in words.items():
@@ -280,7 +296,7 @@ def _english_term_weight(term: str, words: dict[str, list[str]]) -> float:
     if best:
         return best
     for weight, field_words in words.items():
-        if any(faq_text.is_close_word(term, word) for word in set(field_words)):
+        if any(faq_text.is_close_word(term, word) for word in field_words):
             best = max(best, FIELD_WEIGHTS[weight] * 0.5)
     return best
 

@@ -169,6 +169,7 @@ def render_markdown(source: str) -> str:
     )
 
 
+@lru_cache(maxsize=4096)
 def markdown_to_text(source: str) -> str:
     """Plain text of Markdown, for search documents and snippets."""
     text = MARKDOWN_LINK.sub(r"\1", source)
@@ -482,12 +483,17 @@ def match_spans(lowered: str, query: SearchQuery) -> list[tuple[int, int]]:
         spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(phrase), lowered))
     for unit in query.cjk_terms:
         spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(unit), lowered))
-    stems = [(term, english_stem(term)) for term in query.english_terms]
-    if stems:
-        for match in LATIN_WORD.finditer(lowered):
-            word = match.group()
-            if any(word.startswith(stem) or is_close_word(term, word) for term, stem in stems):
-                spans.append((match.start(), match.end()))
+    if query.english_terms:
+        prefixes, terms = _english_matchers(query.english_terms)
+        found = [(m.start(), m.end()) for m in prefixes.finditer(lowered)]
+        spans.extend(found)
+        # Typos are highlighted only where the words themselves are absent (`withdrawl`).
+        if terms and not found:
+            initials = {term[0] for term in terms}
+            for match in LATIN_WORD.finditer(lowered):
+                word = match.group()
+                if word[0] in initials and any(is_close_word(term, word) for term in terms):
+                    spans.append((match.start(), match.end()))
     spans.sort(key=lambda span: (span[0], -span[1]))
     merged: list[tuple[int, int]] = []
     for span in spans:
@@ -496,3 +502,11 @@ def match_spans(lowered: str, query: SearchQuery) -> list[tuple[int, int]]:
         else:
             merged.append(span)
     return merged
+
+
+@lru_cache(maxsize=1024)
+def _english_matchers(terms: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """One regex for the words a query's stems begin, and the terms long enough for typos."""
+    stems = "|".join(sorted({re.escape(english_stem(term)) for term in terms}, key=len)[::-1])
+    prefixes = re.compile(rf"(?<![a-z0-9])(?:{stems})[a-z0-9]*")
+    return prefixes, tuple(term for term in terms if len(term) >= 5)
