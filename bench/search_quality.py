@@ -22,16 +22,16 @@ def main() -> None:
     # The test client speaks plain HTTP to "testserver", also under production settings.
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    import django  # noqa: PLC0415 (settings first)
+    import django
 
     django.setup()
-    from django.db import connection  # noqa: PLC0415
-    from django.test import Client  # noqa: PLC0415
-    from django.test.utils import setup_test_environment  # noqa: PLC0415
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
 
-    from faq.selectors import help_search  # noqa: PLC0415
-    from faq.services import help_centre_load  # noqa: PLC0415
-    from tests.support.search_quality import LANGUAGES, evaluate, labelled_queries  # noqa: PLC0415
+    from faq.selectors import help_search
+    from faq.services import help_centre_load
+    from tests.support.search_quality import LANGUAGES, evaluate, labelled_queries
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
