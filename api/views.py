@@ -22,10 +22,10 @@ from api import selectors, serializers
 from api.error_codes import ApiErrorCode
 from api.errors import ApiError, RateLimitedError
 from api.tokens import AppUser
-from faq import scams
 from faq import selectors as faq_selectors
 from faq import services as faq_services
 from faq.forms import SearchForm
+from faq.models import SearchLog
 from guard.models import GuardEvent
 from guard.refusals import Refusal
 from guard.services import refusals_record, secrets_refuse
@@ -441,14 +441,14 @@ class FaqSearchView(FaqView):
                 raise refused(form.refusals, form_errors(form))
             raise invalid(form_errors(form))
         query = form.cleaned_data["q"]
-        results = faq_selectors.article_search(query=query)
-        warning = None
-        if scams.looks_like_fake_support(query):
-            warning = str(scams.WARNING)
-            results = faq_selectors.with_article_first(
-                results, slug=scams.FAKE_SUPPORT_ARTICLE_SLUG
-            )
-        body = {"query": query, "warning": warning, "results": results}
+        outcome = faq_selectors.help_search(query=query)
+        faq_services.search_record(
+            query=query,
+            language=get_language() or "",
+            source=SearchLog.Source.API,
+            result_count=len(outcome.results),
+        )
+        body = {"query": query, "warning": outcome.warning, "results": outcome.results}
         return Response(serializers.SearchResponseSerializer(body).data)
 
 

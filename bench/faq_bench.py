@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--articles", type=int, default=10000)
+    parser.add_argument("--single-seconds", type=float, default=5.0)
     args = parser.parse_args()
 
     env = bench_environment()
@@ -78,6 +79,17 @@ def main() -> None:
         "search 提现": "/faq/search/?q=" + quote("提现"),
         "search withdrawl (typo)": "/faq/search/?q=withdrawl",
     }
+    # Server time of one search at a time (issue 18): the searches customers were measured with,
+    # and a whole contact-form sentence.
+    single = {
+        "提现": "/faq/search/?q=" + quote("提现"),
+        "账户被盗怎么办": "/faq/search/?q=" + quote("账户被盗怎么办"),
+        "withdrawal": "/faq/search/?q=withdrawal",
+        "withdrawl": "/faq/search/?q=withdrawl",
+        "客服让我提供助记词": "/faq/search/?q=" + quote("客服让我提供助记词"),
+        "sentence (zh)": "/faq/search/?q="
+        + quote("充值没到账 我从交易所充了200 USDT到钱包，交易所显示已完成，但是钱包余额一直没变"),
+    }
     with production_server(env) as (port, _server):
         for path in paths.values():  # warm up caches and connections
             asyncio.run(run_load("127.0.0.1", port, path, seconds=1, connections=2))
@@ -89,6 +101,12 @@ def main() -> None:
             )
             for name, path in paths.items()
         }
+        one_client = {
+            name: asyncio.run(
+                run_load("127.0.0.1", port, path, seconds=args.single_seconds, connections=1)
+            )
+            for name, path in single.items()
+        }
     hello = results["hello (bare view)"].rate
     print(f"machine: {machine()}")
     print(f"server: uvicorn, 1 process, DEBUG off, {env['DATABASE_URL'].split('@')[-1]}")
@@ -98,6 +116,17 @@ def main() -> None:
         print(
             f"{name:28} {result.rate:9.1f} {result.rate / hello:7.2f} "
             f"{result.median_ms:8.1f} {result.percentile(0.99):8.1f} {result.errors:7d}"
+        )
+    article = results["article page"].rate
+    print(f"search 提现 / article page: {results['search 提现'].rate / article:.2f}")
+    typo = results["search withdrawl (typo)"].rate
+    print(f"search withdrawl / article page: {typo / article:.2f}")
+    print(f"one client, {args.single_seconds:.0f} s per search (time per request, loopback):")
+    print(f"{'search':28} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
+    for name, result in one_client.items():
+        print(
+            f"{name:28} {result.requests:9d} {result.median_ms:8.1f} "
+            f"{result.percentile(0.95):8.1f} {result.errors:7d}"
         )
 
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
@@ -5,7 +7,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from faq.models import Article, Category
+from faq import services
+from faq.models import Article, ArticleVote, Category, SearchLog, SearchSynonym
 from faq.text import render_markdown
 
 
@@ -109,3 +112,61 @@ class ArticleAdmin(admin.ModelAdmin):
         self.message_user(
             request, _("%(count)d articles moved to draft.") % {"count": count}, messages.WARNING
         )
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    list_display = ("term", "variants", "is_active", "updated_at")
+    list_editable = ("is_active",)
+    list_filter = ("is_active",)
+    search_fields = ("term", "variants")
+    fields = ("term", "variants", "is_active")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.search_synonyms_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.search_synonyms_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.search_synonyms_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.search_synonyms_changed()
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by visitors' searches and votes: editors read them, nobody edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SearchLog)
+class SearchLogAdmin(ReadOnlyAdmin):
+    list_display = ("query", "result_count", "language", "source", "week", "created_at")
+    list_filter = ("week", "language", "source", "result_count")
+    search_fields = ("query",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(ArticleVote)
+class ArticleVoteAdmin(ReadOnlyAdmin):
+    list_display = ("article", "helpful", "missing", "week", "created_at")
+    list_filter = ("helpful", "article__category", "created_at")
+    list_select_related = ("article",)
+    search_fields = ("missing", "article__title_en", "article__title_zh_hans")
+    date_hierarchy = "created_at"
+    exclude = ("visitor",)
+
+    @admin.display(description=_("week starting"))
+    def week(self, vote: ArticleVote):
+        day = vote.created_at.date()
+        return day - timedelta(days=day.weekday())

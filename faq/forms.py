@@ -34,3 +34,19 @@ class VoteForm(ChoicesNotEchoed, forms.Form):
             "invalid_choice": _("Choose yes or no."),
         },
     )
+
+
+class MissingForm(SecretRefusingForm, forms.Form):
+    """Asked after a "No" on "Was this helpful?": what the article did not answer."""
+
+    missing = forms.CharField(
+        label=_("What was missing?"),
+        help_text=_("Optional. Please do not include personal details."),
+        max_length=1000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Write a few words about what you were looking for."),
+            "max_length": _("Please keep it under %(limit_value)d characters."),
+        },
+    )

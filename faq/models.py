@@ -1,3 +1,5 @@
+import re
+
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import connections, models
 from django.urls import reverse
@@ -179,6 +181,8 @@ class ArticleVote(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
     visitor = models.CharField(max_length=64)
     helpful = models.BooleanField()
+    # Asked after a "No": what the article did not answer (guard-checked, optional).
+    missing = models.TextField(_("what was missing"), blank=True, max_length=1000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -188,3 +192,62 @@ class ArticleVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}: {'+' if self.helpful else '-'}"
+
+
+class SearchSynonym(models.Model):
+    """Ways customers write a word (`账号`, `帳號`, `two factor`), searched as the word the
+    articles use (`账户`, `2fa`). Editors extend these in the admin; defaults are seeded."""
+
+    term = models.CharField(
+        _("word used in the articles"),
+        max_length=60,
+        unique=True,
+        help_text=_("The word or phrase the articles use, for example 账户 or recovery phrase."),
+    )
+    variants = models.TextField(
+        _("how customers write it"),
+        help_text=_(
+            "One per line or separated by commas: other words, traditional forms, "
+            "abbreviations and common typos, for example 账号, 帳號 or seed phrase."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+
+    def __str__(self) -> str:
+        return self.term
+
+    def variant_list(self) -> list[str]:
+        return [part.strip() for part in re.split(r"[,，、\n]", self.variants) if part.strip()]
+
+
+class SearchLog(models.Model):
+    """A help-centre search that found nothing or too little, for editors to fill the gap.
+
+    Only queries the recovery-phrase guard let through are stored, and never with who asked.
+    """
+
+    class Source(models.TextChoices):
+        SEARCH = "search", _("Search page")
+        SUGGEST = "suggest", _("Type-ahead and contact form")
+        API = "api", _("App (API)")
+
+    query = models.CharField(_("query"), max_length=200)
+    language = models.CharField(_("language"), max_length=10)
+    source = models.CharField(_("where"), max_length=10, choices=Source.choices)
+    result_count = models.PositiveSmallIntegerField(_("results"))
+    week = models.DateField(_("week starting"), db_index=True)
+    created_at = models.DateTimeField(_("searched at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("search with poor results")
+        verbose_name_plural = _("searches with poor results")
+
+    def __str__(self) -> str:
+        return self.query

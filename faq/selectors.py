@@ -1,19 +1,19 @@
 """Reads of the help centre. Every function runs a fixed number of SQL queries."""
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import add, or_
+from functools import lru_cache, reduce
+from operator import or_
 
 from django.contrib.postgres.search import SearchQuery as PgSearchQuery
-from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, When
+from django.db.models import Case, FloatField, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from common.i18n import language_suffix
+from faq import scams
 from faq import text as faq_text
-from faq.models import Article, ArticleVote, Category
+from faq.models import Article, ArticleVote, Category, SearchSynonym
 
 SEARCH_RESULT_LIMIT = 20
 SUGGEST_LIMIT = 5
@@ -21,7 +21,7 @@ RELATED_LIMIT = 4
 SNIPPET_SOURCE_CHARACTERS = 2000
 BODY_CACHE_SECONDS = 24 * 60 * 60
 # PostgreSQL's default ts_rank weights for D, C, B, A, mirrored by the SQLite fallback.
-FIELD_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
+FIELD_WEIGHTS = {"A": 1.0, "B": 0.6, "C": 0.3, "D": 0.05}
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,46 @@ def article_vote_of(*, article: Article, visitor: str | None) -> ArticleVote | N
 
 
 SEARCH_COLUMNS = ("search_vector", "search_words")
+SYNONYMS_CACHE_KEY = "faq:synonyms:v1"
+SYNONYMS_CACHE_SECONDS = 10 * 60
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    results: list[SearchResult]
+    warning: str | None
+
+
+def search_synonyms() -> faq_text.Synonyms:
+    """The active synonym groups, cached (the admin clears the cache when they change)."""
+    groups = cache.get(SYNONYMS_CACHE_KEY)
+    if groups is None:
+        groups = [
+            (synonym.term, synonym.variant_list())
+            for synonym in SearchSynonym.objects.filter(is_active=True)
+        ]
+        cache.set(SYNONYMS_CACHE_KEY, groups, SYNONYMS_CACHE_SECONDS)
+    return _synonyms_of(tuple((term, tuple(variants)) for term, variants in groups))
+
+
+@lru_cache(maxsize=8)
+def _synonyms_of(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> faq_text.Synonyms:
+    return faq_text.Synonyms.from_groups([(term, list(variants)) for term, variants in groups])
+
+
+def help_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> SearchOutcome:
+    """What the search page, the type-ahead and the app show for a query: the best articles,
+    and when the query describes a fake-support scam, the scam article first with a warning."""
+    results = article_search(query=query, limit=limit)
+    if not scams.looks_like_fake_support(query):
+        return SearchOutcome(results, None)
+    results = with_article_first(results, slug=scams.FAKE_SUPPORT_ARTICLE_SLUG)
+    return SearchOutcome(results, str(scams.WARNING))
 
 
 def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[SearchResult]:
     """Published articles matching a query in either language, best first, with snippets."""
-    parsed = faq_text.parse_query(query)
+    parsed = faq_text.parse_query(query, search_synonyms())
     if parsed.is_empty:
         return []
     if connection.vendor == "postgresql":
@@ -100,6 +135,11 @@ def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[Sear
     else:
         articles = _search_portable(parsed, limit)
     return [SearchResult(article, _snippet(article, parsed)) for article in articles]
+
+
+# Trigram similarity a vocabulary word needs to count as the query word misspelt (`withdrawl`):
+# stricter than pg_trgm's 0.3, which lets `anymore` stand for `many`.
+TYPO_SIMILARITY = 0.5
 
 
 class TypoTolerantQuery(PgSearchQuery):
@@ -117,10 +157,10 @@ class TypoTolerantQuery(PgSearchQuery):
         sql = (
             "(to_tsquery('english', %s) || to_tsquery('english', coalesce(("
             "SELECT string_agg(close.word, ' | ') FROM ("
-            "SELECT word FROM faq_searchterm WHERE word %% %s "
+            "SELECT word FROM faq_searchterm WHERE word %% %s AND similarity(word, %s) >= %s "
             "ORDER BY similarity(word, %s) DESC LIMIT 3) AS close), '')))"
         )
-        return sql, [f"{self.term}:*", self.term, self.term]
+        return sql, [f"{self.term}:*", self.term, self.term, TYPO_SIMILARITY, self.term]
 
 
 def with_article_first(results: list[SearchResult], *, slug: str) -> list[SearchResult]:
@@ -144,55 +184,110 @@ def with_article_first(results: list[SearchResult], *, slug: str) -> list[Search
 
 
 def _search_postgres(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
-    """One statement over the GIN index: English stems (typos corrected) and CJK bigrams."""
-    unit_queries = [TypoTolerantQuery(term) for term in parsed.english_terms]
-    unit_queries += [
-        PgSearchQuery(unit, config="simple", search_type="plain") for unit in parsed.cjk_terms
-    ]
-    any_unit = reduce(or_, unit_queries)
-    matched = reduce(
-        add,
-        [
-            Case(When(Q(search_vector=query), then=1), default=0, output_field=IntegerField())
-            for query in unit_queries
-        ],
-    )
-    return list(
+    """Candidates from the GIN index (any unit), each unit's best field in the same statement,
+    then the portable scoring; a second query loads the best articles."""
+    units: list[tuple[str, PgSearchQuery, list[PgSearchQuery]]] = []
+    for term in parsed.english_terms:
+        by_field = [
+            PgSearchQuery(f"{term}:*{weight}", config="english", search_type="raw")
+            for weight in "ABC"
+        ]
+        units.append((term, TypoTolerantQuery(term), by_field))
+    for word in parsed.cjk_terms:
+        pieces = faq_text.cjk_units(word)
+        any_field = PgSearchQuery(" & ".join(pieces), config="simple", search_type="raw")
+        by_field = [
+            PgSearchQuery(
+                " & ".join(f"{piece}:{weight}" for piece in pieces),
+                config="simple",
+                search_type="raw",
+            )
+            for weight in "ABC"
+        ]
+        units.append((word, any_field, by_field))
+    any_unit = reduce(or_, [query for _, query, _ in units])
+    columns = {}
+    for index, (_, query, by_field) in enumerate(units):
+        columns[f"unit_{index}"] = Case(
+            *[
+                When(Q(search_vector=field_query), then=Value(FIELD_WEIGHTS[weight]))
+                for field_query, weight in zip(by_field, "ABC", strict=True)
+            ],
+            When(Q(search_vector=query), then=Value(FIELD_WEIGHTS["D"])),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    rows = (
         Article.objects.published()
         .filter(search_vector=any_unit)
-        .select_related("category")
-        .defer(*SEARCH_COLUMNS)
-        .annotate(matched=matched, rank=SearchRank(F("search_vector"), any_unit))
-        .filter(matched__gte=parsed.minimum_match)
-        .order_by("-matched", "-rank", "order", "id")[:limit]
+        .annotate(**columns)
+        .values_list("pk", "order", *columns)
     )
+    frequency = dict.fromkeys(parsed.units, 0)
+    candidates = []
+    for pk, order, *weights in rows:
+        pairs = zip(units, weights, strict=True)
+        matched = {unit: weight for (unit, _, _), weight in pairs if weight}
+        for unit in matched:
+            frequency[unit] += 1
+        candidates.append((pk, order, matched))
+    idf = faq_text.inverse_frequencies(frequency, total=max(len(candidates), 1))
+    scored = []
+    for pk, order, matched in candidates:
+        score = faq_text.query_score(parsed, matched, idf)
+        if score is not None:
+            scored.append((-score, order, pk))
+    best = [pk for *_, pk in sorted(scored)[:limit]]
+    articles = Article.objects.select_related("category").defer(*SEARCH_COLUMNS).in_bulk(best)
+    return [articles[pk] for pk in best if pk in articles]
 
 
 def _search_portable(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
     """The same rules in Python, for the SQLite default: one query, ranked in memory."""
-    scored = []
+    rows = []
+    frequency = dict.fromkeys(parsed.units, 0)
     for article in Article.objects.published().select_related("category"):
-        fields = {weight: text.lower() for weight, text in article.weighted_texts().items()}
-        words = {weight: faq_text.LATIN_WORD.findall(text) for weight, text in fields.items()}
-        matched = 0
-        score = 0.0
+        fields, words = _portable_document(article)
+        weights = {}
         for unit in parsed.cjk_terms:
-            weights = [FIELD_WEIGHTS[w] for w, text in fields.items() if unit in text]
-            if weights:
-                matched += 1
-                score += max(weights)
+            found = [FIELD_WEIGHTS[w] for w, text in fields.items() if unit in text]
+            if found:
+                weights[unit] = max(found)
         for term in parsed.english_terms:
-            weight = _english_term_weight(term, words)
-            if weight:
-                matched += 1
-                score += weight
-        if matched and matched >= parsed.minimum_match:
-            scored.append((-matched, -score, article.order, article.pk, article))
-    scored.sort(key=lambda row: row[:4])
+            if weight := _english_term_weight(term, words):
+                weights[term] = weight
+        for unit in weights:
+            frequency[unit] += 1
+        if weights:
+            rows.append((article, weights))
+    idf = faq_text.inverse_frequencies(frequency, total=max(len(rows), 1))
+    scored = []
+    for article, weights in rows:
+        score = faq_text.query_score(parsed, weights, idf)
+        if score is not None:
+            scored.append((-score, article.order, article.pk, article))
+    scored.sort(key=lambda row: row[:3])
     return [row[-1] for row in scored[:limit]]
 
 
-def _english_term_weight(term: str, words: dict[str, list[str]]) -> float:
+_PORTABLE_DOCUMENTS: dict[tuple[int, float], tuple[dict, dict]] = {}
+PORTABLE_DOCUMENTS_KEPT = 20000
+
+
+def _portable_document(article: Article) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """An article's lower-cased fields and their words, kept per process until it is edited."""
+    key = (article.pk, article.updated_at.timestamp())
+    document = _PORTABLE_DOCUMENTS.get(key)
+    if document is None:
+        if len(_PORTABLE_DOCUMENTS) >= PORTABLE_DOCUMENTS_KEPT:
+            _PORTABLE_DOCUMENTS.clear()
+        fields = {weight: text.lower() for weight, text in article.weighted_texts().items()}
+        words = {w: frozenset(faq_text.LATIN_WORD.findall(text)) for w, text in fields.items()}
+        document = _PORTABLE_DOCUMENTS[key] = (fields, words)
+    return document
+
+
+def _english_term_weight(term: str, words: dict[str, frozenset[str]]) -> float:
     stem = faq_text.english_stem(term)
     best = 0.0
     for weight, field_words in words.items():
@@ -201,7 +296,7 @@ def _english_term_weight(term: str, words: dict[str, list[str]]) -> float:
     if best:
         return best
     for weight, field_words in words.items():
-        if any(faq_text.is_close_word(term, word) for word in set(field_words)):
+        if any(faq_text.is_close_word(term, word) for word in field_words):
             best = max(best, FIELD_WEIGHTS[weight] * 0.5)
     return best
 

@@ -2,12 +2,17 @@
 
 import tomllib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
-from faq.models import Article, ArticleVote, Category
+from faq.models import Article, ArticleVote, Category, SearchLog
+from faq.selectors import SYNONYMS_CACHE_KEY
+from guard.detect import scan_text
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 CATEGORY_FIELDS = (
@@ -118,3 +123,44 @@ def article_vote(*, article: Article, visitor: str, helpful: bool) -> VoteOutcom
         existing = ArticleVote.objects.get(article=article, visitor=visitor)
         return VoteOutcome(recorded=False, helpful=existing.helpful)
     return VoteOutcome(recorded=True, helpful=helpful)
+
+
+POOR_RESULT_COUNT = 1
+SEARCH_LOG_QUERY_CHARACTERS = 200
+
+
+def search_record(*, query: str, language: str, source: str, result_count: int) -> bool:
+    """Keep a search that found nothing or one article, for editors to see what is missing.
+
+    The guard's scan runs again here, whatever the caller checked: a recovery phrase, key or
+    card number is never stored. Returns whether a row was written.
+    """
+    if result_count > POOR_RESULT_COUNT:
+        return False
+    text = " ".join(query.split())[:SEARCH_LOG_QUERY_CHARACTERS]
+    if not text or scan_text(query):
+        return False
+    today = timezone.localdate()
+    SearchLog.objects.create(
+        query=text,
+        language=language[:10],
+        source=source,
+        result_count=result_count,
+        week=today - timedelta(days=today.weekday()),
+    )
+    return True
+
+
+def article_vote_explain(*, article: Article, visitor: str | None, missing: str) -> bool:
+    """Add "what was missing?" to the visitor's own "No" vote, once; anything else is ignored."""
+    if not visitor or scan_text(missing):
+        return False
+    updated = ArticleVote.objects.filter(
+        article=article, visitor=visitor, helpful=False, missing=""
+    ).update(missing=missing[:1000])
+    return bool(updated)
+
+
+def search_synonyms_changed() -> None:
+    """Drop the cached synonym groups so the next search reads the edited ones."""
+    cache.delete(SYNONYMS_CACHE_KEY)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<slug:category>/", views.category_detail, name="category"),
     path("<slug:category>/<slug:article>/", views.article_detail, name="article"),
     path("<slug:category>/<slug:article>/vote/", views.article_vote, name="vote"),
+    path("<slug:category>/<slug:article>/missing/", views.article_missing, name="missing"),
 ]

@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from faq import scams, selectors, services
+from faq import selectors, services
 from faq.channels import channel_guide
-from faq.forms import SearchForm, VoteForm
-from faq.scams import looks_like_fake_support
+from faq.forms import MissingForm, SearchForm, VoteForm
+from faq.models import SearchLog
 from guard.refusals import form_rate_limited
 from security.ratelimit import (
     rate_limit_hit,
@@ -38,10 +38,8 @@ def wants_json(request: HttpRequest) -> bool:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    channels = channel_guide()
     context = {
-        "channels": channels,
-        "live_chat": next((channel for channel in channels if channel.code == "live_chat"), None),
+        "channels": channel_guide(),
         "search_form": SearchForm(),
         "first_response_table": first_response_table(),
     }
@@ -88,8 +86,27 @@ def article_detail(request: HttpRequest, category: str, article: str) -> HttpRes
         "related": selectors.article_related(article=article_obj),
         "vote": selectors.article_vote_of(article=article_obj, visitor=visitor_of(request)),
         "search_form": SearchForm(),
+        "missing_form": MissingForm(),
     }
     return render(request, "faq/article.html", context)
+
+
+@require_POST
+def article_missing(request: HttpRequest, category: str, article: str) -> HttpResponse:
+    """After a "No": what the article did not answer. Works without JavaScript."""
+    article_obj = selectors.article_get(slug=article)
+    back_url = f"{article_obj.get_absolute_url()}#helpful"
+    if limited := rate_limit_hit(request, "faq_vote"):
+        return rate_limited_page(request, limited, back_url=back_url)
+    form = MissingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["missing"][0])
+        return redirect(back_url)
+    services.article_vote_explain(
+        article=article_obj, visitor=visitor_of(request), missing=form.cleaned_data["missing"]
+    )
+    messages.success(request, _("Thank you: editors read every answer."))
+    return redirect(back_url)
 
 
 @require_POST
@@ -112,11 +129,12 @@ def article_vote(request: HttpRequest, category: str, article: str) -> HttpRespo
         visitor=visitor_of(request, create=True),
         helpful=form.cleaned_data["helpful"],
     )
-    message = (
-        _("Thank you for your feedback.")
-        if outcome.recorded
-        else _("You have already answered for this article. Thank you.")
-    )
+    if not outcome.recorded:
+        message = _("You have already answered for this article. Thank you.")
+    elif outcome.helpful:
+        message = _("Thank you for your feedback.")
+    else:
+        message = _("Thank you. What was missing? Tell us below, it helps us improve the article.")
     if wants_json(request):
         return JsonResponse(
             {"recorded": outcome.recorded, "helpful": outcome.helpful, "message": message}
@@ -131,17 +149,28 @@ def search(request: HttpRequest) -> HttpResponse:
     the server's log or the browser's history keeps; `?q=` links still work."""
     data = request.POST if request.method == "POST" else request.GET
     form = SearchForm(data) if "q" in data else SearchForm()
-    results = None
+    outcome = None
     if form.is_bound and (limited := rate_limit_hit(request, "search")):
         form = form_rate_limited(form, limited, field="q")
         context = {"search_form": form, "results": None}
         return rate_limited_render(request, "faq/search.html", context, limited)
     if form.is_bound and form.is_valid():
-        results = selectors.article_search(query=form.cleaned_data["q"])
+        query = form.cleaned_data["q"]
+        outcome = selectors.help_search(query=query)
+        services.search_record(
+            query=query,
+            language=request.LANGUAGE_CODE,
+            source=SearchLog.Source.SEARCH,
+            result_count=len(outcome.results),
+        )
     return render(
         request,
         "faq/search.html",
-        {"search_form": form.without_refused_text(), "results": results},
+        {
+            "search_form": form.without_refused_text(),
+            "results": outcome.results if outcome else None,
+            "warning": outcome.warning if outcome else None,
+        },
     )
 
 
@@ -157,15 +186,12 @@ def suggest(request: HttpRequest) -> JsonResponse:
         warning = form.refusals[0].message if form.refusals else None
         return JsonResponse({"query": "", "warning": warning, "results": []})
     query = form.cleaned_data["q"]
-    results = selectors.article_search(query=query, limit=selectors.SUGGEST_LIMIT)
-    warning = None
-    if looks_like_fake_support(query):
-        warning = str(scams.WARNING)
-        results = selectors.with_article_first(results, slug=scams.FAKE_SUPPORT_ARTICLE_SLUG)
+    outcome = selectors.help_search(query=query, limit=selectors.SUGGEST_LIMIT)
+    results = outcome.results
     return JsonResponse(
         {
             "query": query,
-            "warning": warning,
+            "warning": outcome.warning,
             "results": [
                 {
                     "title": result.article.title,

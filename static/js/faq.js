@@ -95,7 +95,8 @@
     if (!form || !thanks || !window.fetch) { return; }
     form.addEventListener("submit", function (event) {
       var button = event.submitter;
-      if (!button) { return; }
+      // "No" posts as a plain form: the page that comes back asks what was missing.
+      if (!button || button.value === "no") { return; }
       event.preventDefault();
       var body = new FormData(form);
       body.append(button.name, button.value);

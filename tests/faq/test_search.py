@@ -79,7 +79,8 @@ def test_search_ignores_drafts(help_centre):
 
 
 @pytest.mark.django_db
-def test_search_is_one_query_whatever_the_content_size(help_centre):
+def test_search_runs_the_same_queries_whatever_the_content_size(help_centre):
+    article_search(query="warm up")  # the synonym groups are read once, then cached
     with CaptureQueriesContext(connection) as small:
         article_search(query="withdrawal 提现")
     category = make_category()
@@ -88,8 +89,9 @@ def test_search_is_one_query_whatever_the_content_size(help_centre):
     with CaptureQueriesContext(connection) as large:
         article_search(query="withdrawal 提现")
 
-    assert len(small) == 1
-    assert len(large) == 1
+    # SQLite: one query; PostgreSQL: the scored candidates, then the best articles.
+    assert len(small) == (2 if connection.vendor == "postgresql" else 1)
+    assert len(large) == len(small)
 
 
 FILLER_ARTICLES_SQL = """
@@ -118,7 +120,7 @@ def test_search_uses_the_gin_index_with_ten_thousand_articles(help_centre, postg
     for query in ("withdrawl 提现", "账户被盗", "withdrawal"):
         with CaptureQueriesContext(connection) as captured:
             results = _search_postgres(parse_query(query), 20)
-        assert len(captured) == 1
+        assert len(captured) == 2
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN {captured.captured_queries[0]['sql']}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
@@ -135,7 +137,7 @@ def test_search_uses_the_gin_index_with_ten_thousand_articles(help_centre, postg
         ("", "Type a few words"),
         ("x" * 501, "too long"),
         ("!!! ??? ……", "No article matches"),
-        ("<script>alert(1)</script>", "No article matches"),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
     ],
     ids=["empty", "too-long", "punctuation", "script"],
 )
