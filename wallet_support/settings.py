@@ -17,7 +17,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    """The variable's value; unset or empty (`LOG_LEVEL=` in an .env file) means the default."""
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, *, default: bool) -> bool:
@@ -53,6 +54,13 @@ if not SECRET_KEY:
             "to a long random string."
         )
     SECRET_KEY = "django-insecure-embedded-default-only"  # noqa: S105 - DEBUG-only fallback
+# The example's placeholder (.env.example) signs every private ticket link: refuse to run with it.
+PLACEHOLDER_SECRET_KEYS = {"change-me-to-a-long-random-string"}
+if not DEBUG and (SECRET_KEY in PLACEHOLDER_SECRET_KEYS or SECRET_KEY.startswith("change-me")):
+    raise SystemExit(
+        "SECRET_KEY is still the example's placeholder: set it to a long random string, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
@@ -95,6 +103,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wallet_support.middleware.SecurityHeadersMiddleware",
+    # /healthz for probes that name the instance's address, not a name in ALLOWED_HOSTS.
+    "wallet_support.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -281,6 +291,8 @@ EMAIL_BACKEND = env_str(
     if EMBEDDED
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# The file backend (django.core.mail.backends.filebased.EmailBackend) writes each mail here.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
