@@ -1,8 +1,61 @@
-"""Writes on agents' accounts."""
+"""Writes of the agents' own state."""
+
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agents.error_codes import AgentErrorCode
+from agents.models import AgentProfile, ConsoleConnection
+from agents.selectors import console_timeout
+from common.errors import DeskError
+
+
+def agent_set_presence(*, agent: AbstractBaseUser, availability: str) -> AgentProfile:
+    """Set an agent's availability. Only an admin gives someone an agent profile (and with it an
+    agent code customers can check): presence never creates one."""
+    if availability not in AgentProfile.Availability.values:
+        raise DeskError(_("Presence is online, away or offline."), code=AgentErrorCode.INVALID)
+    profile = AgentProfile.objects.filter(user=agent).first()
+    if profile is None:
+        raise DeskError(
+            _("You have no agent profile. Ask an admin to make you an agent of a team."),
+            code=AgentErrorCode.NOT_AN_AGENT,
+        )
+    profile.availability = availability
+    profile.save(update_fields=["availability"])
+    return profile
+
+
+def console_connected(*, agent: AbstractBaseUser, channel_name: str) -> None:
+    """An agent console socket opened: the agent counts as present while it beats."""
+    ConsoleConnection.objects.update_or_create(
+        channel_name=channel_name, defaults={"user": agent, "seen_at": timezone.now()}
+    )
+
+
+def console_heartbeat(*, agent: AbstractBaseUser, channel_name: str) -> None:
+    """A console's heartbeat; a console pruned while it was silent comes back."""
+    updated = ConsoleConnection.objects.filter(channel_name=channel_name, user=agent).update(
+        seen_at=timezone.now()
+    )
+    if not updated:
+        console_connected(agent=agent, channel_name=channel_name)
+
+
+def console_disconnected(*, channel_name: str) -> None:
+    ConsoleConnection.objects.filter(channel_name=channel_name).delete()
+
+
+def consoles_prune() -> int:
+    """Forget consoles silent for long (a server that died could not say they closed)."""
+    silent_since = timezone.now() - 10 * timedelta(seconds=console_timeout())
+    deleted, _rows = ConsoleConnection.objects.filter(seen_at__lt=silent_since).delete()
+    return deleted
 
 
 @transaction.atomic
