@@ -2,7 +2,7 @@
 
 With neither DATABASE_URL nor REDIS_URL set, the site runs on the embedded default: a SQLite file,
 an in-memory channel layer, a local-memory cache and Celery running tasks eagerly in the web
-process, with DEBUG on. Every variable is documented in README.md and .env.example.
+process, with DEBUG on. Every variable is documented in docs/configuration.md and .env.example.
 """
 
 import json
@@ -326,7 +326,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Security headers and cookies (Content-Security-Policy, HSTS): see README "Security".
+# Security headers and cookies (Content-Security-Policy, HSTS): see docs/security.md.
 # No inline script, style or event handler on any page: templates hand data to scripts through
 # data- attributes and json_script (type="application/json", which CSP never runs). The admin
 # needs nothing more. wallet_support.middleware adds this host's ws:/wss: origin for the chat.
