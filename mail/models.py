@@ -16,3 +16,32 @@ class SentMail(models.Model):
 
     def __str__(self) -> str:
         return self.task_id
+
+
+class FailedMail(models.Model):
+    """A mail task that gave up: an error no retry cures (a bug such as a TypeError) at once, a
+    mail server that stayed away after every retry. Staff see it in the admin and send it again.
+
+    It keeps the task's name, its arguments when they are all ids (None otherwise: never an
+    address or a text, which a customer's deletion request could not find here) and the error's
+    class: an SMTP server's message may quote the recipient, so it is not stored."""
+
+    task_name = models.CharField(_("task"), max_length=200)
+    task_id = models.CharField(_("task id"), max_length=64, unique=True)
+    arguments = models.JSONField(_("arguments"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=200)
+    retries = models.PositiveIntegerField(_("retries"), default=0)
+    failed_at = models.DateTimeField(_("failed at"), auto_now_add=True)
+    resent_at = models.DateTimeField(_("sent again at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-failed_at"]
+        verbose_name = _("failed mail")
+        verbose_name_plural = _("failed mail")
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({self.error})"
+
+    @property
+    def can_resend(self) -> bool:
+        return self.arguments is not None

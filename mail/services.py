@@ -5,19 +5,85 @@ Every mail of the desk is rendered from three templates (`<template>_subject.txt
 inbox. Tasks that send call `send_once`, so a redelivered task run never mails twice.
 """
 
+import logging
 from collections.abc import Callable
 from email.utils import make_msgid
 from smtplib import SMTPException
 
+from celery import Task
+from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
-from mail.models import SentMail
+from mail.models import FailedMail, SentMail
+
+logger = logging.getLogger(__name__)
+
+
+def failed_mail_record(
+    *, task_name: str, task_id: str, arguments: list, error: str, retries: int
+) -> FailedMail:
+    """Keep a mail task that gave up, once per task id (a redelivery updates the same row).
+    Arguments are kept only when they are all ids: an address or a subject is not stored."""
+    ids_only = all(type(value) is int for value in arguments)
+    failed, _created = FailedMail.objects.update_or_create(
+        task_id=task_id,
+        defaults={
+            "task_name": task_name,
+            "arguments": list(arguments) if ids_only else None,
+            "error": error[:200],
+            "retries": retries,
+            "resent_at": None,
+        },
+    )
+    return failed
+
+
+def failed_mail_resend(*, failed: FailedMail) -> None:
+    """Queue the failed task again with its arguments (a new task id, so send_once sends)."""
+    from celery import current_app
+
+    if not failed.can_resend:
+        return
+    current_app.send_task(failed.task_name, args=failed.arguments)
+    FailedMail.objects.filter(pk=failed.pk).update(resent_at=timezone.now())
+
+
+class MailTask(Task):
+    """A mail task that is never dropped unrecorded: network errors are retried (MAIL_RETRY);
+    whatever makes it give up, any exception, is kept as a FailedMail row for staff."""
+
+    def __call__(self, *args, **kwargs):
+        # Run eagerly with errors propagating (the embedded default), Celery raises before it
+        # calls on_failure: record here too (the same row, by task id).
+        try:
+            return super().__call__(*args, **kwargs)
+        except Retry:
+            raise
+        except Exception as error:
+            if self.request.is_eager:
+                self.on_failure(error, self.request.id, args, kwargs, None)
+            raise
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        logger.error("mail task %s gave up after %s: %s", self.name, type(exc).__name__, task_id)
+        try:
+            failed_mail_record(
+                task_name=self.name,
+                task_id=task_id or "",
+                arguments=[*args, *kwargs.values()],
+                error=type(exc).__name__,
+                retries=self.request.retries or 0,
+            )
+        except Exception:  # the database is down too: the log line above is what remains
+            logger.exception("could not record the failed mail task %s", task_id)
+
 
 # The options of every Celery task that sends mail: retried while the mail server is away.
 MAIL_RETRY = {
+    "base": MailTask,
     "bind": True,
     "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
     "retry_backoff": True,

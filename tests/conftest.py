@@ -18,8 +18,18 @@ def worker_id(request) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "master")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_broker_of_this_worker(worker_id):
+    """Tasks sent and queues purged by the tests go to this worker's Redis db, never to the one
+    REDIS_URL names (set before the first connection, which Celery's pool then keeps)."""
+    if django_settings.REDIS_URL:
+        from wallet_support.celery import app as celery_app
+
+        celery_app.conf.broker_url = worker_redis_url(django_settings.REDIS_URL, worker_id)
+
+
 @pytest.fixture(autouse=True)
-def _isolated_services(settings, worker_id):
+def _isolated_services(settings, worker_id, _celery_broker_of_this_worker):
     """Give each test worker its own Redis database, and serve static files without a manifest.
     The test client speaks plain HTTP: production's HTTPS redirect is tested on its own."""
     settings.SECURE_SSL_REDIRECT = False

@@ -1,5 +1,13 @@
-"""Health checks of the services the site depends on, each answering ok or the failure."""
+"""Health checks of the services the site depends on, each answering ok or the failure.
 
+Every check runs in a thread of its own and is given CHECK_TIMEOUT_SECONDS: a service that
+accepts a connection and never answers (a stalled Redis, a blocked channel-layer receive) makes
+its check fail with "timeout" instead of holding /healthz, and the load balancer's probe, for ever.
+"""
+
+import asyncio
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import uuid4
@@ -7,9 +15,12 @@ from uuid import uuid4
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, connections
 
 from wallet_support.celery import app as celery_app
+
+# Under the probes' own limits (docker-compose.yml gives the web health check 6 s in all).
+CHECK_TIMEOUT_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,10 @@ def check_channel_layer() -> CheckResult:
         message = await layer.receive(channel)
         return message.get("type") == "healthz.ping"
 
-    if not async_to_sync(round_trip)():
+    async def bounded_round_trip() -> bool:
+        return await asyncio.wait_for(round_trip(), timeout=CHECK_TIMEOUT_SECONDS)
+
+    if not async_to_sync(bounded_round_trip)():
         return CheckResult(ok=False, detail="message sent was not received")
     return CheckResult(ok=True, detail=type(layer).__name__)
 
@@ -68,12 +82,30 @@ CHECKS: dict[str, Callable[[], CheckResult]] = {
 }
 
 
-def run_checks() -> dict[str, CheckResult]:
-    """Run every check; a check that raises is reported failing with the error's class name."""
-    results = {}
-    for name, check in CHECKS.items():
-        try:
-            results[name] = check()
-        except Exception as error:  # any failure means the service is down
-            results[name] = CheckResult(ok=False, detail=type(error).__name__)
-    return results
+def _run_one(check: Callable[[], CheckResult], results: dict, name: str) -> None:
+    try:
+        results[name] = check()
+    except Exception as error:  # any failure means the service is down
+        results[name] = CheckResult(ok=False, detail=type(error).__name__)
+    finally:
+        connections.close_all()  # this thread's own database connection
+
+
+def run_checks(*, timeout: float | None = None) -> dict[str, CheckResult]:
+    """Run every check side by side, each bounded by `timeout` (CHECK_TIMEOUT_SECONDS); a check
+    that raises is reported failing with the error's class name, one still running as "timeout"."""
+    timeout = CHECK_TIMEOUT_SECONDS if timeout is None else timeout
+    finished: dict[str, CheckResult] = {}
+    threads = {
+        name: threading.Thread(
+            target=_run_one, args=(check, finished, name), name=f"healthz-{name}", daemon=True
+        )
+        for name, check in CHECKS.items()
+    }
+    for thread in threads.values():
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads.values():
+        thread.join(max(0.0, deadline - time.monotonic()))
+    timed_out = CheckResult(ok=False, detail="timeout")
+    return {name: finished.get(name, timed_out) for name in CHECKS}

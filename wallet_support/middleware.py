@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 from django.utils.deprecation import MiddlewareMixin
 
+from wallet_support.views import healthz
+
 # Browser features no page of the desk uses; a script that slipped in cannot ask for them either.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -100,3 +102,20 @@ class PrivatePagesMiddleware(MiddlewareMixin):
         if match is not None and is_private_view(match.view_name, match.namespaces):
             add_never_cache_headers(response)
         return response
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz before anything checks the Host header against ALLOWED_HOSTS.
+
+    Probes name the instance, not the public site: Docker's health check asks for
+    http://127.0.0.1:8000/healthz, a load balancer uses the instance's address. The answer says
+    only which services are up and depends on no host, so every other path keeps the host check.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path_info == "/healthz":
+            return healthz(request)
+        return self.get_response(request)

@@ -2,7 +2,7 @@
 
 With neither DATABASE_URL nor REDIS_URL set, the site runs on the embedded default: a SQLite file,
 an in-memory channel layer, a local-memory cache and Celery running tasks eagerly in the web
-process, with DEBUG on. Every variable is documented in README.md and .env.example.
+process, with DEBUG on. Every variable is documented in docs/configuration.md and .env.example.
 """
 
 import json
@@ -17,7 +17,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    """The variable's value; unset or empty (`LOG_LEVEL=` in an .env file) means the default."""
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, *, default: bool) -> bool:
@@ -53,6 +54,13 @@ if not SECRET_KEY:
             "to a long random string."
         )
     SECRET_KEY = "django-insecure-embedded-default-only"  # noqa: S105 - DEBUG-only fallback
+# The example's placeholder (.env.example) signs every private ticket link: refuse to run with it.
+PLACEHOLDER_SECRET_KEYS = {"change-me-to-a-long-random-string"}
+if not DEBUG and (SECRET_KEY in PLACEHOLDER_SECRET_KEYS or SECRET_KEY.startswith("change-me")):
+    raise SystemExit(
+        "SECRET_KEY is still the example's placeholder: set it to a long random string, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
@@ -98,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wallet_support.middleware.SecurityHeadersMiddleware",
     "wallet_support.middleware.PrivatePagesMiddleware",
+    # /healthz for probes that name the instance's address, not a name in ALLOWED_HOSTS.
+    "wallet_support.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -293,6 +303,8 @@ EMAIL_BACKEND = env_str(
     if EMBEDDED
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# The file backend (django.core.mail.backends.filebased.EmailBackend) writes each mail here.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -326,7 +338,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Security headers and cookies (Content-Security-Policy, HSTS): see README "Security".
+# Security headers and cookies (Content-Security-Policy, HSTS): see docs/security.md.
 # No inline script, style or event handler on any page: templates hand data to scripts through
 # data- attributes and json_script (type="application/json", which CSP never runs). The admin
 # needs nothing more. wallet_support.middleware adds this host's ws:/wss: origin for the chat.

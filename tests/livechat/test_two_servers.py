@@ -49,7 +49,7 @@ def two_servers(postgres, redis_url):
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_URL": redis_url,
         "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SETTINGS_MODULE": "wallet_support.settings",

@@ -24,9 +24,13 @@ def redis_reachable(url: str) -> bool:
 
 
 def worker_redis_url(url: str, worker_id: str) -> str:
-    """The same Redis server, but a database of this xdist worker's own (1 for the main process).
+    """The same Redis server, but a database of this xdist worker's own (1 for the main process),
+    never the one `url` names: that is the desk's own data when REDIS_URL is a real site's.
     TEST_REDIS_DB_BASE moves the whole range, so two suites on one server stay apart."""
     base = int(os.environ.get("TEST_REDIS_DB_BASE") or 1)
     index = base if worker_id == "master" else base + 1 + int(worker_id.removeprefix("gw"))
     parts = urlsplit(url)
+    named = int(parts.path.strip("/") or 0)
+    if base <= named <= index:
+        index += 1
     return urlunsplit((parts.scheme, parts.netloc, f"/{index}", parts.query, parts.fragment))

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from tests.support.celery import worker_database_url
@@ -36,7 +35,7 @@ def celery_processes(postgres, redis_url, tmp_path, monkeypatch):
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_URL": redis_url,
         "SECRET_KEY": "integration-test-secret-key-" + "x" * 30,
         "SLA_CHECK_INTERVAL_SECONDS": "1",
         "DJANGO_SETTINGS_MODULE": "wallet_support.settings",

@@ -1,5 +1,9 @@
 """GET /healthz names each service, ok or failing."""
 
+import socket
+import threading
+import time
+
 import pytest
 from django.db import connections
 from django.urls import reverse
@@ -83,3 +87,100 @@ def test_healthz_database_down_fails_database(client, monkeypatch, tmp_path):
     body = response.json()
     assert body["checks"]["database"] == {"ok": False, "detail": "OperationalError"}
     assert body["checks"]["cache"]["ok"] is True
+
+
+@pytest.fixture
+def silent_redis():
+    """A server that accepts connections and never answers: a stalled Redis."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    accepted = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    listener.close()
+
+
+@pytest.mark.django_db
+def test_healthz_answers_within_its_timeout_when_redis_accepts_and_never_answers(
+    client, settings, silent_redis, monkeypatch
+):
+    # Given every Redis-backed service pointed at a server that never answers, with long
+    # socket timeouts of their own (the channel layer's is 15 s)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": silent_redis,
+            "OPTIONS": {"socket_connect_timeout": 30, "socket_timeout": 30},
+        }
+    }
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": silent_redis, "socket_timeout": 30}]},
+        }
+    }
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setitem(celery_app.conf, "broker_url", silent_redis)
+    monkeypatch.setattr(health, "CHECK_TIMEOUT_SECONDS", 1.0)
+
+    # When the probe asks
+    started = time.monotonic()
+    response = client.get(reverse("healthz"))
+    elapsed = time.monotonic() - started
+
+    # Then it answers 503 within the bound, naming the stalled services
+    assert elapsed < 8, elapsed  # one bound of 1 s, not the services' own 30 s
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    for name in ("cache", "channel_layer"):
+        assert checks[name] == {"ok": False, "detail": "timeout"}, name
+    assert checks["celery_broker"]["ok"] is False
+
+
+def test_run_checks_reports_a_check_that_never_returns_as_timeout(monkeypatch):
+    release = threading.Event()
+
+    def stuck() -> health.CheckResult:
+        release.wait(30)
+        return health.CheckResult(ok=True, detail="too late")
+
+    monkeypatch.setattr(
+        health, "CHECKS", {"stuck": stuck, "fine": lambda: health.CheckResult(True, "x")}
+    )
+    started = time.monotonic()
+    results = health.run_checks(timeout=0.5)
+    release.set()
+
+    assert time.monotonic() - started < 2
+    assert results == {
+        "stuck": health.CheckResult(ok=False, detail="timeout"),
+        "fine": health.CheckResult(ok=True, detail="x"),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "10.0.3.7", "localhost"])
+def test_healthz_answers_a_probe_naming_the_instance_not_the_site(client, settings, host):
+    """Docker's health check and load balancers name the instance's address, not the site."""
+    settings.ALLOWED_HOSTS = ["support.wallet.example"]
+
+    assert client.get("/healthz", HTTP_HOST=host).status_code == 200
+    # Every other page still checks the host.
+    assert client.get("/", HTTP_HOST=host).status_code == 400
+    assert client.get("/faq/", HTTP_HOST="support.wallet.example").status_code == 200

@@ -121,3 +121,43 @@ def test_settings_every_beat_entry_names_a_registered_task():
 
     assert {"check-slas", "refresh-dashboard", "purge-data-requests", "fetch-mail"} <= set(entries)
     assert [name for name, (_task, registered) in entries.items() if not registered] == []
+
+
+def test_settings_an_empty_text_variable_means_its_default():
+    """`LANGUAGE_CODE=` in an .env file is "use the default", not an empty setting."""
+    code = (
+        "from django.conf import settings; import json; print(json.dumps([settings.LANGUAGE_CODE,"
+        " settings.LOGGING['root']['level'], settings.SUPPORT_TIME_ZONE, settings.TIME_ZONE,"
+        " settings.EMAIL_BACKEND]))"
+    )
+    empty = dict.fromkeys(("LANGUAGE_CODE", "LOG_LEVEL", "SUPPORT_TIME_ZONE", "TIME_ZONE"), "")
+    result = run_settings({"SECRET_KEY": "x" * 50, "EMAIL_BACKEND": "", **empty}, code)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        "en",
+        "INFO",
+        "Asia/Shanghai",
+        "Asia/Shanghai",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
+
+
+def test_settings_refuse_the_example_placeholder_secret_key():
+    example = (PROJECT_ROOT / ".env.example").read_text()
+    [placeholder] = [
+        line.split("=", 1)[1] for line in example.splitlines() if line.startswith("SECRET_KEY=")
+    ]
+
+    result = run_settings({"SECRET_KEY": placeholder, "DATABASE_URL": "postgres://h/db"})
+
+    assert result.returncode != 0
+    assert "placeholder" in result.stderr
+    assert placeholder not in result.stderr
+
+
+def test_settings_read_email_file_path():
+    code = "from django.conf import settings; print(settings.EMAIL_FILE_PATH)"
+    result = run_settings({"SECRET_KEY": "x" * 50, "EMAIL_FILE_PATH": "/srv/outbox"}, code)
+
+    assert result.stdout.strip() == "/srv/outbox"
