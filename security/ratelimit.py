@@ -39,6 +39,9 @@ SCOPES = (
     "faq_vote",
     "verify",
     "privacy",
+    "ticket_link",
+    "mail_recipient",
+    "fake_report",
 )
 KEY_KINDS = ("address", "session")
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "faq",
     "inbound",
     "privacy",
+    "verification",
     "livechat",
     "announcements",
     "dashboard",
@@ -368,6 +369,11 @@ RATE_LIMITS = {
     "verify": {"address": "100/10m", "session": "20/10m"},
     # /privacy/ mails a confirmation link to the address typed.
     "privacy": {"address": "25/h", "session": "5/h"},
+    # A fresh ticket link mails the ticket's address: per client, and per ticket ("session").
+    "ticket_link": {"address": "30/10m", "session": "3/h"},
+    # Every mail a visitor's request sends, counted per recipient address ("session").
+    "mail_recipient": {"address": "1000/h", "session": "5/h"},
+    "fake_report": {"address": "30/h", "session": "5/h"},
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
@@ -493,6 +499,8 @@ if SECURITY_WEBHOOK_URL and not SECURITY_WEBHOOK_SECRET:
     raise SystemExit("SECURITY_WEBHOOK_SECRET is not set: the webhook must be signed.")
 # Official social media accounts listed on /security/, e.g. "Weibo: @WalletSupport,X: @WalletHelp".
 SUPPORT_SOCIAL_ACCOUNTS = env_list("SUPPORT_SOCIAL_ACCOUNTS")
+# The region /verify/ reads a phone number in when it has no country code.
+SUPPORT_PHONE_REGION = env_str("SUPPORT_PHONE_REGION", "CN")
 
 LOGGING = {
     "version": 1,
