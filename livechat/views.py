@@ -291,7 +291,9 @@ def conversation_transcript(request: HttpRequest, public_id: str) -> HttpRespons
         to=conversation.ticket.customer_email,
     ):
         url = reverse("livechat:conversation", args=[public_id])
-        flash.error(request, _("We already emailed this transcript several times: please try later."))
+        flash.error(
+            request, _("We already emailed this transcript several times: please try later.")
+        )
         return redirect(url)
     services.transcript_send(conversation=conversation)
     flash.success(request, _("We emailed the transcript to the address you gave."))

@@ -60,9 +60,11 @@ EMAIL_PROOF_SALT = "tickets.email_proof"
 def email_proof(ticket: Ticket) -> str:
     """A value only the mail to the ticket's address carries: opening the link with it proves
     the address is the customer's (the page after filing shows the link without it)."""
-    return signing.Signer(salt=EMAIL_PROOF_SALT).sign(
-        f"{ticket.reference}:{ticket.customer_email.lower()}"
-    ).rsplit(":", 1)[1]
+    return (
+        signing.Signer(salt=EMAIL_PROOF_SALT)
+        .sign(f"{ticket.reference}:{ticket.customer_email.lower()}")
+        .rsplit(":", 1)[1]
+    )
 
 
 def email_proof_valid(ticket: Ticket, proof: str) -> bool:

@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
-from verification.models import KnownFake, OfficialContact
+from verification import services
+from verification.models import FakeReport, KnownFake, OfficialContact
 
 
 @admin.register(OfficialContact)
@@ -26,3 +28,32 @@ class KnownFakeAdmin(admin.ModelAdmin):
         if not change:
             obj.confirmed_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(FakeReport)
+class FakeReportAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "value", "kind", "platform", "where_seen", "confirmed_at")
+    list_filter = ("kind", "where_seen", "confirmed_at")
+    search_fields = ("value", "normalised", "ticket__reference")
+    readonly_fields = ("ticket", "kind", "platform", "value", "where_seen", "confirmed_at")
+    actions = ["confirm_as_fake"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Confirm as known fakes"), permissions=["change"])
+    def confirm_as_fake(self, request, queryset) -> None:
+        confirmed = 0
+        for report in queryset.select_related("ticket"):
+            try:
+                services.fake_report_confirm(report=report, actor=request.user)
+            except services.ReportNotReadable:
+                self.message_user(
+                    request,
+                    _("%(value)s does not read as a contact: add it as a known fake by hand.")
+                    % {"value": report.value},
+                    messages.WARNING,
+                )
+            else:
+                confirmed += 1
+        self.message_user(request, _("%(count)d confirmed as known fakes.") % {"count": confirmed})

@@ -97,3 +97,26 @@ class KnownFake(ListedContact):
                 fields=["kind", "platform", "normalised"], name="verification_one_fake"
             )
         ]
+
+
+class FakeReport(models.Model):
+    """A customer's report of a contact that posed as the desk: a ticket of its own (filed for
+    the security team) holding what they saw, until an agent confirms it into KnownFake."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="fake_report"
+    )
+    kind = models.CharField(_("kind"), max_length=16, blank=True)
+    platform = models.CharField(_("platform"), max_length=16, blank=True)
+    value = models.CharField(_("what the customer saw"), max_length=200)
+    normalised = models.CharField(max_length=200, blank=True, editable=False)
+    where_seen = models.CharField(_("where"), max_length=40, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("fake-contact report")
+        verbose_name_plural = _("fake-contact reports")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.reference}: {self.value}"

@@ -8,6 +8,7 @@ for others ("0" for "o", "1" and "I" for "l", "rn" for "m") and drops separators
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -41,7 +42,7 @@ _PLATFORM_HOSTS = {
     "discord.com": "discord",
     "discordapp.com": "discord",
 }
-_HANDLE = re.compile(r"@?([a-z0-9_.\-]{2,64})(?:#\d{4})?")
+_HANDLE = re.compile(r"[@＠]?([\w.\-]{2,64})(?:#\d{4})?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _ETH_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _BASE58_ADDRESS = re.compile(r"[13TL][1-9A-HJ-NP-Za-km-z]{25,40}|bc1[02-9ac-hj-np-z]{11,71}")
@@ -66,19 +67,29 @@ class Contact:
 
 
 def cleaned(raw: str) -> str:
+    """Folded (guard.text.fold): for codes and numbers, where a look-alike letter means the same."""
     return fold(raw).strip()
+
+
+def plain(raw: str) -> str:
+    """NFKC without the format characters, and nothing more: for domains, handles and emails,
+    whose look-alike letters make another contact (told apart by `skeleton`)."""
+    text = unicodedata.normalize("NFKC", raw)
+    return "".join(char for char in text if unicodedata.category(char) != "Cf").strip()
 
 
 def skeleton(text: str) -> str:
     """The text reduced to how it looks: for telling look-alikes, never for storing."""
-    text = _SEPARATORS.sub("", cleaned(text).lower())
+    text = unicodedata.normalize("NFKD", cleaned(text).lower())
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = _SEPARATORS.sub("", text)
     for pair, single in _SKELETON_PAIRS:
         text = text.replace(pair, single)
     return text.translate(_SKELETON_CHARS)
 
 
 def agent_code_normalise(raw: str) -> str | None:
-    """"WS-1024", "ws 1024", "WS1024", "1024" and "WS－1024" all read "WS-1024"."""
+    """ "WS-1024", "ws 1024", "WS1024", "1024" and "WS－1024" all read "WS-1024"."""
     text = _DASHES.sub("-", cleaned(raw).upper()).strip("-")
     match = _CODE.fullmatch(text)
     if match is None:
@@ -87,34 +98,27 @@ def agent_code_normalise(raw: str) -> str | None:
 
 
 def domain_normalise(raw: str) -> str | None:
-    """The host of a web address or domain, lower case, punycode decoded, without "www."."""
-    text = cleaned(raw)
+    """The host of a web address or domain as a browser would visit it (IDNA UTS 46: case and
+    full-width forms mapped, punycode decoded for display), without "www."."""
+    text = plain(raw)
     if "://" not in text:
         text = "//" + text
     try:
-        host = urlsplit(text).hostname or ""
+        host = (urlsplit(text).hostname or "").rstrip(".")
     except ValueError:
         return None
-    host = host.rstrip(".")
     if "." not in host or not re.fullmatch(r"[^\s/@:]+", host):
         return None
-    labels = []
-    for label in host.split("."):
-        if label.startswith("xn--"):
-            try:
-                label = idna.decode(label)
-            except idna.IDNAError:
-                return None
-        labels.append(label)
-    host = ".".join(labels)
-    # A decoded label may itself hold look-alike letters.
-    host = fold(host).lower()
-    return host.removeprefix("www.")
+    try:
+        host = idna.decode(idna.encode(host, uts46=True))
+    except (idna.IDNAError, UnicodeError):
+        return None
+    return host.lower().removeprefix("www.")
 
 
 def handle_normalise(raw: str, *, platform: str = "") -> Contact | None:
     """A social account: "@Name", "name", "t.me/name", "https://x.com/name" and so on."""
-    text = cleaned(raw)
+    text = plain(raw)
     lowered = text.lower()
     if "/" in lowered:
         host = domain_normalise(lowered)
@@ -150,7 +154,7 @@ def phone_normalise(raw: str, *, region: str | None = None) -> str | None:
 
 
 def email_normalise(raw: str) -> str | None:
-    text = cleaned(raw).lower().removeprefix("mailto:")
+    text = plain(raw).lower().removeprefix("mailto:")
     if not _EMAIL.fullmatch(text):
         return None
     local, _at, domain = text.rpartition("@")
@@ -160,7 +164,7 @@ def email_normalise(raw: str) -> str | None:
 
 def address_normalise(raw: str) -> str | None:
     """A wallet address: hexadecimal ones compare in lower case, base58 and bech32 as typed."""
-    text = cleaned(raw)
+    text = plain(raw)
     if _ETH_ADDRESS.fullmatch(text):
         return text.lower()
     if _BASE58_ADDRESS.fullmatch(text):
@@ -191,19 +195,20 @@ _CODE_SHAPE = re.compile(r"(?:WS)?[\s\-]*[A-Z0-9]{3,12}", re.IGNORECASE)
 def contact_read(raw: str) -> Contact | None:
     """What a customer typed, recognised: a code, address, e-mail, phone, web address or
     handle, tried in that order (each shape excludes the later ones)."""
-    text = cleaned(raw)
+    text = plain(raw)
+    folded = cleaned(raw)
     if not text:
         return None
     if (address := address_normalise(text)) is not None:
         return Contact(Kind.ADDRESS, address)
-    digits = sum(char.isdigit() for char in text)
+    digits = sum(char.isdigit() for char in folded)
     # "WS..." or a short run with a digit in it (a bare "1024"); seven digits make a phone.
-    dashed = _DASHES.sub("-", text)
-    if _CODE_SHAPE.fullmatch(dashed) and (text.upper().startswith("WS") or 0 < digits < 7):
-        return Contact(Kind.AGENT_CODE, agent_code_normalise(text) or "")
+    dashed = _DASHES.sub("-", folded)
+    if _CODE_SHAPE.fullmatch(dashed) and (folded.upper().startswith("WS") or 0 < digits < 7):
+        return Contact(Kind.AGENT_CODE, agent_code_normalise(folded) or "")
     if "@" in text.strip("@") and (email := email_normalise(text)):
         return Contact(Kind.EMAIL, email)
-    if _PHONE_SHAPE.fullmatch(text) and (phone := phone_normalise(text)):
+    if _PHONE_SHAPE.fullmatch(folded) and (phone := phone_normalise(folded)):
         return Contact(Kind.PHONE, phone)
     if (handle := handle_normalise(text)) is not None and (
         handle.platform or text.startswith("@") or "." not in text

@@ -62,7 +62,7 @@ def _description(official: OfficialContact) -> str:
 
 
 def _registrable_label(host: str) -> str:
-    """"wallet" for support.wallet.example: the label before the top-level domain."""
+    """The label before the top-level domain: "wallet" for support.wallet.example."""
     labels = host.split(".")
     return labels[-2] if len(labels) >= 2 else host
 

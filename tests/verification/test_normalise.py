@@ -30,7 +30,8 @@ def test_agent_code_normalise_reads_every_spelling(typed):
         ("https://support.wallet.example/faq/", "support.wallet.example"),
         ("WWW.Support.Wallet.Example", "support.wallet.example"),
         ("http://xn--wllet-gra.example/login", "wället.example"),
-        ("support.wаllet.example", "support.wallet.example"),  # Cyrillic "а"
+        ("support.wаllet.example", "support.wаllet.example"),  # Cyrillic "а": another host
+        ("ＳＵＰＰＯＲＴ.wallet.example", "support.wallet.example"),  # as a browser maps it
         ("walletsupport-help.com", "walletsupport-help.com"),
     ],
 )
@@ -69,7 +70,8 @@ def test_phone_normalise_gives_e164(typed):
 
 
 def test_email_normalise_lowers_and_folds_the_domain():
-    assert email_normalise("Help@Support.Wаllet.Example") == "help@support.wallet.example"
+    assert email_normalise("Help@Support.Wallet.Example") == "help@support.wallet.example"
+    assert email_normalise("help@support.wаllet.example") != "help@support.wallet.example"
     assert contact_read("mailto:help@support.wallet.example").kind == Kind.EMAIL
 
 
