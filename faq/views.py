@@ -13,6 +13,7 @@ from faq.forms import SearchForm, VoteForm
 from faq.scams import looks_like_fake_support
 from security.ratelimit import rate_limit_hit, rate_limited_json, rate_limited_page
 from tickets.selectors import first_response_table
+from verification import selectors as verification_selectors
 
 VISITOR_SESSION_KEY = "faq_visitor"
 
@@ -42,9 +43,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def security(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "faq/security.html", {"social_accounts": settings.SUPPORT_SOCIAL_ACCOUNTS}
-    )
+    context = {
+        "social_accounts": settings.SUPPORT_SOCIAL_ACCOUNTS,
+        "official_contacts": verification_selectors.official_contacts(),
+        "known_fakes": verification_selectors.known_fakes()[:100],
+    }
+    return render(request, "faq/security.html", context)
 
 
 @require_GET

@@ -57,8 +57,8 @@ def api_check(contact: str, language: str = "en", agent_name: str = "") -> dict:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(
     "typed",
-    ["https://support.wallet.example/faq/", "t.me/walletsupport", "https://x.com/x", "+86 4008008000",
-     "HELP@support.wallet.example", "0x" + "AB" * 20],
+    ["https://support.wallet.example/faq/", "t.me/walletsupport", "https://x.com/x",
+     "+86 4008008000", "HELP@support.wallet.example", "0x" + "AB" * 20],
 )  # fmt: skip
 def test_verify_answers_official_contacts(client, official, typed, language):
     result, page = check(client, typed, language)
@@ -153,7 +153,9 @@ def test_verify_answers_a_known_fake_with_its_report_date(client, official, lang
 
 def test_verify_is_rate_limited_on_site_and_api(client, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "verify": {"address": "3/m", "session": "3/m"}}
-    codes = [client.post(reverse("livechat:verify"), {"code": "WS-1"}).status_code for _ in range(4)]
+    codes = [
+        client.post(reverse("livechat:verify"), {"code": "WS-1"}).status_code for _ in range(4)
+    ]
     api = [
         APIClient().post("/api/v1/verify/", {"contact": "WS-1"}, format="json").status_code
         for _ in range(4)
