@@ -82,8 +82,10 @@ def conversation_start(
     message: str,
     visitor_key: str,
     language: str = "en",
+    email_verified: bool = False,
 ) -> StartResult:
-    """Open a chat recorded on a new ticket; outside hours or with nobody online, only a ticket."""
+    """Open a chat recorded on a new ticket; outside hours or with nobody online, only a ticket.
+    `email_verified` when the address is vouched for (the wallet app's token), not typed."""
     with transaction.atomic():
         ticket = ticket_services.ticket_create(
             problem_type=problem_type,
@@ -94,6 +96,8 @@ def conversation_start(
             customer_name=name,
             language=language,
         )
+        if email_verified:
+            ticket_services.ticket_email_verify(ticket=ticket)
         if not selectors.live_chat_available():
             logger.info("chat for ticket %s filed as a ticket: no agent online", ticket.reference)
             return StartResult(None, ticket)
