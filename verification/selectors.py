@@ -1,5 +1,6 @@
 """Reads for /verify/ and /security/: is a contact ours, a known fake, or neither."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -163,10 +164,15 @@ def _website_description() -> str:
     return gettext("Our website: help centre, live chat and contact form.")
 
 
+_PHONE_RUN = re.compile(r"\+?\d[\d \-().]{6,20}\d")
+
+
 def fakes_mentioned(*, text: str) -> list[KnownFake]:
     """The known fakes a customer's message mentions, for the warning and the agent's badge."""
     words = {word.strip(".,;:!?()[]<>\"'，。；：！？（）") for word in fold(text).split()}
     words.discard("")
+    # A phone number is written with spaces: read each run of digits as one candidate too.
+    words.update(match.strip() for match in _PHONE_RUN.findall(fold(text)))
     contacts = {c for c in map(contact_read, list(words)[:200]) if c is not None and c.value}
     if not contacts:
         return []

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets import services as ticket_services
-from tickets.models import Channel, ProblemType, Ticket
+from tickets.models import AuthorKind, Channel, ProblemType, Ticket
 from verification.models import FakeReport, KnownFake
 from verification.normalise import contact_read
 
@@ -66,3 +66,25 @@ def fake_report_confirm(*, report: FakeReport, actor: AbstractBaseUser) -> Known
         )
         FakeReport.objects.filter(pk=report.pk).update(confirmed_at=timezone.now())
     return fake
+
+
+def ticket_flag_known_fakes(*, ticket: Ticket) -> list[KnownFake]:
+    """An internal note naming each known fake the new ticket's text mentions, in the caller's
+    transaction (tickets.signals.ticket_filed)."""
+    from verification.selectors import fakes_mentioned
+
+    first = ticket.messages.order_by("id").values_list("body", flat=True).first() or ""
+    fakes = fakes_mentioned(text=f"{ticket.subject} {first}")
+    if fakes:
+        names = ", ".join(f"{fake.value} ({fake.get_kind_display()})" for fake in fakes)
+        ticket_services.message_save(
+            ticket,
+            AuthorKind.SYSTEM,
+            _("Known fake mentioned: %(names)s. Warn the customer; never contact it.")
+            % {"names": names},
+            Channel.WEB,
+            [],
+            None,
+            is_internal=True,
+        )
+    return fakes

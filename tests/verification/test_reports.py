@@ -78,10 +78,14 @@ def test_report_goes_from_the_form_to_verify_and_to_a_new_chat(
         },
     )
     conversation = Conversation.objects.get()
-    warning = Message.objects.get(ticket=conversation.ticket, author_kind="system")
+    warning = Message.objects.get(
+        ticket=conversation.ticket, author_kind="system", is_internal=False
+    )
     assert warning.system_line["key"] == "known_fake"
     assert "known fake" in warning.body
     assert KnownFake.objects.get().report == report.ticket
+    badge = Message.objects.get(ticket=conversation.ticket, is_internal=True)
+    assert "WalletHelpDesk_Official" in badge.body
 
 
 def test_an_unreadable_report_is_not_confirmed(superuser, client):
@@ -110,3 +114,21 @@ def test_report_form_refuses_a_recovery_phrase_and_files_nothing(client):
 @pytest.mark.parametrize("path", ["/faq/", "/contact/"])
 def test_report_entry_points(client, path):
     assert reverse("verification:report") in client.get(path).content.decode()
+
+
+def test_a_contact_form_ticket_naming_a_known_fake_gets_the_agents_badge():
+    from datetime import UTC, datetime
+
+    from tests.support.factories import make_ticket
+
+    KnownFake.objects.create(
+        kind="phone", value="+86 138 0013 8000", normalised="+8613800138000",
+        reported_at=datetime(2026, 3, 4, tzinfo=UTC),
+    )  # fmt: skip
+
+    flagged = make_ticket(description="Support called me from +86 138 0013 8000 about a refund.")
+    clean = make_ticket()
+
+    note = Message.objects.get(ticket=flagged, is_internal=True)
+    assert "+86 138 0013 8000" in note.body
+    assert not Message.objects.filter(ticket=clean, is_internal=True).exists()
