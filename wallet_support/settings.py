@@ -370,7 +370,7 @@ RATE_LIMITS = {
     # /privacy/ mails a confirmation link to the address typed.
     "privacy": {"address": "25/h", "session": "5/h"},
     # A fresh ticket link mails the ticket's address: per client, and per ticket ("session").
-    "ticket_link": {"address": "30/10m", "session": "3/h"},
+    "ticket_link": {"address": "30/h", "session": "3/h"},
     # Every mail a visitor's request sends, counted per recipient address ("session").
     "mail_recipient": {"address": "1000/h", "session": "5/h"},
     "fake_report": {"address": "30/h", "session": "5/h"},
