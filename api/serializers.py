@@ -355,3 +355,36 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+class VerifyRequestSerializer(serializers.Serializer):
+    contact = serializers.CharField(
+        max_length=200,
+        help_text="What the customer was given: an agent code, ticket reference, web address, "
+        "social handle (@name, t.me/name, x.com/name), phone number, email or wallet address.",
+    )
+    agent_name = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For an agent code: the name the customer was given. A code alone is never "
+        "confirmed, and no name is ever returned for a code.",
+    )
+
+
+class VerifyResponseSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(
+        choices=[
+            "official", "fake", "not_ours", "agent", "agent_name_needed", "ticket", "unreadable"
+        ]
+    )  # fmt: skip
+    kind = serializers.CharField(allow_blank=True, help_text="How the contact was read.")
+    platform = serializers.CharField(allow_blank=True)
+    value = serializers.CharField(allow_blank=True, help_text="The contact as normalised.")
+    description = serializers.CharField(allow_blank=True, help_text="What an official one is.")
+    reported_at = serializers.DateTimeField(allow_null=True, help_text="For a known fake.")
+    resembles = serializers.CharField(
+        allow_blank=True, help_text="For a look-alike: the official contact it imitates."
+    )
+    message = serializers.CharField(help_text="The answer in the requested language.")

@@ -31,5 +31,6 @@ urlpatterns = [
     path("faq/search/", views.FaqSearchView.as_view(), name="faq-search"),
     path("faq/articles/<slug:slug>/", views.FaqArticleView.as_view(), name="faq-article"),
     path("chats/", views.ChatStartView.as_view(), name="chats"),
+    path("verify/", views.VerifyView.as_view(), name="verify"),
     re_path(r"^(?P<unknown>.*)$", errors.not_found),
 ]

@@ -39,6 +39,7 @@ from tickets.models import Channel, Ticket
 from tickets.problem_types import evidence_fields
 from tickets.selectors import attachment_for_ticket, ticket_first_response_promise
 from tickets.views import attachment_response
+from verification import selectors as verification_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -452,6 +453,46 @@ class FaqSearchView(FaqView):
         return Response(serializers.SearchResponseSerializer(body).data)
 
 
+class VerifyView(GenericAPIView):
+    # Public like /verify/: someone who was sent a fake "support" link may not be signed in.
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Is this contact really ours? Official, a known fake, or not ours",
+        auth=[],
+        request=serializers.VerifyRequestSerializer,
+        responses={
+            200: serializers.VerifyResponseSerializer,
+            **{code: ERRORS[code] for code in (400, 429, 503)},
+        },
+    )
+    def post(self, request: Request) -> Response:
+        limited = rate_limit_hit_client(
+            "verify", address=request.META.get("REMOTE_ADDR"), session_key=None
+        )
+        if limited is not None:
+            raise RateLimitedError(limited)
+        given = serializers.VerifyRequestSerializer(data=request.data)
+        if not given.is_valid():
+            raise invalid(given.errors)
+        verdict = verification_selectors.contact_verify(
+            raw=given.validated_data["contact"], agent_name=given.validated_data["agent_name"]
+        )
+        contact = verdict.contact
+        body = {
+            "answer": verdict.answer,
+            "kind": contact.kind if contact else "",
+            "platform": contact.platform if contact else "",
+            "value": contact.value if contact else "",
+            "description": verdict.description,
+            "reported_at": verdict.reported_at,
+            "resembles": verdict.resembles,
+            "message": verification_selectors.verdict_message(verdict),
+        }
+        return Response(serializers.VerifyResponseSerializer(body).data)
+
+
 class ChatStartView(AppUserView):
     parser_classes = [JSONParser]
 
@@ -488,6 +529,8 @@ class ChatStartView(AppUserView):
             # The app's socket is authorized by its token, never by this key.
             visitor_key=uuid4().hex,
             language=get_language() or "en",
+            # The wallet backend vouches for the token's address.
+            email_verified=True,
         )
         if result.offline:
             message = _(

@@ -19,6 +19,7 @@ from security.ratelimit import (
     rate_limited_render,
 )
 from tickets.selectors import first_response_table
+from verification import selectors as verification_selectors
 
 VISITOR_SESSION_KEY = "faq_visitor"
 
@@ -48,9 +49,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def security(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "faq/security.html", {"social_accounts": settings.SUPPORT_SOCIAL_ACCOUNTS}
-    )
+    context = {
+        "social_accounts": settings.SUPPORT_SOCIAL_ACCOUNTS,
+        "official_contacts": verification_selectors.official_contacts(),
+        "known_fakes": verification_selectors.known_fakes()[:100],
+    }
+    return render(request, "faq/security.html", context)
 
 
 @require_GET

@@ -47,14 +47,6 @@ class ChatStartForm(ChoicesNotEchoed, SecretRefusingForm, forms.Form):
         return name
 
 
-class VerifyForm(forms.Form):
-    code = forms.CharField(
-        label=_("Agent code or ticket reference"),
-        max_length=20,
-        help_text=_("For example WS-1024 (an agent) or WS-7K3M9QXD (a ticket)."),
-    )
-
-
 class ChatRatingForm(ChoicesNotEchoed, forms.Form):
     rating = forms.TypedChoiceField(
         coerce=int, choices=[(number, str(number)) for number in range(1, 6)]

@@ -28,6 +28,7 @@ from livechat.system_lines import system_line, system_line_text
 from tickets import services as ticket_services
 from tickets.models import AuthorKind, Channel, Message, Status, Ticket
 from tickets.problem_types import chat_wait_minutes
+from verification.selectors import fakes_mentioned
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +82,10 @@ def conversation_start(
     message: str,
     visitor_key: str,
     language: str = "en",
+    email_verified: bool = False,
 ) -> StartResult:
-    """Open a chat recorded on a new ticket; outside hours or with nobody online, only a ticket."""
+    """Open a chat recorded on a new ticket; outside hours or with nobody online, only a ticket.
+    `email_verified` when the address is vouched for (the wallet app's token), not typed."""
     with transaction.atomic():
         ticket = ticket_services.ticket_create(
             problem_type=problem_type,
@@ -93,6 +96,8 @@ def conversation_start(
             customer_name=name,
             language=language,
         )
+        if email_verified:
+            ticket_services.ticket_email_verify(ticket=ticket)
         if not selectors.live_chat_available():
             logger.info("chat for ticket %s filed as a ticket: no agent online", ticket.reference)
             return StartResult(None, ticket)
@@ -102,6 +107,10 @@ def conversation_start(
             visitor_name=name,
             problem_type=problem_type,
         )
+        # A known fake named in the first message: the customer is warned, and the agent sees
+        # the same line as the chat's badge.
+        for fake in fakes_mentioned(text=message)[:3]:
+            _system_message(conversation, "known_fake", contact=fake.value)
         _queue_changed_on_commit()
     return StartResult(conversation, ticket)
 

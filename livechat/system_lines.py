@@ -9,6 +9,10 @@ SYSTEM_LINES = {
     "transferred_to_agent": _("The chat was transferred to %(name)s (agent code %(code)s)."),
     "transferred_to_team": _("The chat was transferred to another team."),
     "ended": _("The chat has ended."),
+    "known_fake": _(
+        "Careful: %(contact)s is a known fake that poses as us. Do not answer it or send it "
+        "anything."
+    ),
     "ended_unanswered": _(
         "You ended the chat before an agent joined. We keep your message as ticket "
         "%(reference)s and will answer by email."

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from livechat import views
+from verification import views as verification_views
 
 app_name = "livechat"
 
@@ -19,5 +20,5 @@ urlpatterns = [
     path("chat/<uuid:public_id>/rate/", views.conversation_rate, name="rate"),
     path("chat/<uuid:public_id>/transcript/", views.conversation_transcript, name="transcript"),
     path("agent/chat/", views.agent_console, name="agent_console"),
-    path("verify/", views.verify, name="verify"),
+    path("verify/", verification_views.verify, name="verify"),
 ]

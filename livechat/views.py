@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agents.models import AgentProfile
-from agents.selectors import verified_agent
 from common.errors import DeskError
 from guard.models import GuardEvent
 from guard.refusals import form_rate_limited, refuse_secrets
@@ -22,8 +21,9 @@ from guard.services import refusals_record, secrets_refuse
 from livechat import selectors, services
 from livechat.consumers import VISITOR_SESSION_KEY
 from livechat.error_codes import ChatErrorCode
-from livechat.forms import ChatAttachmentForm, ChatRatingForm, ChatStartForm, VerifyForm
+from livechat.forms import ChatAttachmentForm, ChatRatingForm, ChatStartForm
 from livechat.models import Conversation
+from mail.services import mail_limited
 from security.decorators import agent_required
 from security.ratelimit import (
     rate_limit_hit,
@@ -31,7 +31,7 @@ from security.ratelimit import (
     rate_limited_page,
     rate_limited_render,
 )
-from tickets.models import ProblemType, Ticket
+from tickets.models import ProblemType
 from tickets.selectors import attachment_for_ticket, customer_recent_texts
 from tickets.views import attachment_response
 
@@ -285,6 +285,16 @@ def conversation_transcript(request: HttpRequest, public_id: str) -> HttpRespons
     if limited := rate_limit_hit(request, "chat_transcript"):
         url = reverse("livechat:conversation", args=[public_id])
         return rate_limited_page(request, limited, back_url=url)
+    if mail_limited(
+        scope="chat_transcript",
+        thing=f"conversation:{conversation.pk}",
+        to=conversation.ticket.customer_email,
+    ):
+        url = reverse("livechat:conversation", args=[public_id])
+        flash.error(
+            request, _("We already emailed this transcript several times: please try later.")
+        )
+        return redirect(url)
     services.transcript_send(conversation=conversation)
     flash.success(request, _("We emailed the transcript to the address you gave."))
     return redirect("livechat:conversation", public_id=public_id)
@@ -302,25 +312,3 @@ def agent_console(request: HttpRequest) -> HttpResponse:
         "problem_types": dict(ProblemType.choices),
     }
     return render(request, "livechat/agent_console.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
-    """Is this agent code or ticket reference really ours? Answers without revealing more."""
-    form = VerifyForm(request.POST or None)
-    result = None
-    if request.method == "POST" and (limited := rate_limit_hit(request, "verify")):
-        form = form_rate_limited(form, limited, field="code")
-        context = {"form": form, "result": None}
-        return rate_limited_render(request, "livechat/verify.html", context, limited)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"].strip().upper()
-        agent = verified_agent(code)
-        if agent is not None:
-            result = {"kind": "agent", "name": agent.display_name, "code": code}
-        elif Ticket.objects.filter(reference=code).exists():
-            result = {"kind": "ticket", "code": code}
-        else:
-            result = {"kind": "unknown", "code": code}
-            logger.info("verify: unknown code checked")
-    return render(request, "livechat/verify.html", {"form": form, "result": result})

@@ -5,6 +5,7 @@ Every mail of the desk is rendered from three templates (`<template>_subject.txt
 inbox. Tasks that send call `send_once`, so a redelivered task run never mails twice.
 """
 
+import hashlib
 import logging
 from collections.abc import Callable
 from email.utils import make_msgid
@@ -18,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from mail.models import FailedMail, SentMail
+from security.ratelimit import rate_limit_hit_client
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,16 @@ def mail_send(
     )
     mail.attach_alternative(html, "text/html")
     mail.send()
+
+
+def mail_limited(*, scope: str, thing: str, to: str) -> bool:
+    """Count one mail a visitor asked for, per the thing it is about (a ticket, a chat) in
+    `scope` and per recipient; True when either is over its limit, so nobody turns the desk into
+    a mailer aimed at someone else's inbox. The address is hashed, never a cache key as is."""
+    recipient = "to:" + hashlib.sha256(to.strip().lower().encode()).hexdigest()[:32]
+    over_thing = rate_limit_hit_client(scope, address=None, session_key=thing)
+    over_recipient = rate_limit_hit_client("mail_recipient", address=None, session_key=recipient)
+    return over_thing is not None or over_recipient is not None
 
 
 def send_once(task, send: Callable[[], None]) -> None:

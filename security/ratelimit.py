@@ -50,6 +50,9 @@ SCOPES = (
     "privacy",
     "new_link",
     "search",
+    "ticket_link",
+    "mail_recipient",
+    "fake_report",
 )
 KEY_KINDS = ("address", "session", "fresh")
 # Set in a session the limits started, so the session is saved and its cookie sent.

@@ -8,8 +8,8 @@ from guard.detect import SecretKind
 from guard.refusals import REFUSAL_MESSAGES
 from mail.services import AUTOMATIC_HEADERS, mail_domain, mail_send, message_id
 from tickets import selectors
-from tickets.links import ticket_absolute_url
-from tickets.models import Message, Ticket
+from tickets.links import ticket_absolute_url, ticket_mailed_url
+from tickets.models import AuthorKind, Message, Ticket
 
 
 def _thread_id(ticket: Ticket) -> str:
@@ -69,7 +69,7 @@ def send_confirmation(ticket: Ticket) -> None:
         ticket,
         to=ticket.customer_email,
         template="confirmation",
-        context={"expected": expected},
+        context={"expected": expected, "ticket_url": ticket_mailed_url(ticket)},
         language=ticket.language,
     )
 
@@ -126,11 +126,18 @@ def admin_path(ticket: Ticket) -> str:
 def send_chat_transcript(ticket: Ticket) -> None:
     """The live chat's messages, to the customer."""
     messages = ticket.messages.filter(is_internal=False, channel="chat").order_by("id")
+    if ticket.email_verified_at is None:
+        # Until the address proved it is the customer's, whoever typed it could be anyone: the
+        # mail carries the desk's words only, never the visitor's.
+        messages = messages.exclude(author_kind=AuthorKind.CUSTOMER)
     _send(
         ticket,
         to=ticket.customer_email,
         template="chat_transcript",
-        context={"chat_messages": list(messages.select_related("author"))},
+        context={
+            "chat_messages": list(messages.select_related("author")),
+            "visitor_lines_left_out": ticket.email_verified_at is None,
+        },
         language=ticket.language,
     )
 

@@ -52,3 +52,25 @@ def ticket_from_token(token: str) -> Ticket | None:
     if ticket is None or not hmac.compare_digest(str(payload.get("k")), _fingerprint(ticket)):
         return None
     return ticket
+
+
+EMAIL_PROOF_SALT = "tickets.email_proof"
+
+
+def email_proof(ticket: Ticket) -> str:
+    """A value only the mail to the ticket's address carries: opening the link with it proves
+    the address is the customer's (the page after filing shows the link without it)."""
+    return (
+        signing.Signer(salt=EMAIL_PROOF_SALT)
+        .sign(f"{ticket.reference}:{ticket.customer_email.lower()}")
+        .rsplit(":", 1)[1]
+    )
+
+
+def email_proof_valid(ticket: Ticket, proof: str) -> bool:
+    return hmac.compare_digest(email_proof(ticket), proof or "")
+
+
+def ticket_mailed_url(ticket: Ticket) -> str:
+    """The private link as mailed to the ticket's address, with its proof of the address."""
+    return f"{ticket_absolute_url(ticket)}?proof={email_proof(ticket)}"

@@ -115,6 +115,11 @@ class Ticket(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     customer_email = models.EmailField(_("customer email"), db_index=True)
     customer_name = models.CharField(_("customer name"), max_length=100, blank=True)
+    # When the customer opened a link mailed to customer_email: until then the address is only
+    # what someone typed, and the ticket stays out of that address's wallet app.
+    email_verified_at = models.DateTimeField(
+        _("email verified"), null=True, blank=True, editable=False
+    )
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

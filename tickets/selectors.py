@@ -302,9 +302,12 @@ def tickets_of_app_user(*, email: str, wallet_account_id: str) -> QuerySet[Ticke
 
     The email is vouched for by the wallet backend, and it is what the desk already grants a
     ticket to (its private link is mailed there). A wallet account ID typed into the web form is
-    not verified, so it alone opens nothing; one set from a token (channel in_app) is.
+    not verified, so it alone opens nothing; one set from a token (channel in_app) is. Nor is
+    an address typed into the web form or the chat: those tickets show once the customer opened
+    a link mailed to it (Ticket.email_verified_at).
     """
+    typed_only = Q(channel__in=[Channel.WEB, Channel.CHAT], email_verified_at__isnull=True)
     return Ticket.objects.filter(
-        Q(customer_email__iexact=email)
+        (Q(customer_email__iexact=email) & ~typed_only)
         | Q(channel=Channel.IN_APP, wallet_account_id=wallet_account_id)
     )

@@ -349,6 +349,14 @@ def ticket_rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     return ticket
 
 
+def ticket_email_verify(*, ticket: Ticket) -> None:
+    """The customer opened a link mailed to the ticket's address: it is theirs."""
+    if ticket.email_verified_at is None:
+        Ticket.objects.filter(pk=ticket.pk, email_verified_at__isnull=True).update(
+            email_verified_at=timezone.now()
+        )
+
+
 def ticket_send_link(*, ticket: Ticket) -> None:
     """Mail the customer a fresh private link (their old one expired or was lost)."""
     transaction.on_commit(lambda: tasks.send_ticket_confirmation.delay(ticket.pk))

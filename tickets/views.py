@@ -12,6 +12,7 @@ from common.errors import DeskError
 from guard.models import GuardEvent
 from guard.refusals import form_rate_limited
 from guard.services import refusals_record
+from mail.services import mail_limited
 from security.ratelimit import (
     rate_limit_hit,
     rate_limited_page,
@@ -19,7 +20,13 @@ from security.ratelimit import (
 )
 from tickets import selectors, services
 from tickets.forms import ContactForm, NewLinkForm, RatingForm, ReplyForm, evidence_display
-from tickets.links import LinkExpired, ticket_from_token, ticket_private_url, ticket_token
+from tickets.links import (
+    LinkExpired,
+    email_proof_valid,
+    ticket_from_token,
+    ticket_private_url,
+    ticket_token,
+)
 from tickets.models import Attachment, Channel, ProblemType, Status, Ticket
 
 logger = logging.getLogger(__name__)
@@ -118,6 +125,8 @@ def detail(request: HttpRequest, token: str) -> HttpResponse:
     if ticket is None:
         logger.warning("refused ticket link from %s", _client_address(request))
         raise Http404("no such ticket")
+    if email_proof_valid(ticket, request.GET.get("proof", "")):
+        services.ticket_email_verify(ticket=ticket)
     return render(request, "tickets/detail.html", _detail_context(ticket, token))
 
 
@@ -240,7 +249,9 @@ def new_link(request: HttpRequest) -> HttpResponse:
             reference=form.cleaned_data["reference"].strip().upper(),
             customer_email__iexact=form.cleaned_data["email"],
         ).first()
-        if ticket is not None:
+        if ticket is not None and not mail_limited(
+            scope="ticket_link", thing=f"ticket:{ticket.pk}", to=ticket.customer_email
+        ):
             services.ticket_send_link(ticket=ticket)
         else:
             logger.warning("new ticket link refused from %s", _client_address(request))

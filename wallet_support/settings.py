@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "faq",
     "inbound",
     "privacy",
+    "verification",
     "livechat",
     "announcements",
     "dashboard",
@@ -399,6 +400,11 @@ RATE_LIMITS = {
     # Help-centre searches and type-ahead suggestions (a few per question typed), each a
     # full-text query.
     "search": {"address": "1200/10m", "session": "200/10m", "fresh": "60/10m"},
+    # A fresh ticket link mails the ticket's address: per client, and per ticket ("session").
+    "ticket_link": {"address": "30/h", "session": "3/h"},
+    # Every mail a visitor's request sends, counted per recipient address ("session").
+    "mail_recipient": {"address": "1000/h", "session": "5/h"},
+    "fake_report": {"address": "30/h", "session": "5/h"},
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
@@ -524,6 +530,8 @@ if SECURITY_WEBHOOK_URL and not SECURITY_WEBHOOK_SECRET:
     raise SystemExit("SECURITY_WEBHOOK_SECRET is not set: the webhook must be signed.")
 # Official social media accounts listed on /security/, e.g. "Weibo: @WalletSupport,X: @WalletHelp".
 SUPPORT_SOCIAL_ACCOUNTS = env_list("SUPPORT_SOCIAL_ACCOUNTS")
+# The region /verify/ reads a phone number in when it has no country code.
+SUPPORT_PHONE_REGION = env_str("SUPPORT_PHONE_REGION", "CN")
 
 # Metrics (docs/metrics.md): /metrics answers a bearer token of at least 32 characters, or a
 # staff user with the second factor; nobody else. Figures from the database are kept this many

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("privacy/", include("privacy.urls")),
     path("", include("livechat.urls")),
+    path("", include("verification.urls")),
     path("agent/dashboard/", include("dashboard.urls")),
     path("agent/", include("security.urls")),
     path("api/v1/", include("api.urls")),

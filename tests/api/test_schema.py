@@ -43,6 +43,7 @@ def test_schema_is_served_and_describes_every_operation(client):
         ("POST", "/api/v1/faq/search/"),
         ("GET", "/api/v1/faq/articles/{slug}/"),
         ("POST", "/api/v1/chats/"),
+        ("POST", "/api/v1/verify/"),
     } == operations
     scheme = schema["components"]["securitySchemes"]["walletToken"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")

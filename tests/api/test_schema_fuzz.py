@@ -85,4 +85,4 @@ def test_api_never_answers_with_a_server_error(fuzz_world):
         never_a_server_error()
         checked.append(operation.label)
 
-    assert len(checked) == 13
+    assert len(checked) == 14

@@ -10,18 +10,27 @@ def test_verify_confirms_a_real_agent_code_and_warns_about_an_unknown_one(site, 
     page = visitor
     page.goto("/verify/")
 
-    # When they check the demo agent's code
-    page.locator("input[name=code]").fill("ws-1024")
+    # When they check the demo agent's code alone, typed as a Chinese input method writes it
+    page.locator("input[name=code]").fill("WS－1024")
     page.locator("form[action='/verify/'] button[type=submit]").click()
 
-    # Then the page confirms a real agent, by name and code
+    # Then the page asks for the name too, and names nobody
+    asked = page.get_by_role("status")
+    expect(asked).to_contain_text("WS-1024")
+    expect(asked).not_to_contain_text("Lin")
+
+    # And with the name they were given, it confirms a real agent
+    page.locator("input[name=code]").fill("ws1024")
+    page.locator("input[name=agent_name]").fill("lin")
+    page.locator("form[action='/verify/'] button[type=submit]").click()
     verified = page.get_by_role("status")
     expect(verified).to_contain_text("WS-1024")
     expect(verified).to_contain_text("Lin")
     screenshot(page, f"verify-{language}-desktop")
 
     # And a code nobody here has is called out as not ours
-    page.locator("input[name=code]").fill("WS-9999")
+    page.locator("input[name=agent_name]").fill("")
+    page.locator("input[name=code]").fill("t.me/wallet_help_desk_9999")
     page.locator("form[action='/verify/'] button[type=submit]").click()
-    expect(page.get_by_role("alert")).to_contain_text("WS-9999")
+    expect(page.get_by_role("alert")).to_contain_text("wallet_help_desk_9999")
     expect(page.locator("a[href='/security/']").first).to_be_visible()
