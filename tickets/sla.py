@@ -29,11 +29,11 @@ from tickets.models import (
     OPEN_STATUSES,
     SOLVED_STATUSES,
     Priority,
-    SLAPolicy,
     Status,
     Ticket,
     TicketEvent,
 )
+from tickets.routing_config import calendar_of, routing_config
 
 logger = logging.getLogger(__name__)
 
@@ -114,23 +114,19 @@ class SlaReport:
 
 def sla_targets(*, problem_type: str, priority: str) -> SlaTargets:
     """First-response and resolution targets of a problem type and priority, in business time."""
-    policy = SLAPolicy.objects.filter(problem_type=problem_type, priority=priority).first()
-    if policy is not None:
-        minutes = (policy.first_response_minutes, policy.resolution_minutes)
-    else:
-        minutes = FALLBACK_TARGETS.get(priority, FALLBACK_TARGETS[Priority.NORMAL])
+    minutes = routing_config().policies.get((problem_type, priority)) or FALLBACK_TARGETS.get(
+        priority, FALLBACK_TARGETS[Priority.NORMAL]
+    )
     return SlaTargets(timedelta(minutes=minutes[0]), timedelta(minutes=minutes[1]))
 
 
 def team_calendar(team: Team | None) -> BusinessCalendar:
-    """The team's business hours; a ticket without a team is counted around the clock."""
+    """The team's business hours; a ticket without a team is counted around the clock.
+
+    Read from this process's snapshot (tickets.routing_config), refreshed when an editor saves."""
     if team is None:
-        return BusinessCalendar.from_config(time_zone=settings.TIME_ZONE, hours="always")
-    return BusinessCalendar.from_config(
-        time_zone=team.time_zone,
-        hours=team.working_hours or "always",
-        holidays=team.holidays.values_list("date", flat=True),
-    )
+        return calendar_of(None)
+    return routing_config().calendars.get(team.pk) or calendar_of(team)
 
 
 def sla_clocks_start(*, ticket: Ticket, now: datetime, first_routing: bool) -> None:
