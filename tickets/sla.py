@@ -6,8 +6,8 @@ A ticket has two clocks, both counted in its team's business hours (`team_calend
 response and the resolution. `CLOCKS` says which statuses run each, what stops it, and the fields
 that hold its deadlines and marks; the check, the agents' queue and the dashboard read them there.
 
-The check is set-based: the tickets due for a mark are selected `WHERE <mark> IS NULL` and locked
-with SKIP LOCKED, then marked and their events written in bulk in the same transaction, so of two
+The check is set-based: the tickets due for a mark are selected `WHERE <mark> IS NULL` and locked,
+then marked and their events written in bulk in the same transaction, so of two
 beat processes or a redelivered task checking the same ticket exactly one takes it; escalation
 re-checks `escalated_at IS NULL` under the lock, so a breach is never escalated twice.
 """
@@ -160,9 +160,11 @@ MARK_CHUNK = 5000
 def sla_check(*, now: datetime | None = None) -> SlaReport:
     """Mark tickets at risk and breached, and escalate breaches; safe to run concurrently.
 
-    Set-based: per clock and mark, one SELECT ... FOR UPDATE SKIP LOCKED of the tickets due,
-    UPDATEs by id and the events in bulk, in one transaction. Of two runs at once, each ticket
-    goes to exactly one; a ticket another transaction holds is marked by the next run.
+    Set-based: per clock and mark, one SELECT ... FOR UPDATE of the tickets due (in id order),
+    UPDATEs by id and the events in bulk, in one transaction. A run that waited for another's
+    lock re-checks `<mark> IS NULL` on the row it gets (PostgreSQL's READ COMMITTED re-check),
+    so of two runs at once each ticket goes to exactly one. (SKIP LOCKED would let one run's
+    next mark skip the rows the other still holds for this one.)
     """
     now = now or timezone.now()
     report = SlaReport()
@@ -179,7 +181,7 @@ def sla_check(*, now: datetime | None = None) -> SlaReport:
 def _mark_due(clock: Clock, deadline: str, mark: str, now: datetime) -> list[int]:
     due = (
         Ticket.objects.filter(clock.running(), **{f"{deadline}__lte": now, f"{mark}__isnull": True})
-        .select_for_update(of=("self",), skip_locked=True)
+        .select_for_update(of=("self",))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
