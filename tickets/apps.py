@@ -6,3 +6,8 @@ class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tickets.routing_config import routing_config_watch
+
+        routing_config_watch()

@@ -2,6 +2,7 @@
 
 `ticket_route` is what the Celery task runs. It takes the ticket's row lock and acts only while
 `needs_routing` is set, so running it twice (a redelivered task, two workers) changes nothing more.
+In a burst the task routes many waiting tickets at once (`tickets_route`).
 The SLA clocks are started by tickets.sla, the agent is picked by tickets.assignment.
 """
 
@@ -11,11 +12,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
 from agents.models import AgentProfile, Team
-from tickets.assignment import agent_pick
+from tickets.assignment import TeamAssigner
 from tickets.models import (
+    Message,
     ProblemType,
     RoutingRule,
     Ticket,
@@ -23,6 +26,7 @@ from tickets.models import (
     WebhookDelivery,
 )
 from tickets.problem_types import problem_type_facts
+from tickets.routing_config import routing_config
 from tickets.sla import sla_clocks_start
 
 logger = logging.getLogger(__name__)
@@ -37,10 +41,32 @@ class RoutingDecision:
     rule: RoutingRule | None
 
 
+# A routing task takes its own ticket and up to this many others waiting (account-security
+# first), so a burst is routed in a few transactions instead of one per ticket.
+ROUTING_BATCH_SIZE = 200
+ROUTED_FIELDS = (
+    "team",
+    "priority",
+    "assignee",
+    "needs_routing",
+    "routed_at",
+    "updated_at",
+    "first_response_due",
+    "first_response_warn_at",
+    "first_response_at_risk_at",
+    "first_response_breached_at",
+    "resolution_due",
+    "resolution_warn_at",
+    "resolution_paused_at",
+    "resolution_at_risk_at",
+    "resolution_breached_at",
+)
+
+
 def routing_decide(*, problem_type: str, text: str) -> RoutingDecision:
     """The first active rule matching the ticket: its team and priority (with no rule, no team
-    and the problem type's default priority)."""
-    for rule in RoutingRule.objects.filter(is_active=True).select_related("team"):
+    and the problem type's default priority). Rules come from this process's snapshot."""
+    for rule in routing_config().rules:
         if rule.matches(problem_type=problem_type, text=text):
             return RoutingDecision(rule.team, rule.priority, rule)
     return RoutingDecision(None, problem_type_facts(problem_type).default_priority, None)
@@ -48,41 +74,100 @@ def routing_decide(*, problem_type: str, text: str) -> RoutingDecision:
 
 def ticket_route(*, ticket_id: int, now: datetime | None = None) -> Ticket | None:
     """Route a ticket that needs it: team, priority, SLA clocks, assignee; None if done already."""
+    routed = tickets_route(ticket_id=ticket_id, limit=1, now=now)
+    return routed[0] if routed else None
+
+
+def tickets_route(
+    *, ticket_id: int | None = None, limit: int = ROUTING_BATCH_SIZE, now: datetime | None = None
+) -> list[Ticket]:
+    """Route `ticket_id` (when it still needs it) and up to `limit` tickets in all that wait,
+    account-security first, then oldest first, in one transaction.
+
+    Its own ticket is locked waiting (so it is never left behind), the others with SKIP LOCKED:
+    two workers draining a burst take disjoint sets, and what one holds the other leaves.
+    Assignment takes each team's lock in team order, so least-loaded and capacity stay exact.
+    """
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id, needs_routing=True).first()
-        if ticket is None:
-            return None
-        first_message = ticket.messages.order_by("id").values_list("body", flat=True).first()
+        tickets = []
+        if ticket_id is not None:
+            tickets = list(_waiting().select_for_update(of=("self",)).filter(pk=ticket_id))
+        room = limit - (1 if ticket_id is not None else 0)
+        if room > 0:
+            others = (
+                _waiting()
+                .exclude(pk=ticket_id)
+                .select_for_update(of=("self",), skip_locked=True)
+                .order_by(_security_first(), "id")
+            )
+            tickets += list(others[:room])
+        if not tickets:
+            return []
+        _route_locked(tickets, now)
+    for ticket in tickets:
+        logger.info(
+            "ticket %s routed to %s (%s), assignee %s",
+            ticket.reference,
+            ticket.team.code if ticket.team else "-",
+            ticket.priority,
+            ticket.assignee_id or "queue",
+        )
+    return tickets
+
+
+def _waiting():
+    first_message = Message.objects.filter(ticket=OuterRef("pk")).order_by("id").values("body")
+    return Ticket.objects.filter(needs_routing=True).annotate(
+        first_message=Subquery(first_message[:1])
+    )
+
+
+def _security_first() -> Case:
+    return Case(When(problem_type=ProblemType.ACCOUNT_SECURITY, then=Value(0)), default=Value(1))
+
+
+def _route_locked(tickets: list[Ticket], now: datetime) -> None:
+    decisions = []
+    for ticket in tickets:
         decision = routing_decide(
-            problem_type=ticket.problem_type, text=f"{ticket.subject}\n{first_message or ''}"
+            problem_type=ticket.problem_type,
+            text=f"{ticket.subject}\n{ticket.first_message or ''}",
         )
         first_routing = ticket.routed_at is None
-        old_priority = ticket.priority
+        decisions.append((decision, ticket.priority, first_routing))
         ticket.team = decision.team
         ticket.priority = decision.priority
         sla_clocks_start(ticket=ticket, now=now, first_routing=first_routing)
-        profile = agent_pick(team=decision.team) if decision.team else None
-        ticket.assignee = profile.user if profile else None
+        ticket.assignee = None
         ticket.needs_routing = False
         ticket.routed_at = now
-        ticket.save()
-        if profile is not None:
-            AgentProfile.objects.filter(pk=profile.pk).update(last_assigned_at=now)
-        _record_routing(ticket, decision, old_priority)
+        ticket.updated_at = now
+    teams = sorted({ticket.team_id for ticket in tickets if ticket.team_id is not None})
+    picked: set[int] = set()
+    for team_id in teams:
+        assigner = TeamAssigner(
+            team=routing_config().teams.get(team_id) or Team(pk=team_id), now=now
+        )
+        for ticket in tickets:
+            if ticket.team_id == team_id:
+                profile = assigner.pick()
+                ticket.assignee = profile.user if profile else None
+        picked |= assigner.picked
+    Ticket.objects.bulk_update(tickets, ROUTED_FIELDS)
+    if picked:
+        AgentProfile.objects.filter(pk__in=picked).update(last_assigned_at=now)
+    events = []
+    for ticket, (decision, old_priority, first_routing) in zip(tickets, decisions, strict=True):
+        events += _routing_events(ticket, decision, old_priority)
         if first_routing and ticket.problem_type == ProblemType.ACCOUNT_SECURITY:
             _queue_security_webhook(ticket)
-    logger.info(
-        "ticket %s routed to %s (%s), assignee %s",
-        ticket.reference,
-        decision.team.code if decision.team else "-",
-        ticket.priority,
-        ticket.assignee_id or "queue",
-    )
-    return ticket
+    TicketEvent.objects.bulk_create(events)
 
 
-def _record_routing(ticket: Ticket, decision: RoutingDecision, old_priority: str) -> None:
+def _routing_events(
+    ticket: Ticket, decision: RoutingDecision, old_priority: str
+) -> list[TicketEvent]:
     rule = decision.rule.name if decision.rule else ""
     events = [
         TicketEvent(
@@ -110,7 +195,7 @@ def _record_routing(ticket: Ticket, decision: RoutingDecision, old_priority: str
                 new_value=ticket.priority,
             )
         )
-    TicketEvent.objects.bulk_create(events)
+    return events
 
 
 def _queue_security_webhook(ticket: Ticket) -> None:

@@ -6,9 +6,10 @@ A ticket has two clocks, both counted in its team's business hours (`team_calend
 response and the resolution. `CLOCKS` says which statuses run each, what stops it, and the fields
 that hold its deadlines and marks; the check, the agents' queue and the dashboard read them there.
 
-Every mark is a conditional UPDATE (`... WHERE <mark> IS NULL`): of two beat processes or a
-redelivered task checking the same ticket, exactly one wins and writes the event, so a breach is
-never missed and never escalated twice.
+The check is set-based: the tickets due for a mark are selected `WHERE <mark> IS NULL` and locked,
+then marked and their events written in bulk in the same transaction, so of two
+beat processes or a redelivered task checking the same ticket exactly one takes it; escalation
+re-checks `escalated_at IS NULL` under the lock, so a breach is never escalated twice.
 """
 
 import logging
@@ -18,22 +19,21 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Team
 from common.business_hours import BusinessCalendar, add_business_time, business_time_between
-from tickets.assignment import agent_pick
 from tickets.models import (
     OPEN_STATUSES,
     SOLVED_STATUSES,
     Priority,
-    SLAPolicy,
     Status,
     Ticket,
     TicketEvent,
 )
+from tickets.routing_config import calendar_of, routing_config
 
 logger = logging.getLogger(__name__)
 
@@ -114,23 +114,19 @@ class SlaReport:
 
 def sla_targets(*, problem_type: str, priority: str) -> SlaTargets:
     """First-response and resolution targets of a problem type and priority, in business time."""
-    policy = SLAPolicy.objects.filter(problem_type=problem_type, priority=priority).first()
-    if policy is not None:
-        minutes = (policy.first_response_minutes, policy.resolution_minutes)
-    else:
-        minutes = FALLBACK_TARGETS.get(priority, FALLBACK_TARGETS[Priority.NORMAL])
+    minutes = routing_config().policies.get((problem_type, priority)) or FALLBACK_TARGETS.get(
+        priority, FALLBACK_TARGETS[Priority.NORMAL]
+    )
     return SlaTargets(timedelta(minutes=minutes[0]), timedelta(minutes=minutes[1]))
 
 
 def team_calendar(team: Team | None) -> BusinessCalendar:
-    """The team's business hours; a ticket without a team is counted around the clock."""
+    """The team's business hours; a ticket without a team is counted around the clock.
+
+    Read from this process's snapshot (tickets.routing_config), refreshed when an editor saves."""
     if team is None:
-        return BusinessCalendar.from_config(time_zone=settings.TIME_ZONE, hours="always")
-    return BusinessCalendar.from_config(
-        time_zone=team.time_zone,
-        hours=team.working_hours or "always",
-        holidays=team.holidays.values_list("date", flat=True),
-    )
+        return calendar_of(None)
+    return routing_config().calendars.get(team.pk) or calendar_of(team)
 
 
 def sla_clocks_start(*, ticket: Ticket, now: datetime, first_routing: bool) -> None:
@@ -157,80 +153,143 @@ def sla_clocks_start(*, ticket: Ticket, now: datetime, first_routing: bool) -> N
     ticket.resolution_breached_at = None
 
 
+# Ids per UPDATE ... WHERE id IN (...): far below PostgreSQL's 65,535 parameters a statement.
+MARK_CHUNK = 5000
+
+
 def sla_check(*, now: datetime | None = None) -> SlaReport:
-    """Mark tickets at risk and breached, and escalate breaches; safe to run concurrently."""
+    """Mark tickets at risk and breached, and escalate breaches; safe to run concurrently.
+
+    Set-based: per clock and mark, one SELECT ... FOR UPDATE of the tickets due (in id order),
+    UPDATEs by id and the events in bulk, in one transaction. A run that waited for another's
+    lock re-checks `<mark> IS NULL` on the row it gets (PostgreSQL's READ COMMITTED re-check),
+    so of two runs at once each ticket goes to exactly one. (SKIP LOCKED would let one run's
+    next mark skip the rows the other still holds for this one.)
+    """
     now = now or timezone.now()
     report = SlaReport()
     for clock in CLOCKS:
-        running_tickets = Ticket.objects.filter(clock.running())
-        at_risk_ids = running_tickets.filter(
-            **{f"{clock.warn_field}__lte": now, f"{clock.at_risk_mark}__isnull": True}
-        ).values_list("pk", flat=True)
-        for ticket_id in at_risk_ids:
-            if _mark(ticket_id, clock.at_risk_mark, now, TicketEvent.Kind.SLA_AT_RISK, clock.name):
-                report.at_risk.append(ticket_id)
-        breached_ids = running_tickets.filter(
-            **{f"{clock.due_field}__lte": now, f"{clock.breached_mark}__isnull": True}
-        ).values_list("pk", flat=True)
-        for ticket_id in breached_ids:
-            if _mark(
-                ticket_id, clock.breached_mark, now, TicketEvent.Kind.SLA_BREACHED, clock.name
-            ):
-                report.breached.append(ticket_id)
-                if ticket_escalate(ticket_id=ticket_id, now=now, reason=clock.name):
-                    report.escalated.append(ticket_id)
+        with transaction.atomic():
+            report.at_risk += _mark_due(clock, clock.warn_field, clock.at_risk_mark, now)
+        with transaction.atomic():
+            breached = _mark_due(clock, clock.due_field, clock.breached_mark, now)
+            report.breached += breached
+            report.escalated += tickets_escalate(ticket_ids=breached, now=now, reason=clock.name)
     return report
 
 
-def _mark(ticket_id: int, mark: str, now: datetime, kind: str, clock: str) -> bool:
-    with transaction.atomic():
-        won = Ticket.objects.filter(pk=ticket_id, **{f"{mark}__isnull": True}).update(**{mark: now})
-        if won:
-            TicketEvent.objects.create(ticket_id=ticket_id, kind=kind, field=clock)
-    return bool(won)
+def _mark_due(clock: Clock, deadline: str, mark: str, now: datetime) -> list[int]:
+    due = (
+        Ticket.objects.filter(clock.running(), **{f"{deadline}__lte": now, f"{mark}__isnull": True})
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ticket_ids = list(due)
+    kind = (
+        TicketEvent.Kind.SLA_AT_RISK
+        if mark == clock.at_risk_mark
+        else TicketEvent.Kind.SLA_BREACHED
+    )
+    for chunk in _chunks(ticket_ids):
+        Ticket.objects.filter(pk__in=chunk).update(**{mark: now})
+    TicketEvent.objects.bulk_create(
+        [TicketEvent(ticket_id=ticket_id, kind=kind, field=clock.name) for ticket_id in ticket_ids],
+        batch_size=MARK_CHUNK,
+    )
+    return ticket_ids
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), MARK_CHUNK):
+        yield ids[start : start + MARK_CHUNK]
 
 
 def ticket_escalate(*, ticket_id: int, now: datetime, reason: str) -> bool:
     """Raise the priority, tell the team lead, optionally reassign: once per ticket, ever."""
+    return bool(tickets_escalate(ticket_ids=[ticket_id], now=now, reason=reason))
+
+
+def tickets_escalate(*, ticket_ids: list[int], now: datetime, reason: str) -> list[int]:
+    """`ticket_escalate` for many tickets in one transaction; returns those escalated now."""
     from tickets import tasks
 
+    if not ticket_ids:
+        return []
+    escalated: list[int] = []
     with transaction.atomic():
-        won = Ticket.objects.filter(pk=ticket_id, escalated_at__isnull=True).update(
-            escalated_at=now
-        )
-        if not won:
-            return False
-        ticket = (
-            Ticket.objects.select_for_update(of=("self",)).select_related("team").get(pk=ticket_id)
-        )
-        old_priority = ticket.priority
-        ticket.priority = ESCALATED_PRIORITY.get(ticket.priority, Priority.URGENT)
-        old_assignee = ticket.assignee_id
-        if settings.SLA_REASSIGN_ON_BREACH and ticket.team is not None:
-            profile = agent_pick(team=ticket.team)
-            if profile is not None and profile.user_id != old_assignee:
-                ticket.assignee_id = profile.user_id
-        ticket.save(update_fields=["priority", "assignee", "updated_at"])
-        TicketEvent.objects.create(
-            ticket=ticket,
-            kind=TicketEvent.Kind.ESCALATED,
-            field="priority",
-            old_value=old_priority,
-            new_value=ticket.priority,
-        )
-        if ticket.assignee_id != old_assignee:
-            TicketEvent.objects.create(
-                ticket=ticket,
-                kind=TicketEvent.Kind.ASSIGNED,
-                field="assignee",
-                old_value=str(old_assignee or ""),
-                new_value=str(ticket.assignee_id or ""),
+        for chunk in _chunks(sorted(ticket_ids)):
+            rows = list(
+                Ticket.objects.filter(pk__in=chunk, escalated_at__isnull=True)
+                .select_for_update(of=("self",))
+                .order_by("pk")
+                .values_list("pk", "reference", "priority", "assignee_id", "team_id")
             )
-        transaction.on_commit(
-            lambda: tasks.notify_escalation.apply_async(args=[ticket_id], queue="default")
+            if rows:
+                _escalate_rows(rows, now, reason)
+                escalated += [row[0] for row in rows]
+        for ticket_id in escalated:
+            transaction.on_commit(
+                lambda ticket_id=ticket_id: tasks.notify_escalation.apply_async(
+                    args=[ticket_id], queue="default"
+                )
+            )
+    return escalated
+
+
+def _escalate_rows(rows: list[tuple], now: datetime, reason: str) -> None:
+    from tickets.assignment import TeamAssigner
+
+    ids = [row[0] for row in rows]
+    Ticket.objects.filter(pk__in=ids).update(
+        escalated_at=now,
+        updated_at=now,
+        priority=Case(
+            *(When(priority=old, then=Value(new)) for old, new in ESCALATED_PRIORITY.items()),
+            default=Value(Priority.URGENT),
+        ),
+    )
+    events = []
+    reassigned: dict[int, int] = {}
+    if settings.SLA_REASSIGN_ON_BREACH:
+        assigners: dict[int, TeamAssigner] = {}
+        config_teams = routing_config().teams
+        for ticket_id, _reference, _priority, assignee_id, team_id in sorted(
+            rows, key=lambda row: (row[4] or 0, row[0])
+        ):
+            if team_id is None:
+                continue
+            if team_id not in assigners:
+                team = config_teams.get(team_id) or Team(pk=team_id)
+                assigners[team_id] = TeamAssigner(team=team, now=now)
+            profile = assigners[team_id].pick()
+            if profile is not None and profile.user_id != assignee_id:
+                reassigned[ticket_id] = profile.user_id
+        for ticket_id, user_id in reassigned.items():
+            Ticket.objects.filter(pk=ticket_id).update(assignee_id=user_id)
+    for ticket_id, reference, priority, assignee_id, _team_id in rows:
+        new_priority = ESCALATED_PRIORITY.get(priority, Priority.URGENT)
+        events.append(
+            TicketEvent(
+                ticket_id=ticket_id,
+                kind=TicketEvent.Kind.ESCALATED,
+                field="priority",
+                old_value=priority,
+                new_value=new_priority,
+            )
         )
-    logger.warning("ticket %s breached its %s target; escalated", ticket.reference, reason)
-    return True
+        if ticket_id in reassigned:
+            events.append(
+                TicketEvent(
+                    ticket_id=ticket_id,
+                    kind=TicketEvent.Kind.ASSIGNED,
+                    field="assignee",
+                    old_value=str(assignee_id or ""),
+                    new_value=str(reassigned[ticket_id]),
+                )
+            )
+        logger.warning("ticket %s breached its %s target; escalated", reference, reason)
+    TicketEvent.objects.bulk_create(events, batch_size=MARK_CHUNK)
 
 
 def resolution_clock_pause(ticket: Ticket, *, now: datetime) -> None:

@@ -47,7 +47,7 @@ MAX_RETRY_DELAY_SECONDS = 600
 )
 def route_ticket(ticket_id: int) -> None:
     """Route a new or reopened ticket (no-op when already routed)."""
-    routing.ticket_route(ticket_id=ticket_id)
+    routing.tickets_route(ticket_id=ticket_id)
 
 
 @shared_task(**RELIABLE, autoretry_for=(OperationalError, InterfaceError), max_retries=3)

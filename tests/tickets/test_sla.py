@@ -185,9 +185,10 @@ def test_sla_targets_come_from_the_policy_row_then_the_fallback():
         timedelta(hours=2),
         timedelta(hours=24),
     )
-    SLAPolicy.objects.filter(problem_type="topup_withdrawal", priority="normal").update(
-        first_response_minutes=45
-    )
+    # Saved as the admin saves it: the snapshot every worker holds is refreshed.
+    policy = SLAPolicy.objects.get(problem_type="topup_withdrawal", priority="normal")
+    policy.first_response_minutes = 45
+    policy.save()
     assert sla.sla_targets(
         problem_type="topup_withdrawal", priority="normal"
     ).first_response == timedelta(minutes=45)

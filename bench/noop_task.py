@@ -1,0 +1,18 @@
+"""The ceiling the routing benchmark compares against: a task that does nothing, on the same
+worker and broker (loaded with the worker's --include)."""
+
+import time
+
+from django.core.cache import cache
+
+from wallet_support.celery import app
+
+
+@app.task(name="bench.noop")
+def noop() -> None:
+    pass
+
+
+@app.task(name="bench.noop_done")
+def noop_done() -> None:
+    cache.set("bench:noop-done", time.time(), timeout=600)
