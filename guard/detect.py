@@ -79,7 +79,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, pairwise
+from itertools import accumulate, compress, pairwise, repeat
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mnemonic import Mnemonic
@@ -106,7 +106,7 @@ _MESSAGE_BREAK = "\u2029"
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD_RE = re.compile(rf"[^\W\d_{_CJK}]+")  # words of the lists written with spaces
-_CJK_RUN_RE = re.compile(rf"[{_CJK}]+")
+_CJK_SPLIT_RE = re.compile(rf"([{_CJK}]+)")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _MAX_GAP = 24
 _CANDIDATE_RE = re.compile(rb"\x01(?:\x00{0,2}\x01){%d,}" % (_MIN_KNOWN - 1))
@@ -121,8 +121,11 @@ _WIF_RE = re.compile(rf"[5KL9c][{_B58}]{{50,51}}")
 _EXTENDED_KEY_RE = re.compile(rf"[xtyzuvYZUV]prv[{_B58}]{{100,110}}")
 _SOLANA_RE = re.compile(rf"[{_B58}]{{85,88}}")
 _HEX_RE = re.compile(r"(?:0[xX])?(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64})")
-# A key split by white space: pieces of 4+ characters, one space, tab or new line apart.
-_SPLIT_KEY_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{4,}(?:[ \t\n\u2029][0-9A-Za-z]{4,}){1,24}")
+# A key split by white space: pieces of 4+ characters, one space, tab or new line apart. (The
+# pattern starts with a character, not the lookbehind, so the search skips to one in C.)
+_SPLIT_KEY_RE = re.compile(
+    r"[0-9A-Za-z](?<![0-9A-Za-z].)[0-9A-Za-z]{3,}(?:[ \t\n\u2029][0-9A-Za-z]{4,}){1,24}"
+)
 _DIGIT_RE = re.compile(r"[0-9]")
 _SPLIT_KEY_LENGTHS = frozenset((51, 52, 64, 66, 85, 86, 87, 88, 111, 112, 128, 130))
 _BYTE_ARRAY_RE = re.compile(r"\[\s*(?:\d{1,3}\s*,\s*){63}\d{1,3}\s*\]")
@@ -415,46 +418,54 @@ def _near(word: str, language: str) -> bool:
 def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
     """Windows of 10-12 Chinese characters in a row (glued, or split by separators) that score
     as characters drawn at random from a list rather than as prose (guard.language_model)."""
-    runs = list(_CJK_RUN_RE.finditer(text))
-    chars = "".join(run.group() for run in runs)
-    if len(chars) < _WINDOWS[0]:
+    if text.isascii():
+        return
+    pieces = _CJK_SPLIT_RE.split(text)  # text between runs, a run, text between, ...
+    runs = pieces[1::2]
+    chars = "".join(runs)
+    count = len(chars)
+    if count < _WINDOWS[0]:
         return
     model = language_model.chinese_model()
-    # The score of a window: its characters' scores, plus a weight per pair of neighbours. Every
-    # step below runs in C: this is the guard's busiest loop for Chinese text.
-    unigram = list(map(model.chars.__getitem__, chars))
-    known = map(model.pairs.__contains__, map(operator.add, chars, chars[1:]))
-    steps = list(map(operator.add, unigram, map((model.known - model.unknown).__mul__, known)))
-    run_starts = [0, *accumulate(len(run.group()) for run in runs)]
+    # The score of a window: its characters' scores, plus a weight per pair of neighbours. This
+    # is the guard's busiest loop for Chinese text, so every step over the characters runs in C:
+    # the characters' UTF-16 code units (all below 0x10000) index the scores, and the pairs are
+    # looked up by their `language_model.pair_key`, built by interleaving bytes, never a string
+    # per pair.
+    unigram, weights = _chinese_scores(chars, model)
+    steps = list(map(operator.add, unigram, weights))
+    lengths = list(map(len, runs))
+    run_starts = [0, *accumulate(lengths)]
+    positions = list(accumulate(map(len, pieces), initial=0))[1::2]  # of each run in `text`
     streams = [0]  # indices of the runs that start a stream
-    gaps = _CJK_RUN_RE.split(text)[1:-1]
-    for k, gap in enumerate(gaps, 1):
-        if (not gap.isspace() or len(gap) > _MAX_GAP) and not _chinese_joinable(
-            text, runs[k - 1], runs[k]
-        ):
+    usual, strict = model.thresholds[_MIN_WORDS]
+    for k, gap in enumerate(pieces[2:-1:2], 1):
+        if _chinese_joinable(gap, lengths[k - 1], lengths[k]):
+            if _MESSAGE_BREAK in gap:
+                # Two messages read as one must score as low as a short window: short clauses
+                # in a row ("瓦德", "泰晤士河畔金斯顿市") read like random characters more
+                # than a clause.
+                steps[run_starts[k] - 1] += usual - strict
+        else:
             steps[run_starts[k] - 1] += _BARRIER  # no window spans two streams
             streams.append(k)
-        elif _MESSAGE_BREAK in gap:
-            # Two messages read as one must score as low as a short window: short clauses in a
-            # row ("瓦德", "泰晤士河畔金斯顿市") read like random characters more than a clause.
-            usual, strict = model.thresholds[_MIN_WORDS]
-            steps[run_starts[k] - 1] += usual - strict
     streams.append(len(runs))
-    prefix = [0.0, *accumulate(steps)]
-    flagged = [False] * len(chars)
+    prefix = list(accumulate(steps, initial=0.0))
+    flagged = [False] * count
     starts: set[int] = set()
     # Windows of 12 below their threshold; and 10-character prefixes of the 10 and 11 below
     # theirs (a character and its pair change a score by at most `model.slack`).
     for size, limit in ((12, model.thresholds[12][0]), (10, model.short_bound)):
-        if len(chars) < size:
+        if count < size:
             continue
         limit -= (size - 1) * model.unknown + model.lowest
-        heads = list(map(operator.sub, prefix[size - 1 :], prefix[: len(chars) - size + 1]))
-        if min(heads) <= limit:
-            starts.update(i for i, head in enumerate(heads) if head <= limit)
+        last = count - size + 1
+        if min(map(operator.sub, prefix[size - 1 :], prefix[:last])) <= limit:
+            heads = map(operator.sub, prefix[size - 1 :], prefix[:last])
+            starts.update(compress(range(last), map(limit.__ge__, heads)))
     for i in sorted(starts):
         for length in _WINDOWS:
-            if i + length > len(chars):
+            if i + length > count:
                 break
             score = prefix[i + length - 1] - prefix[i] + unigram[i + length - 1]
             usual, strict = model.thresholds[length]
@@ -465,8 +476,29 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
             if _listed_enough(chars[i : i + length]):
                 flagged[i : i + length] = [True] * length
     if True in flagged:
-        yield from _flagged_spans(runs, run_starts, flagged)
-    yield from _checksum_streams(runs, run_starts, streams, steps, flagged)
+        yield from _flagged_spans(positions, run_starts, flagged)
+    yield from _checksum_streams(chars, positions, run_starts, streams, steps, flagged)
+
+
+def _chinese_scores(
+    chars: str, model: language_model.ChineseModel
+) -> tuple[list[float], list[float]]:
+    """Each character's score, and the weight of each pair of neighbours (0 if unknown)."""
+    encoded = chars.encode("utf-16-le")
+    unigram = list(map(model.code_scores.__getitem__, memoryview(encoded).cast("H")))
+    low, high = encoded[0::2], encoded[1::2]
+    weights = [0.0] * (len(chars) - 1)
+    for parity in (0, 1):
+        # The pairs (i, i + 1) of this parity of i, four bytes each: low byte of i, of i + 1,
+        # high byte of i, of i + 1 (`pair_key`).
+        count = (len(chars) - parity) // 2
+        keys = bytearray(4 * count)
+        keys[0::4] = low[parity : parity + 2 * count : 2]
+        keys[1::4] = low[parity + 1 : parity + 1 + 2 * count : 2]
+        keys[2::4] = high[parity : parity + 2 * count : 2]
+        keys[3::4] = high[parity + 1 : parity + 1 + 2 * count : 2]
+        weights[parity::2] = map(model.pair_weights.get, memoryview(keys).cast("I"), repeat(0.0))
+    return unigram, weights
 
 
 def _listed_enough(window: str) -> bool:
@@ -479,7 +511,7 @@ def _listed_enough(window: str) -> bool:
 
 
 def _flagged_spans(
-    runs: Sequence[re.Match[str]], run_starts: Sequence[int], flagged: Sequence[bool]
+    positions: Sequence[int], run_starts: Sequence[int], flagged: Sequence[bool]
 ) -> Iterator[tuple[int, int]]:
     i = 0
     while i < len(flagged):
@@ -491,14 +523,15 @@ def _flagged_spans(
             j += 1
         first, last = _trimmed(run_starts, i, j)
         yield (
-            _char_position(runs, run_starts, first),
-            _char_position(runs, run_starts, last - 1) + 1,
+            _char_position(positions, run_starts, first),
+            _char_position(positions, run_starts, last - 1) + 1,
         )
         i = j
 
 
 def _checksum_streams(
-    runs: Sequence[re.Match[str]],
+    chars: str,
+    positions: Sequence[int],
     run_starts: Sequence[int],
     streams: Sequence[int],
     steps: Sequence[float],
@@ -511,30 +544,31 @@ def _checksum_streams(
         start, end = run_starts[first], run_starts[last]
         if end - start not in PHRASE_LENGTHS or all(flagged[start:end]):
             continue
-        chars = "".join(run.group() for run in runs[first:last])
-        score = sum(steps[start : end - 1]) + model.chars[chars[-1]]
+        stream = chars[start:end]
+        score = sum(steps[start : end - 1]) + model.chars[stream[-1]]
         if score + (end - start - 1) * model.unknown > 0:
             continue
         for language in _CHINESE:
             index = _chinese_index(language)
-            if all(c in index for c in chars) and _checksum_ok([index[c] for c in chars]):
-                yield runs[first].start(), runs[last - 1].end()
+            if all(c in index for c in stream) and _checksum_ok([index[c] for c in stream]):
+                yield positions[first], positions[last - 1] + end - run_starts[last - 1]
                 break
 
 
-def _chinese_joinable(text: str, previous: re.Match[str], match: re.Match[str]) -> bool:
+def _chinese_joinable(gap: str, previous: int, following: int) -> bool:
     """White space joins groups ("的一是 在不了"); other separators join single characters only
-    ("的，一，是"): between words of prose they end a clause or a name ("石勒苏益格-荷尔斯泰因")."""
-    gap = text[previous.end() : match.start()]
+    ("的，一，是"): between words of prose they end a clause or a name ("石勒苏益格-荷尔斯泰因").
+    `previous` and `following` are the lengths of the runs of Chinese around `gap`."""
+    if len(gap) > _MAX_GAP:
+        return False
     if gap.isspace():
-        return len(gap) <= _MAX_GAP
-    single = previous.end() - previous.start() == 1 and match.end() - match.start() == 1
-    return single and _joinable(text, previous.end(), match.start())
+        return True
+    return previous == 1 == following and not _LETTER_RE.search(gap)
 
 
-def _char_position(runs: Sequence[re.Match[str]], run_starts: Sequence[int], k: int) -> int:
+def _char_position(positions: Sequence[int], run_starts: Sequence[int], k: int) -> int:
     run = bisect.bisect_right(run_starts, k) - 1
-    return runs[run].start() + k - run_starts[run]
+    return positions[run] + k - run_starts[run]
 
 
 def _trimmed(run_starts: Sequence[int], i: int, j: int) -> tuple[int, int]:

@@ -10,7 +10,8 @@ that look like Latin ones to those. It works on each character with the marks th
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import filterfalse, repeat
 
 # Format and invisible characters that draw nothing between two letters.
 _INVISIBLE_RANGES = (
@@ -54,17 +55,46 @@ _TABLE.update({ord(char): latin for char, latin in _CONFUSABLES.items()})
 # NFKC already, and normalizing it whole (the slow step) is skipped.
 _TABLE.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
 _TABLE[0x3000] = " "
-_FOLDED = frozenset(map(chr, _TABLE))
+
+
+def _char_class(codes: list[int]) -> str:
+    """A regular-expression class of these code points, as ranges."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(
+        re.escape(chr(low)) + ("-" + re.escape(chr(high)) if high > low else "")
+        for low, high in ranges
+    )
+
+
+# Runs of the characters `_TABLE` changes (translating only those is much faster than
+# translating the whole text), and of those it removes.
+_FOLDED_RE = re.compile(f"([{_char_class(list(_TABLE))}]+)")
+_REMOVED_RE = re.compile(f"[{_char_class([c for c, v in _TABLE.items() if v is None])}]")
+# NFKC of a text equals that of its pieces cut before ASCII characters and CJK unified
+# ideographs (starters that never compose with what precedes them); pieces of about this many
+# characters are normalised alone, so one compatibility character costs no more than its piece.
+_BOUNDARY_RE = re.compile("[\x00-\x7f\u4e00-\u9fff]")
+_CHUNK = 256
 
 # Numbering a user puts before each word: "1.", "1)", "(1)", "#1", "No. 1", "word 1:", "1st",
 # "第1个", and circled numbers (NFKC turns "①" into "1").
 _NUMBERING_RE = re.compile(
+    # One character first, and no IGNORECASE (cases spelled out, "ſ" as IGNORECASE reads "s"),
+    # so the search skips to a candidate in C instead of trying every branch everywhere.
+    r"[第wWnN\d#№](?:"
     # "第 9." may be the phrase's own "第" before the number of the next word.
-    r"第(?:\d{1,2}|\s*\d{1,2}\s*[个個位])[个個位]?(?:单词|單詞|词|詞|字)?\s*[是为為]?|"
-    r"\b(?:words?|no|nr|number)\s*\.?\s*#?\s*\d{1,2}\b|"
-    r"\d{1,2}(?:st|nd|rd|th)\b|"
-    r"[#№]\s*\d{1,2}",
-    re.IGNORECASE,
+    r"(?<=第)(?:\d{1,2}|\s*\d{1,2}\s*[个個位])[个個位]?(?:单词|單詞|词|詞|字)?\s*[是为為]?|"
+    # "word 1", "no. 1", "nr 1", "number #1", not inside a word (the lookbehinds are a \b).
+    r"(?<=[wW])(?<!\w.)[oO][rR][dD][sSſ]?\s*\.?\s*#?\s*\d{1,2}\b|"
+    r"(?<=[nN])(?<!\w.)(?:[oO]|[rR]|[uU][mM][bB][eE][rR])\s*\.?\s*#?\s*\d{1,2}\b|"
+    r"(?<=\d)\d?(?:[sSſ][tT]|[nN][dD]|[rR][dD]|[tT][hH])\b|"
+    r"(?<=[#№])\s*\d{1,2}"
+    r")"
 )
 
 
@@ -92,31 +122,66 @@ def _segments(text: str) -> list[tuple[int, str]]:
     return segments
 
 
+def _translated(text: str) -> str:
+    """`text.translate(_TABLE)`."""
+    pieces = _FOLDED_RE.split(text)
+    if len(pieces) == 1:
+        return text
+    pieces[1::2] = map(str.translate, pieces[1::2], repeat(_TABLE))
+    return "".join(pieces)
+
+
+def _chunks(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of pieces of `text` that NFKC treats apart (see `_BOUNDARY_RE`)."""
+    start = 0
+    while len(text) - start > _CHUNK:
+        boundary = _BOUNDARY_RE.search(text, start + _CHUNK)
+        if boundary is None:
+            break
+        yield start, boundary.start()
+        start = boundary.start()
+    yield start, len(text)
+
+
+def _normalized(text: str) -> str:
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_TABLE)
+
+
 def fold(text: str) -> str:
     """The text with invisible characters removed, NFKC applied and look-alikes made Latin."""
     if text.isascii():
         return text
-    if not _FOLDED.isdisjoint(text):
-        text = text.translate(_TABLE)
+    text = _translated(text)
     # NFKC of the whole text equals that of each character with its marks (`origins` checks).
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text).translate(_TABLE)
-    return text
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return "".join(_normalized(text[start:end]) for start, end in _chunks(text))
 
 
 def origins(text: str) -> Sequence[int]:
     """For each position of `fold(text)` (and its end), the position in `text` it came from."""
     if text.isascii():
         return range(len(text) + 1)
-    translated = text.translate(_TABLE)
-    if unicodedata.is_normalized("NFKC", translated):
-        positions = [p for p, char in enumerate(text) if _TABLE.get(ord(char), char) is not None]
-    else:
-        positions = [
-            position
-            for position, segment in _segments(text)
-            for _ in range(len(_fold_segment(segment)))
-        ]
+    translated = _translated(text)
+    if len(translated) == len(text) and unicodedata.is_normalized("NFKC", translated):
+        return range(len(text) + 1)
+    positions: list[int] = []
+    for start, end in _chunks(text):
+        chunk = text[start:end]
+        translated = _translated(chunk)
+        if not unicodedata.is_normalized("NFKC", translated):
+            positions.extend(
+                start + position
+                for position, segment in _segments(chunk)
+                for _ in range(len(_fold_segment(segment)))
+            )
+        elif len(translated) == len(chunk):
+            positions.extend(range(start, end))
+        else:
+            removed = {start + match.start() for match in _REMOVED_RE.finditer(chunk)}
+            positions.extend(filterfalse(removed.__contains__, range(start, end)))
     positions.append(len(text))
     return positions
 
