@@ -215,11 +215,16 @@ def test_presence_never_creates_a_profile_and_verify_does_not_confirm_stray_ones
 
     # A profile left from before (no team): /verify/ says it is not one of ours.
     AgentProfile.objects.create(user=editor, display_name="Editor", agent_code="WS-U77")
-    answer = client.post(reverse("livechat:verify"), {"code": "WS-U77"})
-    assert answer.context["result"]["kind"] == "unknown"
+    # Even with the right name (a code is only ever confirmed with it, issue 22)
+    answer = client.post(reverse("livechat:verify"), {"code": "WS-U77", "agent_name": "Editor"})
+    assert answer.context["result"].answer == "not_ours"
     real = make_agent("transactions")
-    answer = client.post(reverse("livechat:verify"), {"code": real.agent_profile.agent_code})
-    assert answer.context["result"]["kind"] == "agent"
+    profile = real.agent_profile
+    answer = client.post(
+        reverse("livechat:verify"),
+        {"code": profile.agent_code, "agent_name": profile.display_name},
+    )
+    assert answer.context["result"].answer == "agent"
 
 
 def test_the_console_page_is_for_agents_only(client):
