@@ -39,8 +39,10 @@ def wants_json(request: HttpRequest) -> bool:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    channels = channel_guide()
     context = {
-        "channels": channel_guide(),
+        "channels": channels,
+        "live_chat": next((channel for channel in channels if channel.code == "live_chat"), None),
         "search_form": SearchForm(),
         "first_response_table": first_response_table(),
     }
