@@ -133,7 +133,10 @@ class Stack:
         assert urlsplit(env["REDIS_URL"]).hostname == "redis"
         env["DATABASE_URL"] = self.database_url
         env["REDIS_URL"] = self.redis_url
-        env = {name: self.local_path(value) for name, value in env.items()}
+        # PATH is this machine's own (it may well lie under /tmp, as a CI clone's venv does).
+        env = {
+            name: value if name == "PATH" else self.local_path(value) for name, value in env.items()
+        }
         env["PORT"] = str(self.port)
         # The image's /app/staticfiles, filled at build time (build_static).
         env["STATIC_ROOT"] = str(self.tmp / "app" / "staticfiles")

@@ -67,3 +67,45 @@ def first_article(page) -> str:
         "links => links.map(a => a.getAttribute('href'))"
         ".filter(h => /^\\/faq\\/[^/]+\\/[^/]+\\/$/.test(h))"
     )[0]
+
+
+OVERLAP = """([selector]) => {
+  const button = document.querySelector(".chat-launcher");
+  const field = document.querySelector(selector);
+  if (!button || getComputedStyle(button).visibility === "hidden") { return false; }
+  const a = button.getBoundingClientRect(), b = field.getBoundingClientRect();
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}"""
+
+
+def test_the_chat_button_never_covers_a_field_being_filled_or_the_last_line(phone, language):
+    page = phone
+    page.goto("/contact/?type=abnormal_transaction")
+    expect(page.locator(".chat-launcher")).to_be_visible()
+    fields = page.locator(
+        "form input:not([type=hidden]):not([type=radio]):not([type=checkbox]), form select, "
+        "form textarea"
+    )
+    names = [fields.nth(i).get_attribute("name") for i in range(fields.count())]
+    assert len(names) >= 6
+    for name in names:
+        field = page.locator(f"form [name='{name}']").first
+        field.focus()
+        assert not page.evaluate(OVERLAP, [f"form [name='{name}']"]), f"{name} is under the button"
+    # Left again, the button is back; at the end of the page it covers no text of the footer.
+    page.locator("h1").first.click()
+    expect(page.locator(".chat-launcher")).to_be_visible()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    texts = page.locator(".site-footer :is(p, a, li)")
+    for i in range(texts.count()):
+        selector = f".site-footer :is(p, a, li) >> nth={i}"
+        box, button = texts.nth(i).bounding_box(), page.locator(".chat-launcher").bounding_box()
+        if box is None:
+            continue
+        overlaps = (
+            box["x"] < button["x"] + button["width"]
+            and button["x"] < box["x"] + box["width"]
+            and box["y"] < button["y"] + button["height"]
+            and button["y"] < box["y"] + box["height"]
+        )
+        assert not overlaps, f"{selector} is under the button"
