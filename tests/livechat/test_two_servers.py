@@ -76,7 +76,7 @@ def two_servers(postgres, redis_url):
             if process.poll() is None:
                 process.terminate()
         for process in processes:
-            process.wait(timeout=15)
+            process.wait(timeout=30)  # over the server's 20 s graceful shutdown
 
 
 async def next_of(connection, kind: str) -> dict:
