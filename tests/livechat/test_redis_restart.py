@@ -107,7 +107,11 @@ def server_on_own_redis(postgres, own_redis):
         yield port
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:  # uvicorn waits up to 20 s for open sockets to close
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class ChatClient:

@@ -130,7 +130,11 @@ def site_on_own_postgres(tmp_path, redis_url):
         yield f"http://127.0.0.1:{port}", database
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:  # uvicorn waits up to 20 s for open sockets to close
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         database.remove()
         print(log.read_text()[-6000:])  # shown when the test fails
 
