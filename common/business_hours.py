@@ -46,6 +46,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 MAX_SEARCH_DAYS = 3660
 
+_ONE_WEEK = timedelta(days=7)
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
 _ZERO = timedelta(0)
@@ -214,9 +215,14 @@ def next_business_moment(moment: datetime, calendar: BusinessCalendar) -> dateti
 def _intervals(
     calendar: BusinessCalendar, first: date, last: date
 ) -> Iterator[tuple[datetime, datetime]]:
-    """Merged business intervals (naive UTC, half-open, in order) of windows opening first..last."""
+    """Business intervals (naive UTC, half-open, in order, never overlapping) of windows opening
+    first..last. Touching windows are merged, but a merged interval is handed out once it spans
+    a week: a calendar open round the clock would otherwise be read to its end (ten years, some
+    3,600 days) before the first interval came out, and every promise and SLA due time paid
+    for it. Callers sum or test intervals, so a seam between two of them changes nothing."""
     zone, holidays, spans = calendar.zone, calendar.holidays, calendar._spans_by_weekday
     current: list[datetime] | None = None
+    handed_out_to: datetime | None = None  # where the last interval handed out ended
     day = first
     while day <= last:
         if day not in holidays:
@@ -226,8 +232,10 @@ def _intervals(
                 closing = min(span_closing, _ONE_DAY) if tomorrow_closed else span_closing
                 opens = _wall_to_utc(midnight + opening, zone)
                 closes = _wall_to_utc(midnight + closing, zone)
+                if handed_out_to is not None:
+                    opens = max(opens, handed_out_to)
                 if opens >= closes:
-                    continue  # Swallowed by a spring-forward gap.
+                    continue  # Swallowed by a spring-forward gap or already handed out.
                 if current is None:
                     current = [opens, closes]
                 elif opens <= current[1]:
@@ -235,6 +243,9 @@ def _intervals(
                 else:
                     yield current[0], current[1]
                     current = [opens, closes]
+                if current[1] - current[0] >= _ONE_WEEK:
+                    yield current[0], current[1]
+                    handed_out_to, current = current[1], None
         day += _ONE_DAY
     if current is not None:
         yield current[0], current[1]

@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from livechat.forms import ChatStartForm
 from livechat.selectors import live_chat_available_cached
@@ -16,6 +17,10 @@ def chat_launcher(request: HttpRequest) -> dict[str, object]:
     """Whether the launcher on every page offers a live agent or a message that becomes a ticket,
     and the messenger's start form.
 
-    Lazy, so pages without the launcher (admin, JSON) never ask.
+    Lazy, so pages without the launcher (admin, JSON) never ask, and asked once per page
+    however often the template tests it.
     """
-    return {"CHAT_AVAILABLE": live_chat_available_cached, "CHAT_START_FORM": messenger_start_form}
+    return {
+        "CHAT_AVAILABLE": SimpleLazyObject(live_chat_available_cached),
+        "CHAT_START_FORM": messenger_start_form,
+    }

@@ -104,7 +104,10 @@ def first_response_estimates() -> dict[tuple[str, str], timedelta]:
 
 
 def expected_first_response(*, problem_type: str, channel: str = Channel.WEB) -> timedelta:
-    estimates = first_response_estimates()
+    return _estimate_of(first_response_estimates(), problem_type, channel)
+
+
+def _estimate_of(estimates: dict, problem_type: str, channel: str) -> timedelta:
     return estimates.get((problem_type, channel)) or estimates[(problem_type, Channel.WEB)]
 
 
@@ -157,11 +160,23 @@ def first_response_promise(
     `start` (default: now) in the calendar the SLA clock uses: the ticket's team once routed
     (`routed=True`), else the team routing would choose for the problem type. A `due` given (a
     routed ticket's own first-response deadline) is the promise itself."""
-    now = timezone.now()
-    start = start or now
     calendar = team_calendar(team) if routed else first_response_calendars()[problem_type]
+    estimate = None
     if due is None:
         estimate = expected_first_response(problem_type=problem_type, channel=channel)
+    return _promise(calendar=calendar, estimate=estimate, start=start, due=due)
+
+
+def _promise(
+    *,
+    calendar: BusinessCalendar,
+    estimate: timedelta | None,
+    start: datetime | None,
+    due: datetime | None,
+) -> FirstResponsePromise:
+    now = timezone.now()
+    start = start or now
+    if due is None:
         due = add_business_time(start, estimate, calendar)
     else:
         estimate = business_time_between(start, due, calendar)
@@ -211,12 +226,18 @@ def first_response_table() -> list[dict]:
     """Rows for the home page: each problem type with its expected first response for a ticket
     filed now by the contact form and by email, on the SLA clock of the team it goes to. (Live
     chat's column is the channel guide's, shown by the template with chat presence.)"""
+    estimates, calendars = first_response_estimates(), first_response_calendars()
     return [
         {
             "code": code,
             "problem_type": label,
             "by_channel": [
-                first_response_promise(problem_type=code, channel=channel).text
+                _promise(
+                    calendar=calendars[code],
+                    estimate=_estimate_of(estimates, code, channel),
+                    start=None,
+                    due=None,
+                ).text
                 for channel in (Channel.WEB, Channel.EMAIL)
             ],
         }

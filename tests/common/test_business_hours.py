@@ -257,6 +257,31 @@ def test_add_business_time_always_open_still_closes_on_holidays():
     assert business_time_between(start, sh(2025, 10, 4), always) == 28 * HOUR
 
 
+def test_a_round_the_clock_calendar_reads_days_near_the_answer_only(monkeypatch):
+    """Open 24/7 but for a holiday in the past: one long business interval. The home page's
+    promises and every SLA due time add an hour to it; before, that read ten years of days."""
+    from common import business_hours
+
+    always = BusinessCalendar.from_config(
+        time_zone="Asia/Shanghai", hours="always", holidays=["2025-10-01"]
+    )
+    calls = 0
+    real = business_hours._wall_to_utc
+
+    def counted(local, zone):
+        nonlocal calls
+        calls += 1
+        return real(local, zone)
+
+    monkeypatch.setattr(business_hours, "_wall_to_utc", counted)
+    start = sh(2026, 12, 2, 10)
+
+    assert add_business_time(start, HOUR, always) == sh(2026, 12, 2, 11)
+    assert add_business_time(start, 30 * 24 * HOUR, always) == sh(2027, 1, 1, 10)
+    assert business_time_between(sh(2025, 9, 30), sh(2025, 10, 3), always) == 48 * HOUR
+    assert calls < 200
+
+
 # Windows past midnight ------------------------------------------------------------------------
 
 
