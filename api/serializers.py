@@ -306,11 +306,18 @@ class ArticleSerializer(ArticleSummarySerializer):
 class CategorySerializer(serializers.ModelSerializer):
     title = serializers.CharField()
     description = serializers.CharField()
-    articles = ArticleSummarySerializer(source="published_articles", many=True)
+    articles = ArticleSummarySerializer(
+        source="published_articles",
+        many=True,
+        help_text=_("The category's first articles in editorial order (at most eight)."),
+    )
+    article_count = serializers.IntegerField(
+        source="published_count", help_text=_("How many published articles the category has.")
+    )
 
     class Meta:
         model = Category
-        fields = ["slug", "icon", "title", "description", "articles"]
+        fields = ["slug", "icon", "title", "description", "articles", "article_count"]
 
 
 class SearchResultSerializer(serializers.Serializer):

@@ -6,8 +6,10 @@ from operator import or_
 
 from django.contrib.postgres.search import SearchQuery as PgSearchQuery
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, FloatField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
 from common.i18n import language_suffix
@@ -16,6 +18,8 @@ from faq import text as faq_text
 from faq.models import Article, ArticleVote, Category, SearchSynonym
 
 SEARCH_RESULT_LIMIT = 20
+INDEX_ARTICLES = 8
+CATEGORY_PAGE_SIZE = 30
 SUGGEST_LIMIT = 5
 RELATED_LIMIT = 4
 SNIPPET_SOURCE_CHARACTERS = 2000
@@ -31,26 +35,47 @@ class SearchResult:
 
 
 def category_list() -> list[Category]:
-    """Published categories, each with its published articles (two queries)."""
-    articles = Article.objects.published().defer(*SEARCH_COLUMNS).order_by("order", "id")
-    return list(
-        Category.objects.filter(is_published=True).prefetch_related(
-            Prefetch("articles", queryset=articles, to_attr="published_articles")
+    """Published categories, each with its first INDEX_ARTICLES articles (`published_articles`)
+    and how many it has (`published_count`): what the index shows stays the same size however
+    large the help centre grows (two queries)."""
+    in_category = {"partition_by": [F("category_id")]}
+    listed = (
+        Article.objects.published()
+        .defer(*LISTING_DEFERRED)
+        .annotate(
+            place=Window(RowNumber(), order_by=[F("order"), F("id")], **in_category),
+            in_category=Window(Count("id"), **in_category),
         )
+        .filter(place__lte=INDEX_ARTICLES)
+        .order_by("category_id", "place")
     )
+    by_category: dict[int, list[Article]] = {}
+    for article in listed:
+        by_category.setdefault(article.category_id, []).append(article)
+    categories = list(Category.objects.filter(is_published=True))
+    for category in categories:
+        category.published_articles = by_category.get(category.pk, [])
+        for article in category.published_articles:
+            article.category = category  # their links need its slug: no query per article
+        category.published_count = (
+            category.published_articles[0].in_category if category.published_articles else 0
+        )
+    return categories
 
 
 def category_get(*, slug: str) -> Category:
     return get_object_or_404(Category, slug=slug, is_published=True)
 
 
-def category_articles(*, category: Category) -> list[Article]:
-    return list(
+def category_articles(*, category: Category, page: str | int | None = 1) -> Page:
+    """One page of a category's published articles, in editorial order (two queries)."""
+    articles = (
         Article.objects.published()
         .filter(category=category)
-        .defer(*SEARCH_COLUMNS)
+        .defer(*LISTING_DEFERRED)
         .order_by("order", "id")
     )
+    return Paginator(articles, CATEGORY_PAGE_SIZE).get_page(page)
 
 
 def article_get(*, slug: str) -> Article:
@@ -88,6 +113,8 @@ def article_vote_of(*, article: Article, visitor: str | None) -> ArticleVote | N
 
 
 SEARCH_COLUMNS = ("search_vector", "search_words")
+# What lists of articles never show: the search columns and the bodies.
+LISTING_DEFERRED = (*SEARCH_COLUMNS, "body_en", "body_zh_hans", "keywords_en", "keywords_zh_hans")
 SYNONYMS_CACHE_KEY = "faq:synonyms:v1"
 SYNONYMS_CACHE_SECONDS = 10 * 60
 

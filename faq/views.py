@@ -71,11 +71,11 @@ def faq_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def category_detail(request: HttpRequest, category: str) -> HttpResponse:
     category_obj = selectors.category_get(slug=category)
-    articles = selectors.category_articles(category=category_obj)
+    page = selectors.category_articles(category=category_obj, page=request.GET.get("page"))
     return render(
         request,
         "faq/category.html",
-        {"category": category_obj, "articles": articles, "search_form": SearchForm()},
+        {"category": category_obj, "page": page, "search_form": SearchForm()},
     )
 
 

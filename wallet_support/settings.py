@@ -202,11 +202,14 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # Article views are counted in the shared cache and added to the rows by beat (faq.tasks).
+    FAQ_VIEW_COUNTS_BATCHED = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://localhost/"
     CELERY_TASK_ALWAYS_EAGER = True
+    FAQ_VIEW_COUNTS_BATCHED = False
 
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -222,6 +225,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # default (tickets.problem_types.PROBLEM_TYPES); a worker consumes the ones given with -Q.
 SLA_CHECK_INTERVAL_SECONDS = env_int("SLA_CHECK_INTERVAL_SECONDS", 60)
 CHAT_QUEUE_CHECK_SECONDS = env_int("CHAT_QUEUE_CHECK_SECONDS", 30)
+FAQ_VIEW_FLUSH_SECONDS = env_int("FAQ_VIEW_FLUSH_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "check-slas": {
         "task": "tickets.tasks.check_slas",
@@ -241,6 +245,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "livechat.tasks.expire_waiting_chats",
         "schedule": CHAT_QUEUE_CHECK_SECONDS,
         "options": {"queue": "default", "expires": CHAT_QUEUE_CHECK_SECONDS},
+    },
+    # Article views counted in the cache, added to the rows (faq.services.article_views_flush).
+    "flush-article-views": {
+        "task": "faq.tasks.flush_article_views",
+        "schedule": FAQ_VIEW_FLUSH_SECONDS,
+        "options": {"queue": "default", "expires": FAQ_VIEW_FLUSH_SECONDS},
     },
     # Export files and unconfirmed requests that outlived their link (privacy.tasks).
     "purge-data-requests": {

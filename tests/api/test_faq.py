@@ -4,8 +4,11 @@ import pytest
 
 from faq.models import Article
 from faq.scams import FAKE_SUPPORT_ARTICLE_SLUG
+from faq.selectors import INDEX_ARTICLES
 from faq.services import help_centre_load
+from faq.tasks import flush_article_views
 from tests.support.api import client_with
+from tests.support.factories import make_article, make_category
 
 
 @pytest.fixture
@@ -31,6 +34,20 @@ def test_index_lists_categories_and_articles_in_the_requested_language(
     assert first["url"] == article.get_absolute_url()
 
 
+def test_index_is_bounded_and_says_how_many_articles_a_category_has(help_centre):
+    category = make_category(slug="fees")
+    for number in range(12):
+        make_article(category, order=number)
+
+    body = client_with(None).get("/api/v1/faq/").json()
+
+    fees = next(entry for entry in body if entry["slug"] == "fees")
+    assert len(fees["articles"]) == INDEX_ARTICLES
+    assert fees["article_count"] == 12
+    shipped = next(entry for entry in body if entry["slug"] == "account-security")
+    assert shipped["article_count"] == len(shipped["articles"])
+
+
 def test_article_has_sanitised_html_and_counts_a_view(help_centre):
     article = Article.objects.published().first()
 
@@ -41,6 +58,7 @@ def test_article_has_sanitised_html_and_counts_a_view(help_centre):
     assert body["title"] == article.title_en
     assert "<script" not in body["body_html"]
     assert body["body_html"].startswith("<")
+    flush_article_views()  # where views are counted in the shared cache first
     article.refresh_from_db()
     assert article.view_count == 1
 
