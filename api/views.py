@@ -388,7 +388,7 @@ class FaqArticleView(FaqView):
     )
     def get(self, request: Request, slug: str) -> Response:
         article = faq_selectors.article_get(slug=slug)
-        faq_services.article_record_view(article=article)
+        faq_services.article_record_view(article_id=article.pk)
         context = {
             "body_html": faq_selectors.article_body_html(article=article),
             "related": faq_selectors.article_related(article=article),

@@ -112,14 +112,14 @@ VIEW_COUNT_KEY = "faq:views:{pk}"
 VIEW_FLUSH_CHUNK = 500
 
 
-def article_record_view(*, article: Article) -> None:
+def article_record_view(*, article_id: int) -> None:
     """Count a view. With a shared cache the count goes there and `article_views_flush` adds it
     to the row every minute: a row write per view made concurrent readers of one article queue
     on its lock. On the embedded default (one process, no beat) the row is written directly."""
     if not settings.FAQ_VIEW_COUNTS_BATCHED:
-        Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+        Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
         return
-    key = VIEW_COUNT_KEY.format(pk=article.pk)
+    key = VIEW_COUNT_KEY.format(pk=article_id)
     try:
         cache.incr(key)
     except ValueError:  # the first view since the last flush

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.page_cache import page_lookup, page_store
 from faq import selectors, services
 from faq.channels import channel_guide
 from faq.forms import MissingForm, SearchForm, VoteForm
@@ -49,42 +50,47 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", context)
 
 
+# The public pages below are the same for every visitor of a language: served from the cache to
+# visitors without a session (common.page_cache), rendered for everyone else.
 @require_GET
 def security(request: HttpRequest) -> HttpResponse:
+    if cached := page_lookup(request, name="security"):
+        return cached.response(request)
     context = {
         "social_accounts": settings.SUPPORT_SOCIAL_ACCOUNTS,
         "official_contacts": verification_selectors.official_contacts(),
         "known_fakes": verification_selectors.known_fakes()[:100],
     }
-    return render(request, "faq/security.html", context)
+    return page_store(request, render(request, "faq/security.html", context))
 
 
 @require_GET
 def faq_index(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "faq/index.html",
-        {"categories": selectors.category_list(), "search_form": SearchForm()},
-    )
+    if cached := page_lookup(request, name="faq-index"):
+        return cached.response(request)
+    context = {"categories": selectors.category_list(), "search_form": SearchForm()}
+    return page_store(request, render(request, "faq/index.html", context))
 
 
 @require_GET
 def category_detail(request: HttpRequest, category: str) -> HttpResponse:
+    if cached := page_lookup(request, name="faq-category", params=["page"]):
+        return cached.response(request)
     category_obj = selectors.category_get(slug=category)
     page = selectors.category_articles(category=category_obj, page=request.GET.get("page"))
-    return render(
-        request,
-        "faq/category.html",
-        {"category": category_obj, "page": page, "search_form": SearchForm()},
-    )
+    context = {"category": category_obj, "page": page, "search_form": SearchForm()}
+    return page_store(request, render(request, "faq/category.html", context))
 
 
 @require_GET
 def article_detail(request: HttpRequest, category: str, article: str) -> HttpResponse:
+    if cached := page_lookup(request, name="faq-article"):
+        services.article_record_view(article_id=cached.facts["article_id"])
+        return cached.response(request)
     article_obj = selectors.article_get(slug=article)
     if article_obj.category.slug != category:
         return redirect(article_obj, permanent=True)
-    services.article_record_view(article=article_obj)
+    services.article_record_view(article_id=article_obj.pk)
     context = {
         "article": article_obj,
         "body_html": selectors.article_body_html(article=article_obj),
@@ -94,7 +100,9 @@ def article_detail(request: HttpRequest, category: str, article: str) -> HttpRes
         "search_form": SearchForm(),
         "missing_form": MissingForm(),
     }
-    return render(request, "faq/article.html", context)
+    return page_store(
+        request, render(request, "faq/article.html", context), article_id=article_obj.pk
+    )
 
 
 @require_POST

@@ -53,10 +53,12 @@ def _empty_cache(_isolated_services):
     posts from 127.0.0.1) and cached values never reach the next."""
     from django.core.cache import cache
 
+    from common.page_cache import page_cache_forget_process
     from security.ratelimit import forget_batched_counts
 
     cache.clear()
     forget_batched_counts()
+    page_cache_forget_process()
 
 
 @pytest.fixture(autouse=True)

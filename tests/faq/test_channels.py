@@ -571,6 +571,7 @@ def test_channel_guide_template_shows_open_and_closed_channels(settings):
     assert "<script" not in html
 
 
+@pytest.mark.usefixtures("english")
 def test_channel_guide_says_no_agent_is_free_when_chat_is_open_but_nobody_is_there(settings):
     settings.SUPPORT_CHANNELS = [
         {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "home"},

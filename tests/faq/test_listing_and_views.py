@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common.page_cache import page_cache_bump
 from faq import selectors
 from faq.models import Article
 from faq.services import article_record_view, article_views_flush
@@ -43,15 +44,19 @@ def test_index_shows_a_bounded_number_of_articles_and_links_the_rest(
 def test_index_costs_the_same_queries_and_size_with_many_articles(client, big_category):
     category, _ = big_category
     client.get(reverse("faq:index"))
+    page_cache_bump()  # the rendering is measured, not the cached copy
+    connection.queries_log.clear()  # a full log (9,000 queries) would count zero
     with CaptureQueriesContext(connection) as few:
         small = client.get(reverse("faq:index")).content
     for number in range(200):
         make_article(category, order=100 + number)
 
+    page_cache_bump()
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as many:
         large = client.get(reverse("faq:index")).content
 
-    assert len(many) == len(few)
+    assert len(many) == len(few) > 0
     assert abs(len(large) - len(small)) < 50  # only the count in "All 245 articles" grows
 
 
@@ -108,6 +113,7 @@ def test_batched_views_write_no_row_until_the_flush(client, big_category, batche
     article = articles[0]
     url = reverse("faq:article", args=["fees", article.slug])
 
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as queries:
         for _ in range(3):
             client.get(url)
@@ -125,14 +131,14 @@ def test_views_counted_during_a_flush_are_kept_for_the_next(big_category, batche
     _, articles = big_category
     first, second = articles[0], articles[1]
     for _ in range(5):
-        article_record_view(article=first)
-    article_record_view(article=second)
+        article_record_view(article_id=first.pk)
+    article_record_view(article_id=second.pk)
     real_get_many = cache.get_many
 
     def get_many_then_more_views(keys):
         found = real_get_many(keys)
         for _ in range(2):  # views that arrive after the flush read the counts
-            article_record_view(article=first)
+            article_record_view(article_id=first.pk)
         return found
 
     cache.get_many = get_many_then_more_views
@@ -154,7 +160,7 @@ def test_concurrent_views_are_all_counted(batched):
 
     def view():
         for _ in range(25):
-            article_record_view(article=article)
+            article_record_view(article_id=article.pk)
         connection.close()
 
     threads = [threading.Thread(target=view) for _ in range(4)]
