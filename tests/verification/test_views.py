@@ -231,7 +231,7 @@ def test_verify_tells_a_chatting_customer_whether_a_code_is_their_agents(
     assert ours.answer == "agent_yours"
     assert conversation.ticket.reference in page
     assert agent.agent_profile.display_name not in page
-    assert ("你的工单" in page) == (language == "zh-hans")
+    assert ("您的工单" in page) == (language == "zh-hans")
     # Another real agent answers exactly like a code nobody has: nothing to harvest.
     assert colleagues.answer == unknown.answer == "agent_not_yours"
     assert colleagues.extra == unknown.extra == {}
@@ -296,6 +296,7 @@ def test_verify_the_app_user_learns_about_their_own_tickets_only(settings):
         assert response.status_code == 200, response.content
         return response.json()
 
+    web_ticket(email="other@example.com")  # someone else, with an open ticket of their own
     mine = app_check(issue())
     zh = app_check(issue(), "zh-hans")
     someone_else = app_check(issue(account_id="WA-99999", email="other@example.com"))
