@@ -132,12 +132,17 @@ def test_verify_confirms_an_agent_code_only_with_its_name(client, typed, languag
     assert api_check(typed, language, agent_name="Lin Yue")["answer"] == "agent"
 
 
-def test_verify_still_confirms_ticket_references(client):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_verify_still_confirms_ticket_references(client, language):
     ticket = make_ticket()
+    typed = ticket.reference.lower().replace("-", " ")
 
-    result, _ = check(client, ticket.reference.lower().replace("-", " "))
+    result, page = check(client, typed, language)
+    answer = api_check(typed, language)
 
-    assert result.answer == "ticket"
+    assert result.answer == answer["answer"] == "ticket"
+    assert ticket.reference in page
+    assert ("真实的工单编号" in answer["message"]) == (language == "zh-hans")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
