@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from agents import services
 from agents.models import AgentProfile, Team, TeamHoliday, TeamMembership
 
 
@@ -28,3 +31,16 @@ class AgentProfileAdmin(admin.ModelAdmin):
     list_editable = ("availability", "capacity")
     search_fields = ("display_name", "agent_code", "user__username", "user__email")
     autocomplete_fields = ("user",)
+    actions = ["reissue_codes"]
+
+    @admin.action(description=gettext_lazy("Issue new agent codes"), permissions=["change"])
+    def reissue_codes(self, request, queryset) -> None:
+        for profile in queryset:
+            old = profile.agent_code
+            services.agent_code_reissue(profile=profile)
+            self.log_change(request, profile, f"agent code {old} -> {profile.agent_code}")
+        self.message_user(
+            request,
+            _("%(count)d agents have new codes: tell them, the old codes no longer verify.")
+            % {"count": len(queryset)},
+        )

@@ -4,6 +4,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agents.codes import agent_code_new, validate_agent_code
+
 
 class AgentProfile(models.Model):
     """An agent's desk identity: availability, capacity and the official agent code."""
@@ -17,7 +19,14 @@ class AgentProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
     display_name = models.CharField(_("display name"), max_length=60)
-    agent_code = models.CharField(_("agent code"), max_length=16, unique=True)
+    agent_code = models.CharField(
+        _("agent code"),
+        max_length=16,
+        unique=True,
+        default=agent_code_new,
+        validators=[validate_agent_code],
+        help_text=_("Issued by the desk; customers check it on /verify/."),
+    )
     availability = models.CharField(
         _("availability"),
         max_length=10,
@@ -39,6 +48,9 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.agent_code})"
+
+    def clean(self) -> None:
+        self.agent_code = self.agent_code.strip().upper()
 
 
 class Team(models.Model):

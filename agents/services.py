@@ -9,10 +9,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agents.codes import agent_code_new
 from agents.error_codes import AgentErrorCode
 from agents.models import AgentProfile, ConsoleConnection
 from agents.selectors import console_timeout
 from common.errors import DeskError
+
+
+def agent_code_reissue(*, profile: AgentProfile) -> str:
+    """A new code for an agent whose code leaked or was short: the old one stops verifying."""
+    code = agent_code_new()
+    while AgentProfile.objects.filter(agent_code=code).exists():
+        code = agent_code_new()
+    AgentProfile.objects.filter(pk=profile.pk).update(agent_code=code)
+    profile.agent_code = code
+    return code
 
 
 def agent_set_presence(*, agent: AbstractBaseUser, availability: str) -> AgentProfile:

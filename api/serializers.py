@@ -383,7 +383,8 @@ class VerifyRequestSerializer(serializers.Serializer):
 class VerifyResponseSerializer(serializers.Serializer):
     answer = serializers.ChoiceField(
         choices=[
-            "official", "fake", "not_ours", "agent", "agent_name_needed", "ticket", "unreadable"
+            "official", "fake", "not_ours", "agent", "agent_name_needed", "agent_yours",
+            "agent_not_yours", "ticket", "unreadable"
         ]
     )  # fmt: skip
     kind = serializers.CharField(allow_blank=True, help_text="How the contact was read.")

@@ -35,7 +35,7 @@ from security.ratelimit import rate_limit_hit_client
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.forms import ContactForm, MultipleFileField, RatingForm, ReplyForm
-from tickets.models import Channel, Ticket
+from tickets.models import Channel, Status, Ticket
 from tickets.problem_types import evidence_fields
 from tickets.selectors import attachment_for_ticket, ticket_first_response_promise
 from tickets.views import attachment_response
@@ -468,16 +468,27 @@ class VerifyView(GenericAPIView):
         },
     )
     def post(self, request: Request) -> Response:
+        app_user = request.user if isinstance(request.user, AppUser) else None
+        # Like the site: an app user counts as a session; a script without a token meets the
+        # address's strict `fresh` limit as well as its generous one.
         limited = rate_limit_hit_client(
-            "verify", address=request.META.get("REMOTE_ADDR"), session_key=None
+            "verify",
+            address=request.META.get("REMOTE_ADDR"),
+            session_key=app_user.rate_limit_key if app_user else None,
+            fresh=app_user is None,
         )
         if limited is not None:
             raise RateLimitedError(limited)
         given = serializers.VerifyRequestSerializer(data=request.data)
         if not given.is_valid():
             raise invalid(given.errors)
+        held = None
+        if app_user is not None:
+            held = selectors.app_user_tickets(app_user=app_user).exclude(status=Status.CLOSED)
         verdict = verification_selectors.contact_verify(
-            raw=given.validated_data["contact"], agent_name=given.validated_data["agent_name"]
+            raw=given.validated_data["contact"],
+            agent_name=given.validated_data["agent_name"],
+            held=held,
         )
         contact = verdict.contact
         body = {

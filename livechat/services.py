@@ -28,7 +28,6 @@ from livechat.system_lines import system_line, system_line_text
 from tickets import services as ticket_services
 from tickets.models import AuthorKind, Channel, Message, Status, Ticket
 from tickets.problem_types import chat_wait_minutes
-from verification.selectors import fakes_mentioned
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +106,8 @@ def conversation_start(
             visitor_name=name,
             problem_type=problem_type,
         )
-        # A known fake named in the first message: the customer is warned, and the agent sees
-        # the same line as the chat's badge.
-        for fake in fakes_mentioned(text=message)[:3]:
-            _system_message(conversation, "known_fake", contact=fake.value)
+        # A known fake named in the first message was warned about when the ticket was filed
+        # (verification.services.ticket_flag_known_fakes): the history shows that line.
         _queue_changed_on_commit()
     return StartResult(conversation, ticket)
 

@@ -4,15 +4,14 @@ reader sees them in their own language: the customer in their chat's, an agent i
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from verification.services import KNOWN_FAKE_WARNING
+
 SYSTEM_LINES = {
     "joined": _("%(name)s (agent code %(code)s) joined the chat."),
     "transferred_to_agent": _("The chat was transferred to %(name)s (agent code %(code)s)."),
     "transferred_to_team": _("The chat was transferred to another team."),
     "ended": _("The chat has ended."),
-    "known_fake": _(
-        "Careful: %(contact)s is a known fake that poses as us. Do not answer it or send it "
-        "anything."
-    ),
+    "known_fake": KNOWN_FAKE_WARNING,
     "ended_unanswered": _(
         "You ended the chat before an agent joined. We keep your message as ticket "
         "%(reference)s and will answer by email."

@@ -31,6 +31,7 @@ from security.ratelimit import (
     rate_limited_page,
     rate_limited_render,
 )
+from tickets.held import ticket_hold
 from tickets.models import ProblemType
 from tickets.selectors import attachment_for_ticket, customer_recent_texts
 from tickets.views import attachment_response
@@ -129,6 +130,7 @@ def chat_start(request: HttpRequest) -> HttpResponse:
         visitor_key=visitor_key(request),
         language=get_language() or "en",
     )
+    ticket_hold(request.session, ticket=result.ticket)
     if result.offline:
         message = _(
             "No agent is available right now, so your message became ticket %(reference)s. "

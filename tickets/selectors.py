@@ -265,6 +265,14 @@ def ticket_public_thread(*, ticket: Ticket) -> list[Message]:
     )
 
 
+def ticket_notices(*, ticket: Ticket) -> list[Message]:
+    """The desk's own public lines on a ticket (such as a known fake's warning), for the page
+    that confirms it was filed."""
+    return list(
+        ticket.messages.filter(is_internal=False, author_kind=AuthorKind.SYSTEM).order_by("id")
+    )
+
+
 def ticket_explorer_url(*, ticket: Ticket) -> str | None:
     if not ticket.transaction_hash:
         return None

@@ -20,6 +20,7 @@ from security.ratelimit import (
 )
 from tickets import selectors, services
 from tickets.forms import ContactForm, NewLinkForm, RatingForm, ReplyForm, evidence_display
+from tickets.held import ticket_hold
 from tickets.links import (
     LinkExpired,
     email_proof_valid,
@@ -85,15 +86,18 @@ def contact(request: HttpRequest) -> HttpResponse:
         submission_key=data["submission_key"],
         customer=request.user if request.user.is_authenticated else None,
     )
+    ticket_hold(request.session, ticket=ticket)
     return redirect("tickets:submitted", token=ticket_token(ticket))
 
 
 def submitted(request: HttpRequest, token: str) -> HttpResponse:
     ticket = ticket_by_token_or_404(request, token)
+    ticket_hold(request.session, ticket=ticket)
     context = {
         "ticket": ticket,
         "ticket_url": request.build_absolute_uri(ticket_private_url(ticket)),
         "expected": selectors.ticket_first_response_promise(ticket=ticket).text,
+        "notices": selectors.ticket_notices(ticket=ticket),
     }
     return render(request, "tickets/submitted.html", context)
 
@@ -127,6 +131,7 @@ def detail(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("no such ticket")
     if email_proof_valid(ticket, request.GET.get("proof", "")):
         services.ticket_email_verify(ticket=ticket)
+    ticket_hold(request.session, ticket=ticket)
     return render(request, "tickets/detail.html", _detail_context(ticket, token))
 
 

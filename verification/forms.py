@@ -12,8 +12,8 @@ class VerifyForm(forms.Form):
         label=_("Agent code, ticket reference, website, account, phone number or email"),
         max_length=200,
         help_text=_(
-            "For example WS-1024, WS-7K3M9QXD, a link, @name, t.me/name, a phone number or an "
-            "email address."
+            "For example WS-7K3M9QXD4P, WS-7K3M9QXD, a link, @name, t.me/name, a phone number "
+            "or an email address."
         ),
     )
     agent_name = forms.CharField(

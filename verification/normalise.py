@@ -16,12 +16,15 @@ import idna
 import phonenumbers
 from django.conf import settings
 
+from agents.codes import AGENT_CODE_PREFIX
 from guard.text import fold
 
-AGENT_CODE_PREFIX = "WS-"
 # Dashes a keyboard or an input method may produce in place of "-".
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u30fc\ufe58\ufe63_\s.]+")
-_CODE = re.compile(r"(?:WS)?-*([A-Z0-9]{3,12})")
+# "WS-" and its characters, which may come in groups ("WS-7K3M 9QXD 4P", read aloud or copied
+# from a card); without "WS" a code is one group ("1024").
+_CODE = re.compile(r"WS-*([A-Z0-9]+(?:-[A-Z0-9]+)*)|-*([A-Z0-9]+)")
+_CODE_CHARS = range(3, 13)
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 _SKELETON_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 _SKELETON_CHARS = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "5": "s", "3": "e"})
@@ -89,12 +92,16 @@ def skeleton(text: str) -> str:
 
 
 def agent_code_normalise(raw: str) -> str | None:
-    """ "WS-1024", "ws 1024", "WS1024", "1024" and "WS－1024" all read "WS-1024"."""
+    """ "WS-1024", "ws 1024", "WS1024", "1024" and "WS－1024" all read "WS-1024";
+    "ws-7k3m 9qxd 4p" reads "WS-7K3M9QXD4P"."""
     text = _DASHES.sub("-", cleaned(raw).upper()).strip("-")
     match = _CODE.fullmatch(text)
     if match is None:
         return None
-    return AGENT_CODE_PREFIX + match.group(1)
+    body = (match.group(1) or match.group(2)).replace("-", "")
+    if len(body) not in _CODE_CHARS:
+        return None
+    return AGENT_CODE_PREFIX + body
 
 
 def domain_normalise(raw: str) -> str | None:
@@ -189,7 +196,6 @@ def contact_normalise(*, kind: str, raw: str, platform: str = "") -> Contact | N
 
 
 _PHONE_SHAPE = re.compile(r"\+?[\d\s\-().]{7,24}")
-_CODE_SHAPE = re.compile(r"(?:WS)?[\s\-]*[A-Z0-9]{3,12}", re.IGNORECASE)
 
 
 def contact_read(raw: str) -> Contact | None:
@@ -203,9 +209,9 @@ def contact_read(raw: str) -> Contact | None:
         return Contact(Kind.ADDRESS, address)
     digits = sum(char.isdigit() for char in folded)
     # "WS..." or a short run with a digit in it (a bare "1024"); seven digits make a phone.
-    dashed = _DASHES.sub("-", folded)
-    if _CODE_SHAPE.fullmatch(dashed) and (folded.upper().startswith("WS") or 0 < digits < 7):
-        return Contact(Kind.AGENT_CODE, agent_code_normalise(folded) or "")
+    code = agent_code_normalise(folded)
+    if code is not None and (folded.upper().startswith("WS") or 0 < digits < 7):
+        return Contact(Kind.AGENT_CODE, code)
     if "@" in text.strip("@") and (email := email_normalise(text)):
         return Contact(Kind.EMAIL, email)
     if _PHONE_SHAPE.fullmatch(folded) and (phone := phone_normalise(folded)):

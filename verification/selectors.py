@@ -29,6 +29,10 @@ class Answer:
     # An agent code: confirmed only together with the name the customer was given.
     AGENT = "agent"
     AGENT_NAME_NEEDED = "agent_name_needed"
+    # A code without a name, from a customer with open chats or tickets: whether it is the agent
+    # on one of theirs (never whose it is otherwise).
+    AGENT_YOURS = "agent_yours"
+    AGENT_NOT_YOURS = "agent_not_yours"
     TICKET = "ticket"
     UNREADABLE = "unreadable"
 
@@ -120,21 +124,36 @@ def _same_name(given: str, real: str) -> bool:
     return bool(given.strip()) and plain(given) == plain(real)
 
 
-def _agent_verdict(contact: Contact, *, agent_name: str) -> Verdict:
-    """A code alone never names anyone; with the name the customer was given, both are checked
-    together, and a wrong name answers exactly like an unknown code."""
-    if not agent_name.strip():
-        return Verdict(Answer.AGENT_NAME_NEEDED, contact)
+def _agents_with_code(contact: Contact) -> QuerySet:
     bare = contact.value.removeprefix(AGENT_CODE_PREFIX)
     spellings = Q(agent_code__iexact=contact.value) | Q(agent_code__iexact=bare)
-    agent = chat_agents().filter(spellings).only("display_name").first()
+    return chat_agents().filter(spellings)
+
+
+def _agent_verdict(contact: Contact, *, agent_name: str, held: QuerySet[Ticket] | None) -> Verdict:
+    """A code alone never names anyone; with the name the customer was given, both are checked
+    together, and a wrong name answers exactly like an unknown code. Without a name, a customer
+    with open tickets or chats (`held`) learns whether the code is the agent on one of them: a
+    chat's agent is its ticket's assignee."""
+    if not agent_name.strip():
+        if held is None or not held.exists():
+            return Verdict(Answer.AGENT_NAME_NEEDED, contact)
+        agents = _agents_with_code(contact).values("user_id")
+        ticket = held.filter(assignee_id__in=agents).only("reference").first()
+        if ticket is None:
+            return Verdict(Answer.AGENT_NOT_YOURS, contact)
+        return Verdict(Answer.AGENT_YOURS, contact, extra={"reference": ticket.reference})
+    agent = _agents_with_code(contact).only("display_name").first()
     if agent is not None and _same_name(agent_name, agent.display_name):
         return Verdict(Answer.AGENT, contact, extra={"name": agent.display_name})
     return Verdict(Answer.NOT_OURS, contact)
 
 
-def contact_verify(*, raw: str, agent_name: str = "") -> Verdict:
-    """The answer /verify/ and the API give for what a customer typed."""
+def contact_verify(
+    *, raw: str, agent_name: str = "", held: QuerySet[Ticket] | None = None
+) -> Verdict:
+    """The answer /verify/ and the API give for what a customer typed; `held` are the open
+    tickets the customer proved are theirs (tickets.held, or the app user's)."""
     contact = contact_read(raw)
     if contact is None or not contact.value:
         return Verdict(Answer.UNREADABLE)
@@ -143,7 +162,7 @@ def contact_verify(*, raw: str, agent_name: str = "") -> Verdict:
     if contact.kind == Kind.AGENT_CODE:
         if Ticket.objects.filter(reference=contact.value).exists():
             return Verdict(Answer.TICKET, contact)
-        return _agent_verdict(contact, agent_name=agent_name)
+        return _agent_verdict(contact, agent_name=agent_name, held=held)
     if (official := _official(contact)) is not None:
         return Verdict(Answer.OFFICIAL, contact, description=_description(official))
     if contact.kind == Kind.DOMAIN:
@@ -193,6 +212,13 @@ def verdict_message(verdict: Verdict) -> str:
         Answer.AGENT_NAME_NEEDED: gettext(
             "%(code)s reads as an agent code: send the name you were given with it."
         ),
+        Answer.AGENT_YOURS: gettext(
+            "%(code)s is the agent code of the agent on your ticket %(reference)s right now."
+        ),
+        Answer.AGENT_NOT_YOURS: gettext(
+            "%(code)s is not the code of the agent on any of your open chats or tickets. To "
+            "check it against our other agents, send the name you were given with it."
+        ),
         Answer.TICKET: gettext("%(code)s is a real ticket reference of this support desk."),
         Answer.OFFICIAL: gettext("%(code)s is one of our official contacts."),
         Answer.FAKE: gettext(
@@ -208,6 +234,7 @@ def verdict_message(verdict: Verdict) -> str:
     }
     return messages[verdict.answer] % {
         "name": verdict.extra.get("name", ""),
+        "reference": verdict.extra.get("reference", ""),
         "code": value,
         "date": verdict.reported_at.date().isoformat() if verdict.reported_at else "",
     }

@@ -2,13 +2,21 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tickets import services as ticket_services
-from tickets.models import AuthorKind, Channel, ProblemType, Ticket
+from tickets.models import AuthorKind, Channel, Message, ProblemType, Ticket
 from verification.models import FakeReport, KnownFake
 from verification.normalise import contact_read
+
+# The customer's warning, on a ticket's page and in a chat (livechat.system_lines "known_fake").
+KNOWN_FAKE_WARNING = gettext_lazy(
+    "Careful: %(contact)s is a known fake that poses as us. Do not answer it or send it anything."
+)
+# Warnings a new ticket gets at most: a message naming many fakes is still readable.
+KNOWN_FAKE_WARNINGS_KEPT = 3
 
 
 def fake_report_file(
@@ -69,12 +77,24 @@ def fake_report_confirm(*, report: FakeReport, actor: AbstractBaseUser) -> Known
 
 
 def ticket_flag_known_fakes(*, ticket: Ticket) -> list[KnownFake]:
-    """An internal note naming each known fake the new ticket's text mentions, in the caller's
-    transaction (tickets.signals.ticket_filed)."""
+    """Each known fake the new ticket's text mentions: a warning the customer reads in the
+    ticket's language (on its page, in the app, in the chat), and an internal note, the agent's
+    badge; in the caller's transaction (tickets.signals.ticket_filed)."""
     from verification.selectors import fakes_mentioned
 
     first = ticket.messages.order_by("id").values_list("body", flat=True).first() or ""
-    fakes = fakes_mentioned(text=f"{ticket.subject} {first}")
+    fakes = fakes_mentioned(text=f"{ticket.subject} {first}")[:KNOWN_FAKE_WARNINGS_KEPT]
+    for fake in fakes:
+        params = {"contact": fake.value}
+        with translation.override(ticket.language or "en"):
+            body = str(KNOWN_FAKE_WARNING) % params
+        Message.objects.create(
+            ticket=ticket,
+            author_kind=AuthorKind.SYSTEM,
+            body=body,
+            system_line={"key": "known_fake", "params": params},
+            channel=ticket.channel,
+        )
     if fakes:
         names = ", ".join(f"{fake.value} ({fake.get_kind_display()})" for fake in fakes)
         ticket_services.message_save(

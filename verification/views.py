@@ -11,6 +11,7 @@ from guard.models import GuardEvent
 from guard.refusals import form_rate_limited
 from guard.services import refusals_record
 from security.ratelimit import rate_limit_hit, rate_limited_render
+from tickets.held import tickets_held
 from verification import selectors, services
 from verification.forms import FakeReportForm, VerifyForm
 
@@ -29,7 +30,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     verdict = None
     if request.method == "POST" and form.is_valid():
         verdict = selectors.contact_verify(
-            raw=form.cleaned_data["code"], agent_name=form.cleaned_data["agent_name"]
+            raw=form.cleaned_data["code"],
+            agent_name=form.cleaned_data["agent_name"],
+            held=tickets_held(session=request.session, user=request.user),
         )
         if verdict.answer in {selectors.Answer.NOT_OURS, selectors.Answer.FAKE}:
             logger.info("verify: %s %s checked", verdict.answer, verdict.contact.kind)

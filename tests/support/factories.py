@@ -45,7 +45,6 @@ def make_agent(
     AgentProfile.objects.create(
         user=user,
         display_name=f"Agent {number}",
-        agent_code=f"A{number:04d}",
         availability=availability,
         capacity=capacity,
     )

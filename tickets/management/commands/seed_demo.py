@@ -26,13 +26,15 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("admin", "demo-admin-password", "Admin", is_superuser=True, agent_code="WS-1001"),
+    DemoAccount(
+        "admin", "demo-admin-password", "Admin", is_superuser=True, agent_code="WS-ADM2N4K7QX"
+    ),
     DemoAccount(
         "agent",
         "demo-agent-password",
         "Lin",
         is_superuser=False,
-        agent_code="WS-1024",
+        agent_code="WS-AGT3N5H8RW",
         leads=("transactions",),
     ),
 )
