@@ -22,6 +22,10 @@ class SentMail(models.Model):
         return self.task_id
 
 
+# The error of a task whose worker died while handing a mail over (mail.services).
+HANDOVER_UNCERTAIN = "MailHandoverUncertain"
+
+
 class FailedMail(models.Model):
     """A mail task that gave up: an error no retry cures (a bug such as a TypeError) at once, a
     mail server that stayed away after every retry. Staff see it in the admin and send it again.
@@ -49,3 +53,13 @@ class FailedMail(models.Model):
     @property
     def can_resend(self) -> bool:
         return self.arguments is not None
+
+    @property
+    def explanation(self) -> str:
+        if self.error == HANDOVER_UNCERTAIN:
+            return _(
+                "The worker stopped while the mail server was taking this mail, so it may have "
+                "arrived and was not sent again. Look for it in the mail server's log before "
+                "sending it again."
+            )
+        return _("Not sent. Sending it again queues it anew.")

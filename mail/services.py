@@ -153,7 +153,7 @@ def mail_limited(*, scope: str, thing: str, to: str) -> bool:
     return over_thing is not None or over_recipient is not None
 
 
-class MailHandoverUncertain(Exception):  # noqa: N818 (an outcome, named as staff read it)
+class MailHandoverUncertain(Exception):
     """A worker died while the mail server was taking one of this run's mails: it may have been
     delivered, so it is not sent again; the run is kept as a FailedMail for staff to check."""
 
@@ -199,8 +199,11 @@ def _hand_over_once(run: _TaskRun, mail: EmailMultiAlternatives) -> None:
             run.uncertain += 1  # an earlier delivery of this run died while handing it over
         return
     connection = get_connection()
-    connection.open()  # connect, EHLO, STARTTLS, AUTH: a failure here hands nothing over
+    connection.open()  # connect, STARTTLS, AUTH: a failure here hands nothing over
     try:
+        smtp = getattr(connection, "connection", None)  # the SMTP backend's smtplib.SMTP
+        if hasattr(smtp, "ehlo_or_helo_if_needed"):
+            smtp.ehlo_or_helo_if_needed()  # still nothing handed over: the greeting, done first
         marker = SentMail.objects.create(task_id=key, sent_at=None)
         try:
             connection.send_messages([mail])

@@ -2,6 +2,7 @@
 test's own, a Celery worker on it."""
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -139,3 +140,23 @@ class CeleryWorker:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+def fault_worker_env(*, database_url: str, redis_url: str, fault_dir: Path) -> dict[str, str]:
+    """The environment of a worker that a test kills: a lost worker's task comes back after 3 s
+    (CELERY_VISIBILITY_TIMEOUT_SECONDS) instead of 6 hours."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "fault-test-secret-key-" + "x" * 40,
+        "DJANGO_SETTINGS_MODULE": "wallet_support.settings",
+        "CELERY_VISIBILITY_TIMEOUT_SECONDS": "3",
+        "FAULT_DIR": str(fault_dir),
+    }
+
+
+def task_runs(log: Path, task: str) -> list[tuple[str, str]]:
+    """(task id, outcome) of each run of `task` a worker's log names: succeeded, raised..."""
+    pattern = rf"{re.escape(task)}\[([0-9a-f-]{{36}})\] (succeeded|raised|retry)"
+    return re.findall(pattern, log.read_text()) if log.exists() else []

@@ -7,9 +7,9 @@ agent that routing assigns, so the task stops at its last write (the ticket alre
 committed) until it is killed. After the commit, before the acknowledgement: the worker's own
 pause (tests/support/fault_worker.py). A lost worker's task comes back once the broker's
 visibility timeout has passed, so the workers here run with a timeout of 3 seconds
-(CELERY_VISIBILITY_TIMEOUT_SECONDS). Runs in CI; skips on a laptop without the services."""
+(CELERY_VISIBILITY_TIMEOUT_SECONDS, tests/support/processes.py). Runs in CI; skips on a laptop
+without the services."""
 
-import os
 import re
 import threading
 import time
@@ -24,12 +24,10 @@ from django.utils import timezone
 from agents.models import AgentProfile
 from tests.support.celery import worker_database_url
 from tests.support.factories import make_agent
-from tests.support.processes import CeleryWorker, wait_for
+from tests.support.processes import CeleryWorker, fault_worker_env, task_runs, wait_for
 from tickets import services
 from tickets.models import Ticket, TicketEvent, WebhookDelivery
 from wallet_support.celery import app as celery_app
-
-VISIBILITY_TIMEOUT_SECONDS = 3
 
 
 class WebhookReceiver(ThreadingHTTPServer):
@@ -73,17 +71,13 @@ def workers(postgres, redis_url, tmp_path, monkeypatch, webhook_receiver):
     redis.Redis.from_url(redis_url).flushdb()  # this test's db: no task left by another test
     (tmp_path / "mail").mkdir()
     env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": "fault-test-secret-key-" + "x" * 40,
-        "DJANGO_SETTINGS_MODULE": "wallet_support.settings",
-        "CELERY_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_TIMEOUT_SECONDS),
+        **fault_worker_env(
+            database_url=worker_database_url(), redis_url=redis_url, fault_dir=tmp_path
+        ),
         "SECURITY_WEBHOOK_URL": webhook_receiver.url,
         "SECURITY_WEBHOOK_SECRET": "fault-test-webhook-secret",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "FAULT_DIR": str(tmp_path),
     }
     started: list[CeleryWorker] = []
 
@@ -224,9 +218,9 @@ def test_worker_killed_after_routing_committed_changes_nothing_on_redelivery(
     # Then the new worker runs it again, and that changes nothing
     workers("second")
     wait_for(
-        lambda: re.search(
-            rf"tickets\.tasks\.route_ticket\[{killed_task}\] succeeded",
-            (tmp_path / "second.log").read_text(),
+        lambda: (
+            (killed_task, "succeeded")
+            in task_runs(tmp_path / "second.log", "tickets.tasks.route_ticket")
         ),
         timeout=40,
         what="the killed routing task to be delivered again",
