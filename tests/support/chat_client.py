@@ -24,6 +24,16 @@ class ChatClient:
         self.close_codes: list[int | None] = []
 
     async def open(self) -> None:
+        await self.connect()
+        # A socket lost again at once is found by the next read, which reopens it.
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self.socket.send(json.dumps({"type": "resume", "after": self.last_id}))
+            for client_id, body in list(self.outbox.items()):
+                await self.socket.send(
+                    json.dumps({"type": "message", "body": body, "client_id": client_id})
+                )
+
+    async def connect(self) -> None:
         while True:
             try:
                 self.socket = await websockets.connect(
@@ -32,11 +42,6 @@ class ChatClient:
                 break
             except (OSError, websockets.InvalidStatus, websockets.InvalidHandshake, TimeoutError):
                 await asyncio.sleep(0.5)
-        await self.socket.send(json.dumps({"type": "resume", "after": self.last_id}))
-        for client_id, body in self.outbox.items():
-            await self.socket.send(
-                json.dumps({"type": "message", "body": body, "client_id": client_id})
-            )
 
     async def send(self, body: str) -> str:
         client_id = str(uuid4())
@@ -82,3 +87,79 @@ class ChatClient:
 
     def bodies(self) -> list[str]:
         return [self.seen[number]["body"] for number in sorted(self.seen)]
+
+
+class SequentialChatClient(ChatClient):
+    """chat.js's outbox as it is: one message in flight at a time, the next once the first is
+    acknowledged (its stored copy came back), so a conversation keeps each writer's order. The
+    message in flight goes again after reconnecting, after ACK_TIMEOUT without an answer, and
+    after `retry_after` when refused as `rate_limited` or `overloaded`."""
+
+    ACK_TIMEOUT = 10.0  # static/js/chat.js ACK_TIMEOUT_MS
+    RETRY_CODES = ("rate_limited", "overloaded")
+
+    def __init__(self, port: int, path: str, cookie: str) -> None:
+        super().__init__(port, path, cookie)
+        self.head_sent_at: float | None = None
+        self.retry_at = 0.0
+        self.errors: list[str] = []
+
+    def head(self) -> str | None:
+        return next(iter(self.outbox), None)
+
+    async def flush(self) -> None:
+        client_id = self.head()
+        if client_id is None or self.head_sent_at is not None or time.monotonic() < self.retry_at:
+            return
+        self.head_sent_at = time.monotonic()
+        frame = {"type": "message", "body": self.outbox[client_id], "client_id": client_id}
+        with contextlib.suppress(websockets.ConnectionClosed):  # sent again on reconnecting
+            await self.socket.send(json.dumps(frame))
+
+    async def open(self) -> None:
+        await self.connect()
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self.socket.send(json.dumps({"type": "resume", "after": self.last_id}))
+        self.head_sent_at = None
+        await self.flush()
+
+    async def send(self, body: str) -> str:
+        client_id = str(uuid4())
+        self.outbox[client_id] = body
+        await self.flush()
+        return client_id
+
+    async def pump(self, until, *, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not until():
+            now = time.monotonic()
+            if now > deadline:
+                return
+            if self.head_sent_at is not None and now - self.head_sent_at > self.ACK_TIMEOUT:
+                self.head_sent_at = None
+            await self.flush()
+            try:
+                raw = await asyncio.wait_for(self.socket.recv(), timeout=0.2)
+            except TimeoutError:
+                continue
+            except websockets.ConnectionClosed as closed:
+                self.close_codes.append(closed.rcvd.code if closed.rcvd else None)
+                self.reconnects += 1
+                await self.open()
+                continue
+            event = json.loads(raw)
+            client_id = event.get("client_id")
+            if event["type"] == "message":
+                self.seen[event["id"]] = event
+                self.last_id = max(self.last_id, event["id"])
+                if client_id in self.outbox:
+                    if client_id == self.head():
+                        self.head_sent_at = None
+                        self.retry_at = 0.0
+                    del self.outbox[client_id]
+                    await self.flush()
+            elif event["type"] == "error":
+                self.errors.append(event["code"])
+                if event["code"] in self.RETRY_CODES and client_id == self.head():
+                    self.head_sent_at = None
+                    self.retry_at = time.monotonic() + float(event.get("retry_after") or 2)
