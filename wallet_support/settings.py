@@ -154,6 +154,12 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        # libpq waits for ever by default on a server that accepts and never answers: each
+        # request, and each /healthz probe's check thread, would then hang for good.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)
+        )
 else:
     DATABASES = {
         "default": {
