@@ -10,7 +10,9 @@ visibility timeout has passed, so the workers here run with a timeout of 3 secon
 (CELERY_VISIBILITY_TIMEOUT_SECONDS, tests/support/processes.py). Runs in CI; skips on a laptop
 without the services."""
 
+import os
 import re
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -110,6 +112,26 @@ def security_report() -> Ticket:
     )
 
 
+def routing_waits_on(blocker) -> bool:
+    """A routing transaction is waiting for the agent row the test's own session holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE %s AND %s = ANY(pg_blocking_pids(pid))",
+            [f'UPDATE "{AgentProfile._meta.db_table}"%', blocker.get_backend_pid()],
+        )
+        return cursor.fetchone() is not None
+
+
+def hold_agent_row(blocker, agent) -> None:
+    profile = AgentProfile.objects.get(user=agent)
+    with blocker.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {AgentProfile._meta.db_table} WHERE id = %s FOR UPDATE",  # noqa: S608
+            [profile.pk],
+        )
+
+
 def routing_task_ids(log_text: str) -> list[str]:
     return re.findall(r"tickets\.tasks\.route_ticket\[([0-9a-f-]{36})\]", log_text)
 
@@ -148,28 +170,12 @@ def test_worker_killed_inside_the_routing_transaction_routes_once_after_redelive
     # Given an online agent of the account-security team, whose row lock the test holds: the
     # routing task stops at its last write, the agent's last assignment time
     agent = make_agent("account-security")
-    profile = AgentProfile.objects.get(user=agent)
-    with blocker.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {AgentProfile._meta.db_table} WHERE id = %s FOR UPDATE",  # noqa: S608
-            [profile.pk],
-        )
+    hold_agent_row(blocker, agent)
     first = workers("first")
 
     # When a ticket is filed and the worker is killed while routing it
     ticket = security_report()
-
-    def routing_waits_on_the_agent() -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND query LIKE %s"
-                " AND %s = ANY(pg_blocking_pids(pid))",
-                [f'UPDATE "{AgentProfile._meta.db_table}"%', blocker.get_backend_pid()],
-            )
-            return cursor.fetchone() is not None
-
-    wait_for(routing_waits_on_the_agent, timeout=60, what="routing to reach its last write")
+    wait_for(lambda: routing_waits_on(blocker), timeout=60, what="routing to reach its last write")
     # The task has written the ticket (team, assignee, clocks) but not committed it.
     first.kill()
     [killed_task] = routing_task_ids((tmp_path / "first.log").read_text())
@@ -229,3 +235,36 @@ def test_worker_killed_after_routing_committed_changes_nothing_on_redelivery(
     assert Ticket.objects.get(pk=ticket.pk).routed_at == routed_at
     assert routed_at < timezone.now()
     assert len(mails_written(tmp_path)) == 1
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pool_process_killed_inside_routing_is_replaced_and_routes_once(
+    workers, webhook_receiver, blocker, tmp_path
+):
+    # Given routing held at its last write, as above, in a worker that stays up
+    agent = make_agent("account-security")
+    hold_agent_row(blocker, agent)
+    worker = workers("only")
+    ticket = security_report()
+    wait_for(lambda: routing_waits_on(blocker), timeout=60, what="routing to reach its last write")
+
+    # When only the pool process running it is killed (the kernel's OOM killer picks one)
+    [pool] = tmp_path.glob("pool-*")
+    os.kill(int(pool.name.removeprefix("pool-")), signal.SIGKILL)
+    wait_for(lambda: len(list(tmp_path.glob("pool-*"))) == 2, timeout=30, what="a new pool process")
+    blocker.rollback()
+
+    # Then the worker gives the task back at once (reject_on_worker_lost) and routes it once
+    [killed_task] = set(routing_task_ids((tmp_path / "only.log").read_text()))
+    wait_for(
+        lambda: (
+            (killed_task, "succeeded")
+            in task_runs(tmp_path / "only.log", "tickets.tasks.route_ticket")
+        ),
+        timeout=40,
+        what="the routing task to run again in the new pool process",
+    )
+    assert "WorkerLostError" in (tmp_path / "only.log").read_text()
+    assert_routed_exactly_once(ticket, agent, webhook_receiver)
+    assert worker.process.poll() is None
