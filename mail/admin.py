@@ -8,10 +8,18 @@ from mail.services import failed_mail_resend
 
 @admin.register(FailedMail)
 class FailedMailAdmin(admin.ModelAdmin):
-    list_display = ("task_name", "error", "retries", "failed_at", "resent_at")
+    list_display = ("task_name", "error", "what_happened", "retries", "failed_at", "resent_at")
     list_filter = ("task_name", "error")
     search_fields = ("task_id",)
-    readonly_fields = ("task_name", "task_id", "arguments", "error", "retries", "failed_at")
+    readonly_fields = (
+        "task_name",
+        "task_id",
+        "arguments",
+        "error",
+        "what_happened",
+        "retries",
+        "failed_at",
+    )
     actions = ["send_again"]
 
     # Every agent sees what did not reach a customer; nobody edits the record.
@@ -26,6 +34,10 @@ class FailedMailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("what happened"))
+    def what_happened(self, failed: FailedMail) -> str:
+        return str(failed.explanation)
 
     @admin.action(description=_("Send the selected mail again"), permissions=["view"])
     def send_again(self, request, queryset) -> None:

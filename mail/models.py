@@ -1,13 +1,17 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class SentMail(models.Model):
-    """Mail already sent by a task run: a redelivered task (worker died before acknowledging)
-    finds its id here and does not send twice."""
+    """A mail of a task run (`<task id>/<number>`), marked before it is handed to the mail server
+    and sent once the server accepted it: a redelivered task (its worker died before
+    acknowledging) skips what was sent, and never repeats a mail whose hand-over it cannot
+    know the end of (`sent_at` empty). Rows from before carry the task id alone."""
 
     task_id = models.CharField(max_length=64, unique=True)
-    sent_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "tickets_sentmail"
@@ -16,6 +20,10 @@ class SentMail(models.Model):
 
     def __str__(self) -> str:
         return self.task_id
+
+
+# The error of a task whose worker died while handing a mail over (mail.services).
+HANDOVER_UNCERTAIN = "MailHandoverUncertain"
 
 
 class FailedMail(models.Model):
@@ -45,3 +53,13 @@ class FailedMail(models.Model):
     @property
     def can_resend(self) -> bool:
         return self.arguments is not None
+
+    @property
+    def explanation(self) -> str:
+        if self.error == HANDOVER_UNCERTAIN:
+            return _(
+                "The worker stopped while the mail server was taking this mail, so it may have "
+                "arrived and was not sent again. Look for it in the mail server's log before "
+                "sending it again."
+            )
+        return _("Not sent. Sending it again queues it anew.")

@@ -2,19 +2,24 @@
 
 Every mail of the desk is rendered from three templates (`<template>_subject.txt`, `.txt`,
 `.html`) in the recipient's language, sent from DEFAULT_FROM_EMAIL with replies to the support
-inbox. Tasks that send call `send_once`, so a redelivered task run never mails twice.
+inbox. Tasks that send call `send_once`: each mail of a task run is marked before it is handed to
+the mail server and again once the server accepted it, so a redelivered run (its worker died)
+never sends a mail twice, and one whose hand-over was cut off is recorded instead of repeated
+(at most once; docs/operations.md, "Workers killed mid-task").
 """
 
 import hashlib
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from email.utils import make_msgid
-from smtplib import SMTPException
+from smtplib import SMTPException, SMTPRecipientsRefused, SMTPResponseException
 
 from celery import Task
 from celery.exceptions import Retry
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -131,7 +136,11 @@ def mail_send(
         headers=headers or {},
     )
     mail.attach_alternative(html, "text/html")
-    mail.send()
+    run = _task_run.get()
+    if run is None:
+        mail.send()
+    else:
+        _hand_over_once(run, mail)
 
 
 def mail_limited(*, scope: str, thing: str, to: str) -> bool:
@@ -144,11 +153,64 @@ def mail_limited(*, scope: str, thing: str, to: str) -> bool:
     return over_thing is not None or over_recipient is not None
 
 
+class MailHandoverUncertain(Exception):
+    """A worker died while the mail server was taking one of this run's mails: it may have been
+    delivered, so it is not sent again; the run is kept as a FailedMail for staff to check."""
+
+
+@dataclass
+class _TaskRun:
+    task_id: str
+    mails: int = 0
+    uncertain: int = 0
+
+
+_task_run: ContextVar[_TaskRun | None] = ContextVar("mail_task_run", default=None)
+
+
 def send_once(task, send: Callable[[], None]) -> None:
-    """Send unless this task run already did (a redelivery after the worker died)."""
+    """Run `send` so that each of its mails goes out at most once over every delivery of this
+    task run, exactly once unless a worker dies in the middle of handing one over."""
     task_id = task.request.id
-    if task_id and SentMail.objects.filter(task_id=task_id).exists():
+    if not task_id:
+        send()
         return
-    send()
-    if task_id:
-        SentMail.objects.get_or_create(task_id=task_id)
+    if SentMail.objects.filter(task_id=task_id, sent_at__isnull=False).exists():
+        return  # a whole run recorded before mails were marked one by one
+    run = _TaskRun(task_id=task_id)
+    token = _task_run.set(run)
+    try:
+        send()
+    finally:
+        _task_run.reset(token)
+    if run.uncertain:
+        raise MailHandoverUncertain(f"{run.uncertain} of {run.mails} mails")
+
+
+def _hand_over_once(run: _TaskRun, mail: EmailMultiAlternatives) -> None:
+    """Send one mail of a task run, marked in SentMail (the run's id and the mail's number in
+    it): `sent_at` empty while the server takes it, set once it has accepted it. The marker is
+    written after the connection is up (nothing handed over yet) and before the message."""
+    run.mails += 1
+    key = f"{run.task_id}/{run.mails}"
+    marker = SentMail.objects.filter(task_id=key).first()
+    if marker is not None:
+        if marker.sent_at is None:
+            run.uncertain += 1  # an earlier delivery of this run died while handing it over
+        return
+    connection = get_connection()
+    connection.open()  # connect, STARTTLS, AUTH: a failure here hands nothing over
+    try:
+        smtp = getattr(connection, "connection", None)  # the SMTP backend's smtplib.SMTP
+        if hasattr(smtp, "ehlo_or_helo_if_needed"):
+            smtp.ehlo_or_helo_if_needed()  # still nothing handed over: the greeting, done first
+        marker = SentMail.objects.create(task_id=key, sent_at=None)
+        try:
+            connection.send_messages([mail])
+        except (SMTPResponseException, SMTPRecipientsRefused):
+            # The server answered with a refusal: it did not take the mail, a retry may send.
+            marker.delete()
+            raise
+        SentMail.objects.filter(pk=marker.pk).update(sent_at=timezone.now())
+    finally:
+        connection.close()

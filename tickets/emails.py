@@ -104,9 +104,10 @@ def send_escalation(ticket: Ticket, *, template: str = "escalation") -> None:
     if ticket.team is not None:
         leads = [
             email
-            for email in ticket.team.memberships.filter(is_lead=True).values_list(
-                "user__email", flat=True
-            )
+            # In one order every time: a redelivered run knows its mails by their number.
+            for email in ticket.team.memberships.filter(is_lead=True)
+            .order_by("pk")
+            .values_list("user__email", flat=True)
             if email
         ]
     for address in leads or [settings.SUPPORT_INBOX_EMAIL]:

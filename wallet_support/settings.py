@@ -154,6 +154,12 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        # libpq waits for ever by default on a server that accepts and never answers: each
+        # request, and each /healthz probe's check thread, would then hang for good.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)
+        )
 else:
     DATABASES = {
         "default": {
@@ -218,8 +224,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A late-acknowledged task that waits in Redis longer than this is delivered again, so it must
-# exceed the longest time any task may sit unacknowledged (countdowns and ETAs included).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
+# exceed the longest time any task may sit unacknowledged (countdowns and ETAs included). It is
+# also how long the tasks of a worker lost as a whole (its machine, its container) wait before
+# another worker takes them (docs/operations.md).
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 6 * 60 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS,
+    # The sweep that gives such tasks back runs at start-up and then every 100 s (kombu's
+    # interval times its throttle); a fraction of the timeout, so a short timeout is honoured.
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT_SECONDS // 10)),
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each problem type's tasks go to a queue of their own: security, transactions, payments and
 # default (tickets.problem_types.PROBLEM_TYPES); a worker consumes the ones given with -Q.

@@ -5,10 +5,7 @@ PostgreSQL and Redis)."""
 import asyncio
 import json
 import os
-import socket
 import subprocess
-import time
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -20,28 +17,8 @@ from livechat.limits import SERVER_MAX_FRAME_BYTES
 from tests.support.celery import worker_database_url
 from tests.support.chat import staff_cookie, visitor_cookie
 from tests.support.factories import make_conversation
+from tests.support.processes import ROOT, free_port, wait_for_port
 from wallet_support import serve
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server on port {port} exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"server on port {port} did not start")
 
 
 @pytest.fixture

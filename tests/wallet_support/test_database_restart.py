@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.livechat.test_two_servers import ROOT, free_port, wait_for_port
+from tests.support.processes import ROOT, free_port, wait_for_port
 from wallet_support import serve
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)

@@ -184,3 +184,40 @@ def test_healthz_answers_a_probe_naming_the_instance_not_the_site(client, settin
     # Every other page still checks the host.
     assert client.get("/", HTTP_HOST=host).status_code == 400
     assert client.get("/faq/", HTTP_HOST="support.wallet.example").status_code == 200
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP port that completes connections (the kernel's backlog) and never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def test_healthz_answers_and_lets_go_when_the_database_accepts_and_never_answers(
+    client, monkeypatch, postgres, silent_server, settings
+):
+    # Given the database check pointed at a PostgreSQL that accepts and never answers, with
+    # the production connection options (a stalled server, a half-open network path)
+    default = connections["default"]
+    stalled = type(default)({**default.settings_dict, "HOST": "127.0.0.1", "PORT": silent_server})
+    monkeypatch.setattr(health, "connection", stalled)
+    monkeypatch.setattr(health, "CHECK_TIMEOUT_SECONDS", 1.0)
+
+    # When the probe asks
+    started = time.monotonic()
+    response = client.get(reverse("healthz"))
+
+    # Then it answers 503 within its bound, the database check as "timeout"
+    assert time.monotonic() - started < 4
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == {"ok": False, "detail": "timeout"}
+    # And the check's thread is not left waiting for ever (one more per probe, every 15 s):
+    # the connection attempt gives up after DATABASE_CONNECT_TIMEOUT_SECONDS
+    connect_timeout = int(default.settings_dict["OPTIONS"]["connect_timeout"])
+    deadline = time.monotonic() + connect_timeout + 5
+    while any(thread.name == "healthz-database" for thread in threading.enumerate()):
+        assert time.monotonic() < deadline, "the database check is still waiting"
+        time.sleep(0.1)
