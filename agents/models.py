@@ -4,6 +4,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.i18n import Translated
+
 
 class AgentProfile(models.Model):
     """An agent's desk identity: availability, capacity and the official agent code."""
@@ -41,7 +43,7 @@ class AgentProfile(models.Model):
         return f"{self.display_name} ({self.agent_code})"
 
 
-class Team(models.Model):
+class Team(Translated, models.Model):
     """A group of agents with its own working hours, time zone and holidays."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -66,7 +68,7 @@ class Team(models.Model):
         verbose_name_plural = _("teams")
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.localized("name")
 
     def clean(self) -> None:
         from common.business_hours import parse_hours, parse_time_zone

@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agents.models import AgentProfile
 from agents.roles import desk_role
@@ -317,7 +318,11 @@ class TicketAdmin(admin.ModelAdmin):
                 done += 1
             except services.TicketError as error:
                 self.message_user(request, f"{ticket.reference}: {error.message}", messages.WARNING)
-        self.message_user(request, _("%(count)d tickets updated.") % {"count": done})
+        self.message_user(
+            request,
+            ngettext("%(count)d ticket updated.", "%(count)d tickets updated.", done)
+            % {"count": done},
+        )
 
     @admin.action(description=_("Assign to me"))
     def assign_to_me(self, request, tickets):
@@ -394,7 +399,11 @@ class TicketAdmin(admin.ModelAdmin):
             return
         self.message_user(
             request,
-            _("%(count)d tickets merged into %(reference)s; the customer was sent a new link.")
+            ngettext(
+                "%(count)d ticket merged into %(reference)s; the customer was sent a new link.",
+                "%(count)d tickets merged into %(reference)s; the customer was sent a new link.",
+                len(chosen) - 1,
+            )
             % {"count": len(chosen) - 1, "reference": target.reference},
         )
 
