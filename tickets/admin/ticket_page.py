@@ -162,16 +162,13 @@ class AgentTicketForm(forms.ModelForm):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
+    # A work list: who, what, how urgent, whose, how recent; one line a ticket.
     list_display = (
         "reference",
-        "subject",
+        "customer_display",
         "problem_type",
-        "channel",
-        "priority",
-        "status",
-        "team",
-        "assignee",
         "due",
+        "assignee_display",
         "last_activity",
     )
     list_filter = (
@@ -184,7 +181,7 @@ class TicketAdmin(admin.ModelAdmin):
         "team",
         AssigneeFilter,
     )
-    list_select_related = ("team", "assignee")
+    list_select_related = ("team", "assignee__agent_profile")
     list_per_page = 50
     paginator = CappedCountPaginator
     show_full_result_count = False
@@ -250,7 +247,7 @@ class TicketAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return (
             selectors.tickets_visible_to(request.user)
-            .select_related("team", "assignee")
+            .select_related("team", "assignee__agent_profile")
             .annotate(next_due=queue.NEXT_DUE)
         )
 
@@ -290,6 +287,21 @@ class TicketAdmin(admin.ModelAdmin):
             timezone.localtime(clock.due).strftime("%Y-%m-%d %H:%M"),
             distance,
         )
+
+    @admin.display(description=_("customer"), ordering="customer_email")
+    def customer_display(self, ticket: Ticket) -> str:
+        return format_html(
+            '<span class="queue-customer"><span>{}</span><small class="queue-subject">{}</small>'
+            "</span>",
+            ticket.customer_name or ticket.customer_email,
+            ticket.subject,
+        )
+
+    @admin.display(description=_("assignee"), ordering="assignee")
+    def assignee_display(self, ticket: Ticket) -> str:
+        if ticket.assignee is None:
+            return "-"
+        return agent_identity(ticket.assignee)[0]
 
     @admin.display(description=_("last activity"), ordering="updated_at")
     def last_activity(self, ticket: Ticket) -> str:
