@@ -65,3 +65,28 @@ def test_the_dark_theme_follows_the_switch_and_the_system():
     assert 'html[data-theme="dark"] {' in theme
     assert '@media (prefers-color-scheme: dark) {\n  html[data-theme="auto"] {' in theme
     assert ':root,\nhtml[data-theme="light"] {' in theme
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "resolve"),
+    [
+        ("en", "Keyboard shortcuts", "Resolve the ticket"),
+        ("zh-hans", "键盘快捷键", "将工单标记为已解决"),
+    ],
+)
+def test_the_shortcuts_are_listed_on_a_help_overlay_in_both_languages(
+    client, superuser, language, title, resolve
+):
+    login_with_second_factor(client, superuser)
+
+    page = client.get(
+        reverse("admin:tickets_ticket_changelist"), headers={"accept-language": language}
+    ).content.decode()
+
+    assert '<dialog id="workspace-help"' in page
+    assert title in page
+    assert resolve in page
+    for key in ("j", "k", "r", "n", "a", "e", "?"):
+        assert f"<kbd>{key}</kbd>" in page
+    assert '<script src="/static/js/admin-workspace.js" defer></script>' in page
+    assert 'id="queue-updated" role="status"' in page
