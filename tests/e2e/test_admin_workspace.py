@@ -72,6 +72,7 @@ def test_the_workspace_pages_pass_axe_at_desktop_and_phone_width(site, visitor, 
                     if overflow > 0:
                         problems[f"{name} {scheme}: wider than the phone by"] = overflow
                 if scheme == "light" or name == "admin-queue":
-                    suffix = "" if scheme == "light" else "-dark"
-                    screenshot(page, f"{name}-{language}-{width}{suffix}", full_page=False)
+                    shot = f"workspace-{name}-{language}-{width}"
+                    shot += "" if scheme == "light" else "-dark"
+                    screenshot(page, shot, full_page=False)
     assert not problems, describe(problems)
