@@ -45,11 +45,13 @@
       .then((response) => (response.ok ? response.text() : null))
       .then((html) => {
         if (!html) return;
+        // The queue's own page, as a reload would show it (rendered and escaped by Django, same
+        // origin); a parsed document runs no script, and its rows are imported, not re-parsed.
         const fresh = new DOMParser().parseFromString(html, "text/html");
         const body = fresh.querySelector("#result_list tbody");
         const filters = fresh.getElementById("changelist-filter");
         const current = resultList.querySelector("tbody");
-        if (!body || !current || body.innerHTML === current.innerHTML) return;
+        if (!body || !current || body.isEqualNode(current)) return;
         const focused = document.activeElement && document.activeElement.getAttribute("href");
         const scrolled = window.scrollY;
         current.replaceWith(document.importNode(body, true));
