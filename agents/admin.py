@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from agents import services
+from agents.forms import WEEKDAYS, WINDOWS_A_DAY, TeamForm, hours_field_names
 from agents.models import AgentProfile, Team, TeamHoliday, TeamMembership
 
 
@@ -19,9 +19,32 @@ class TeamHolidayInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    form = TeamForm
     list_display = ("code", "name_en", "name_zh_hans", "time_zone")
     search_fields = ("code", "name_en", "name_zh_hans")
     inlines = (TeamMembershipInline, TeamHolidayInline)
+
+    def get_fieldsets(self, request, obj=None):
+        week = [
+            tuple(
+                name for window in range(WINDOWS_A_DAY) for name in hours_field_names(day, window)
+            )
+            for day in range(len(WEEKDAYS))
+        ]
+        return [
+            (None, {"fields": ("code", "name_en", "name_zh_hans", "time_zone")}),
+            (
+                _("Working hours"),
+                {
+                    "classes": ("working-hours",),
+                    "description": _(
+                        "In the team's time zone. A closing time at or before the opening runs "
+                        "past midnight; 00:00 to 00:00 is the whole day. Holidays are below."
+                    ),
+                    "fields": ("always_open", *week),
+                },
+            ),
+        ]
 
 
 @admin.register(AgentProfile)
@@ -33,7 +56,7 @@ class AgentProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
     actions = ["reissue_codes"]
 
-    @admin.action(description=gettext_lazy("Issue new agent codes"), permissions=["change"])
+    @admin.action(description=_("Issue new agent codes"), permissions=["change"])
     def reissue_codes(self, request, queryset) -> None:
         for profile in queryset:
             old = profile.agent_code

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from agents.codes import agent_code_new, validate_agent_code
+from common.i18n import Translated
 
 
 class AgentProfile(models.Model):
@@ -53,7 +54,7 @@ class AgentProfile(models.Model):
         self.agent_code = self.agent_code.strip().upper()
 
 
-class Team(models.Model):
+class Team(Translated, models.Model):
     """A group of agents with its own working hours, time zone and holidays."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -78,7 +79,7 @@ class Team(models.Model):
         verbose_name_plural = _("teams")
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.localized("name")
 
     def clean(self) -> None:
         from common.business_hours import parse_hours, parse_time_zone

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agents.models import AgentProfile, ConsoleConnection, TeamMembership
 from agents.roles import desk_role
@@ -19,6 +20,17 @@ def agent_identity(user: AbstractBaseUser) -> tuple[str, str]:
     except AgentProfile.DoesNotExist:
         return user.get_short_name() or user.get_username(), "-"
     return profile.display_name, profile.agent_code
+
+
+def agent_signature(user: AbstractBaseUser | None) -> str:
+    """How an agent signs what a customer reads: name and agent code, in the active language
+    (/security/ tells customers to check the code); the desk's name when nobody signed."""
+    if user is None:
+        return _("Wallet Support")
+    name, code = agent_identity(user)
+    if code == "-":
+        return name
+    return _("%(name)s (agent code %(code)s)") % {"name": name, "code": code}
 
 
 def console_timeout() -> int:

@@ -159,10 +159,10 @@ class AnnouncementAdmin(admin.ModelAdmin):
                 answered = services.announcement_reply_all(
                     announcement=announcement,
                     author=request.user,
-                    body=form.cleaned_data["body"],
+                    bodies=form.bodies(),
                 )
             except services.AnnouncementError as error:
-                form.add_error("body", error.message)
+                form.add_error(None, error.message)
             else:
                 if answered:
                     message = ngettext(

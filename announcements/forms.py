@@ -39,12 +39,22 @@ class AnnouncementForm(forms.ModelForm):
 
 
 class ReplyAllForm(forms.Form):
-    body = forms.CharField(
-        label=_("Reply"),
+    """One text per language: each ticket is answered in its customer's."""
+
+    body_en = forms.CharField(
+        label=_("Reply in English"),
         max_length=REPLY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_(
-            "Sent as your reply on each ticket and emailed to its customer. Customers may read "
-            "English or Chinese: write in both languages."
-        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "lang": "en"}),
+        help_text=_("Sent on the tickets written in English."),
     )
+    body_zh_hans = forms.CharField(
+        label=_("Reply in Chinese"),
+        max_length=REPLY_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "lang": "zh-Hans"}),
+        help_text=_("Sent on the tickets written in Chinese."),
+    )
+
+    def bodies(self) -> dict[str, str]:
+        return {"en": self.cleaned_data["body_en"], "zh_hans": self.cleaned_data["body_zh_hans"]}

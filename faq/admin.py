@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from faq import services
 from faq.models import Article, ArticleVote, Category, SearchLog, SearchSynonym
@@ -104,13 +105,22 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Publish the selected articles"))
     def publish(self, request, queryset):
         count = queryset.update(status=Article.Status.PUBLISHED)
-        self.message_user(request, _("%(count)d articles published.") % {"count": count})
+        self.message_user(
+            request,
+            ngettext("%(count)d article published.", "%(count)d articles published.", count)
+            % {"count": count},
+        )
 
     @admin.action(description=_("Unpublish (back to draft)"))
     def unpublish(self, request, queryset):
         count = queryset.update(status=Article.Status.DRAFT)
         self.message_user(
-            request, _("%(count)d articles moved to draft.") % {"count": count}, messages.WARNING
+            request,
+            ngettext(
+                "%(count)d article moved to draft.", "%(count)d articles moved to draft.", count
+            )
+            % {"count": count},
+            messages.WARNING,
         )
 
 

@@ -10,8 +10,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import pgettext
+from django.utils import timezone
 
 from agents import selectors as agents_selectors
 from agents.models import AgentProfile
@@ -20,6 +19,7 @@ from faq.channels import channel_guide
 from livechat.models import Conversation
 from livechat.system_lines import system_line_text
 from security.two_factor import session_verified
+from tickets.canned import customer_salutation
 from tickets.models import Message, ProblemType, Ticket
 from tickets.problem_types import chat_wait_minutes, problem_type_facts
 from tickets.selectors import tickets_of_app_user
@@ -278,8 +278,10 @@ def message_payload(
 ) -> dict:
     """A message as the protocol sends it, with the id of the message before it. A system line
     carries its key and parameters too, so a reader can have it in their language."""
+    agent_code = ""
     if message.author_kind == "agent" and message.author_id:
-        author = agents_selectors.agent_identity(message.author)[0]
+        author, agent_code = agents_selectors.agent_identity(message.author)
+        agent_code = "" if agent_code == "-" else agent_code
     elif message.author_kind == "customer":
         author = conversation.visitor_name
     else:
@@ -290,6 +292,7 @@ def message_payload(
         "prev": prev,
         "sender": message.author_kind,
         "author": author,
+        "agent_code": agent_code,
         "body": message.body,
         "created_at": message.created_at.isoformat(),
         "client_id": str(message.client_id) if message.client_id else None,
@@ -314,11 +317,9 @@ def in_language(payload: dict, language: str) -> dict:
 def salutation(conversation: Conversation) -> str:
     """What a canned reply calls the customer: their name, or a polite form in their language,
     never an email address or nothing."""
-    name = (conversation.visitor_name or "").strip()
-    if name and "@" not in name:
-        return name
-    with translation.override(conversation.ticket.language):
-        return pgettext("how a reply addresses a customer without a name", "there")
+    return customer_salutation(
+        name=conversation.visitor_name, language=conversation.ticket.language
+    )
 
 
 def _seconds_per_position() -> float:

@@ -31,6 +31,7 @@ from security.ratelimit import (
     rate_limited_page,
     rate_limited_render,
 )
+from tickets.canned import canned_reply_texts
 from tickets.held import ticket_hold
 from tickets.models import ProblemType
 from tickets.selectors import attachment_for_ticket, customer_recent_texts
@@ -309,7 +310,7 @@ def agent_console(request: HttpRequest) -> HttpResponse:
     profile = AgentProfile.objects.filter(user=request.user).first()
     context = {
         "profile": profile,
-        "canned_replies": settings.SUPPORT_CANNED_REPLIES,
+        "canned_replies": canned_reply_texts(),
         "canned_languages": [code for code, _name in settings.LANGUAGES],
         "problem_types": dict(ProblemType.choices),
     }

@@ -1,6 +1,8 @@
 """Customers' data requests in the admin: superusers only, carried out or refused by action."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -80,6 +82,9 @@ class DataRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Carry out the selected requests"), permissions=["carry_out"])
     def carry_out(self, request, data_requests):
+        deletions = [item for item in data_requests if item.kind == DataRequest.Kind.DELETE]
+        if deletions and request.POST.get("confirmed") != "yes":
+            return self._confirm_deletions(request, data_requests, deletions)
         done = self._for_each(
             request,
             data_requests,
@@ -107,6 +112,21 @@ class DataRequestAdmin(admin.ModelAdmin):
             ngettext("%(count)d request refused.", "%(count)d requests refused.", done)
             % {"count": done},
         )
+
+    def _confirm_deletions(self, request, data_requests, deletions) -> TemplateResponse:
+        """A deletion cannot be undone: show what it removes and ask once more."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Delete these customers' data?"),
+            "opts": self.opts,
+            "deletions": [
+                (item, selectors.customer_tickets(email=item.email).count() if item.email else 0)
+                for item in deletions
+            ],
+            "selected": [item.pk for item in data_requests],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "privacy/admin/confirm_carry_out.html", context)
 
     def _for_each(self, request, data_requests, act) -> int:
         """Apply `act` to each request; a refused one is reported, the others counted."""

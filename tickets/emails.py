@@ -9,7 +9,7 @@ from guard.refusals import REFUSAL_MESSAGES
 from mail.services import AUTOMATIC_HEADERS, mail_domain, mail_send, message_id
 from tickets import selectors
 from tickets.links import ticket_absolute_url, ticket_mailed_url
-from tickets.models import AuthorKind, Message, Ticket
+from tickets.models import AuthorKind, Message, Ticket, TicketEvent
 
 
 def _thread_id(ticket: Ticket) -> str:
@@ -110,14 +110,35 @@ def send_escalation(ticket: Ticket, *, template: str = "escalation") -> None:
             .values_list("user__email", flat=True)
             if email
         ]
+    escalation = (
+        ticket.events.filter(kind=TicketEvent.Kind.ESCALATED).order_by("-id").first()
+        if template == "escalation"
+        else None
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        about = _about_line(ticket)
     for address in leads or [settings.SUPPORT_INBOX_EMAIL]:
         _send(
             ticket,
             to=address,
             template=template,
-            context={"admin_url": settings.SUPPORT_SITE_URL.rstrip("/") + admin_path(ticket)},
+            context={
+                "admin_url": settings.SUPPORT_SITE_URL.rstrip("/") + admin_path(ticket),
+                "priority_raised": escalation is not None
+                and escalation.old_value != escalation.new_value,
+                "about": about,
+            },
             language=settings.LANGUAGE_CODE,
         )
+
+
+def _about_line(ticket: Ticket) -> str:
+    """The problem type and the team, the team left out when it is named like the type."""
+    problem_type = str(ticket.get_problem_type_display())
+    team = str(ticket.team) if ticket.team else "-"
+    return (
+        problem_type if team.casefold() == problem_type.casefold() else f"{problem_type} · {team}"
+    )
 
 
 def admin_path(ticket: Ticket) -> str:
@@ -136,7 +157,7 @@ def send_chat_transcript(ticket: Ticket) -> None:
         to=ticket.customer_email,
         template="chat_transcript",
         context={
-            "chat_messages": list(messages.select_related("author")),
+            "chat_messages": list(messages.select_related("author__agent_profile")),
             "visitor_lines_left_out": ticket.email_verified_at is None,
         },
         language=ticket.language,

@@ -37,10 +37,13 @@ class Channel(models.TextChoices):
 class Status(models.TextChoices):
     NEW = "new", _("New")
     OPEN = "open", _("Open")
-    PENDING = "pending", _("Waiting for you")
+    PENDING = "pending", _("Waiting on the customer")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
 
+
+# The customer's own words for a status, where the desk's label would read wrong to them.
+CUSTOMER_STATUS_LABELS = {Status.PENDING: _("Waiting for your reply")}
 
 # Every status change goes through this table (tickets.services.ticket_change_status).
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -218,6 +221,10 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in SOLVED_STATUSES
+
+    def customer_status_display(self) -> str:
+        """The status as the customer reads it on their ticket page."""
+        return str(CUSTOMER_STATUS_LABELS.get(self.status, self.get_status_display()))
 
     def can_move_to(self, status: str) -> bool:
         return status in STATUS_TRANSITIONS[self.status]

@@ -129,6 +129,7 @@ def _security_first() -> Case:
 
 def _route_locked(tickets: list[Ticket], now: datetime) -> None:
     decisions = []
+    previous_assignees = {ticket.pk: ticket.assignee_id for ticket in tickets if ticket.routed_at}
     for ticket in tickets:
         decision = routing_decide(
             problem_type=ticket.problem_type,
@@ -143,6 +144,7 @@ def _route_locked(tickets: list[Ticket], now: datetime) -> None:
         ticket.needs_routing = False
         ticket.routed_at = now
         ticket.updated_at = now
+    kept = _kept_assignees(tickets, previous_assignees)
     teams = sorted({ticket.team_id for ticket in tickets if ticket.team_id is not None})
     picked: set[int] = set()
     for team_id in teams:
@@ -150,7 +152,9 @@ def _route_locked(tickets: list[Ticket], now: datetime) -> None:
             team=routing_config().teams.get(team_id) or Team(pk=team_id), now=now
         )
         for ticket in tickets:
-            if ticket.team_id == team_id:
+            if ticket.pk in kept:
+                ticket.assignee_id = kept[ticket.pk]
+            elif ticket.team_id == team_id:
                 profile = assigner.pick()
                 ticket.assignee = profile.user if profile else None
         picked |= assigner.picked
@@ -163,6 +167,27 @@ def _route_locked(tickets: list[Ticket], now: datetime) -> None:
         if first_routing and ticket.problem_type == ProblemType.ACCOUNT_SECURITY:
             _queue_security_webhook(ticket)
     TicketEvent.objects.bulk_create(events)
+
+
+def _kept_assignees(tickets: list[Ticket], previous: dict[int, int | None]) -> dict[int, int]:
+    """A reopened ticket stays with its agent while they are available: active, online and on
+    the team it is routed to (one query for the batch)."""
+    wanted = {(previous[t.pk], t.team_id) for t in tickets if previous.get(t.pk) and t.team_id}
+    if not wanted:
+        return {}
+    available = set(
+        AgentProfile.objects.filter(
+            user_id__in={user_id for user_id, _team in wanted},
+            availability=AgentProfile.Availability.ONLINE,
+            user__is_active=True,
+            user__team_memberships__team_id__in={team_id for _user, team_id in wanted},
+        ).values_list("user_id", "user__team_memberships__team_id")
+    )
+    return {
+        ticket.pk: previous[ticket.pk]
+        for ticket in tickets
+        if (previous.get(ticket.pk), ticket.team_id) in available
+    }
 
 
 def _routing_events(

@@ -260,7 +260,7 @@ def ticket_public_thread(*, ticket: Ticket) -> list[Message]:
     """What the customer sees: every message but internal notes, with attachments (2 queries)."""
     return list(
         ticket.messages.filter(is_internal=False)
-        .select_related("author")
+        .select_related("author__agent_profile")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
     )
 

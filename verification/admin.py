@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from verification import services
 from verification.models import FakeReport, KnownFake, OfficialContact
@@ -56,4 +57,12 @@ class FakeReportAdmin(admin.ModelAdmin):
                 )
             else:
                 confirmed += 1
-        self.message_user(request, _("%(count)d confirmed as known fakes.") % {"count": confirmed})
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d confirmed as a known fake.",
+                "%(count)d confirmed as known fakes.",
+                confirmed,
+            )
+            % {"count": confirmed},
+        )

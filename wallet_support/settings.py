@@ -519,11 +519,22 @@ TICKET_LINK_MAX_AGE_DAYS = env_int("TICKET_LINK_MAX_AGE_DAYS", 90)
 # Minutes an agent typically spends on a ticket, for the live "expected first response" figure.
 SUPPORT_MINUTES_PER_TICKET = env_int("SUPPORT_MINUTES_PER_TICKET", 10)
 # Canned replies offered in the agent console ({name} and {reference} are filled in).
+# Agents' canned replies (tickets.canned): the text, and optionally the problem types and
+# languages it is offered for (every one when absent).
 SUPPORT_CANNED_REPLIES = [
-    _("Hello {name}, thank you for waiting. I am looking at ticket {reference} now."),
-    _("Could you tell me the time, amount and transaction hash of the transfer?"),
-    _("We will never ask for your recovery phrase, private key, password or 2FA code."),
-    _("Is there anything else I can help you with today?"),
+    {"text": _("Hello {name}, thank you for waiting. I am looking at ticket {reference} now.")},
+    {
+        "text": _("Could you tell me the time, amount and transaction hash of the transfer?"),
+        "problem_types": ["abnormal_transaction", "topup_withdrawal"],
+    },
+    {
+        "text": _(
+            "Could you tell me when the account was frozen and the exact message the app showed?"
+        ),
+        "problem_types": ["account_frozen"],
+    },
+    {"text": _("We will never ask for your recovery phrase, private key, password or 2FA code.")},
+    {"text": _("Is there anything else I can help you with today?")},
 ]
 # Live chat: an agent counts as available only while a console socket of theirs beats (every
 # 20 s from the console); one silent for this long no longer counts.

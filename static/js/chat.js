@@ -470,6 +470,9 @@
     var meta = document.createElement("p");
     meta.className = "chat__meta";
     var authorName = sender === this.role ? (this.role === "customer" ? this.strings.you : message.author) : message.author;
+    if (sender === "agent" && message.agent_code && this.strings["agent-signed"]) {
+      authorName = this.strings["agent-signed"].replace("{name}", message.author || "").replace("{code}", message.agent_code);
+    }
     if (sender !== "system" && authorName) {
       var author = document.createElement("span");
       author.className = "chat__author";

@@ -158,7 +158,7 @@ def test_reply_all_form_sends_one_reply_per_open_ticket(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reply_all_url(announcement),
-            {"body": REPLY, "csrfmiddlewaretoken": csrf_token_of(form_page.content.decode())},
+            {"body_en": REPLY, "csrfmiddlewaretoken": csrf_token_of(form_page.content.decode())},
             follow=True,
         )
 
@@ -177,7 +177,7 @@ def test_reply_all_without_a_csrf_token_is_refused(superuser):
     client = Client(enforce_csrf_checks=True)
     login_with_second_factor(client, superuser)
 
-    response = client.post(reply_all_url(announcement), {"body": REPLY})
+    response = client.post(reply_all_url(announcement), {"body_en": REPLY})
 
     assert response.status_code == 403
     assert not Message.objects.filter(author_kind=AuthorKind.AGENT).exists()
@@ -188,7 +188,7 @@ def test_reply_all_with_an_empty_reply_shows_an_error_and_sends_nothing(client, 
     announcement.tickets.add(make_ticket())
     login_with_second_factor(client, superuser)
 
-    response = client.post(reply_all_url(announcement), {"body": "   "})
+    response = client.post(reply_all_url(announcement), {"body_en": "   "})
 
     assert response.status_code == 200
     assert "Nothing was sent." in response.content.decode()
@@ -206,8 +206,20 @@ def test_reply_all_needs_the_right_to_change_tickets(client, staff_user):
     change_page = client.get(
         reverse("admin:announcements_announcement_change", args=[announcement.pk])
     )
-    response = client.post(reply_all_url(announcement), {"body": REPLY})
+    response = client.post(reply_all_url(announcement), {"body_en": REPLY})
 
     assert change_page.status_code == 200
     assert reply_all_url(announcement) not in change_page.content.decode()
     assert response.status_code == 403
+
+
+def test_reply_all_has_a_text_box_for_each_language(client, superuser):
+    announcement = make_announcement()
+    announcement.tickets.add(make_ticket())
+    login_with_second_factor(client, superuser)
+
+    page = client.get(reply_all_url(announcement)).content.decode()
+
+    assert 'name="body_en"' in page
+    assert 'name="body_zh_hans"' in page
+    assert 'lang="zh-Hans"' in page

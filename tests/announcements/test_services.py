@@ -90,7 +90,9 @@ def test_reply_all_answers_every_open_tagged_ticket_and_emails_each_customer(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        answered = announcement_reply_all(announcement=announcement, author=superuser, body=REPLY)
+        answered = announcement_reply_all(
+            announcement=announcement, author=superuser, bodies={"en": REPLY}
+        )
 
     assert answered == 2
     replies = Message.objects.filter(author_kind=AuthorKind.AGENT, body=REPLY)
@@ -118,7 +120,9 @@ def test_reply_all_refuses_an_empty_reply_and_sends_nothing(
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(AnnouncementError) as refused,
     ):
-        announcement_reply_all(announcement=announcement, author=superuser, body=body)
+        announcement_reply_all(
+            announcement=announcement, author=superuser, bodies={"en": body, "zh_hans": body}
+        )
 
     assert refused.value.code == "empty_body"
     assert not Message.objects.filter(author_kind=AuthorKind.AGENT).exists()
@@ -129,4 +133,51 @@ def test_reply_all_with_no_open_ticket_answers_none(superuser):
     announcement = make_announcement()
     tagged_tickets(announcement, [Status.CLOSED])
 
-    assert announcement_reply_all(announcement=announcement, author=superuser, body=REPLY) == 0
+    assert (
+        announcement_reply_all(announcement=announcement, author=superuser, bodies={"en": REPLY})
+        == 0
+    )
+
+
+def test_reply_all_answers_each_customer_in_their_language(
+    superuser, django_capture_on_commit_callbacks
+):
+    announcement = make_announcement()
+    english = make_ticket(language="en")
+    chinese = make_ticket(language="zh-hans")
+    announcement.tickets.add(english, chinese)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answered = announcement_reply_all(
+            announcement=announcement,
+            author=superuser,
+            bodies={"en": "Tron withdrawals are delayed.", "zh_hans": "波场提现延迟。"},
+        )
+
+    assert answered == 2
+    agent_bodies = {
+        ticket.pk: list(
+            ticket.messages.filter(author_kind=AuthorKind.AGENT).values_list("body", flat=True)
+        )
+        for ticket in (english, chinese)
+    }
+    assert agent_bodies == {
+        english.pk: ["Tron withdrawals are delayed."],
+        chinese.pk: ["波场提现延迟。"],
+    }
+
+
+def test_reply_all_without_the_text_for_a_ticket_language_sends_nothing(superuser):
+    announcement = make_announcement()
+    announcement.tickets.add(make_ticket(language="en"), make_ticket(language="zh-hans"))
+
+    with pytest.raises(AnnouncementError) as refused:
+        announcement_reply_all(
+            announcement=announcement,
+            author=superuser,
+            bodies={"en": "Tron withdrawals are delayed.", "zh_hans": " \u200b "},
+        )
+
+    assert refused.value.code == "empty_body"
+    assert "Chinese" in refused.value.message
+    assert not Message.objects.filter(author_kind=AuthorKind.AGENT).exists()

@@ -45,6 +45,7 @@ JOURNEYS_WITH_AGENTS = (
     "presence",
     "languages",
     "privacy",
+    "workspace",
 )
 AGENTS = {
     f"{journey}-{language}": (f"WS-2{number:03d}", name)

@@ -1,10 +1,10 @@
 """What an agent may not send a customer: requests for secrets, links off the official domains."""
 
 import pytest
-from django.conf import settings
 from django.utils import translation
 
 from guard.agent_messages import agent_message_problem
+from tickets.canned import canned_reply_texts
 
 ASKING = [
     "Please send me your 12-word recovery phrase so I can restore the wallet.",
@@ -104,7 +104,7 @@ def test_ordinary_support_text_and_the_desks_warning_pass(text):
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_every_canned_reply_passes_in_both_languages(language):
     with translation.override(language):
-        for reply in settings.SUPPORT_CANNED_REPLIES:
+        for reply in canned_reply_texts():
             assert agent_message_problem(str(reply)) is None, str(reply)
 
 

@@ -72,3 +72,22 @@ def test_only_agents_who_may_see_the_ticket_open_its_chat(superuser):
     assert role(superuser) == "agent"
     assert role(other_team) is None
     assert role(make_agent("transactions"), second_factor=False) is None
+
+
+def test_an_agents_chat_message_carries_their_agent_code():
+    from tickets.models import AuthorKind, Message
+
+    conversation = make_conversation()
+    agent = make_agent("general")
+    message = Message.objects.create(
+        ticket=conversation.ticket, author_kind=AuthorKind.AGENT, author=agent, body="Hello"
+    )
+    system = Message.objects.create(
+        ticket=conversation.ticket, author_kind=AuthorKind.SYSTEM, body="Joined"
+    )
+
+    payload = selectors.message_payload(message, conversation, prev=None)
+
+    assert payload["author"] == agent.agent_profile.display_name
+    assert payload["agent_code"] == agent.agent_profile.agent_code
+    assert selectors.message_payload(system, conversation, prev=message.id)["agent_code"] == ""

@@ -174,7 +174,8 @@ def confirm(client, capture, message) -> DataRequest:
 def carry_out(admin_client, capture, data_request: DataRequest):
     with capture(execute=True):
         return admin_client.post(
-            REQUESTS, {"action": "carry_out", "_selected_action": [data_request.pk]}
+            REQUESTS,
+            {"action": "carry_out", "_selected_action": [data_request.pk], "confirmed": "yes"},
         )
 
 
@@ -565,7 +566,8 @@ def test_staff_who_are_not_superusers_cannot_see_data_requests(
     assert staff.get(change).status_code in (302, 403)
     assert (
         staff.post(
-            REQUESTS, {"action": "carry_out", "_selected_action": [data_request.pk]}
+            REQUESTS,
+            {"action": "carry_out", "_selected_action": [data_request.pk], "confirmed": "yes"},
         ).status_code
         == 403
     )
@@ -739,3 +741,29 @@ def test_data_deletion_counts_every_refused_secret_it_deletes(superuser):
     assert deletion.summary["refused_secrets"] == 3
     assert deletion.summary["tickets"] == 1
     assert not GuardEvent.objects.exists()
+
+
+def test_a_deletion_asks_for_confirmation_before_anything_is_removed(
+    client, admin_client, mei, django_capture_on_commit_callbacks
+):
+    deletion = confirmed_request(client, django_capture_on_commit_callbacks, MEI, "delete")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = admin_client.post(
+            REQUESTS, {"action": "carry_out", "_selected_action": [deletion.pk]}
+        )
+
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "cannot be undone" in page
+    assert 'name="confirmed" value="yes"' in page
+    assert MEI in page
+    deletion.refresh_from_db()
+    assert deletion.status != "done"
+    assert Ticket.objects.filter(customer_email__iexact=MEI).exists()
+
+    carry_out(admin_client, django_capture_on_commit_callbacks, deletion)
+
+    deletion.refresh_from_db()
+    assert deletion.status == "done"
+    assert not Ticket.objects.filter(customer_email__iexact=MEI).exists()

@@ -301,3 +301,44 @@ def test_redelivered_mail_task_does_not_send_twice(django_capture_on_commit_call
     tasks.send_ticket_confirmation.apply(args=[ticket.pk], task_id="a-new-request")
 
     assert len(mail.outbox) == 2
+
+
+def _reopen(ticket, django_capture_on_commit_callbacks) -> Ticket:
+    services.ticket_change_status(ticket=ticket, status=Status.RESOLVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_change_status(ticket=ticket, status=Status.OPEN)
+    ticket.refresh_from_db()
+    return ticket
+
+
+@pytest.mark.django_db
+def test_a_reopened_ticket_stays_with_its_agent_while_they_are_available(
+    django_capture_on_commit_callbacks,
+):
+    first = make_agent("payments")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = file_ticket("topup_withdrawal")
+    ticket.refresh_from_db()
+    assert ticket.assignee == first
+    make_agent("payments")  # idle, with fewer tickets: routing alone would pick them
+
+    assert _reopen(ticket, django_capture_on_commit_callbacks).assignee == first
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("gone", ["away", "deactivated", "left the team"])
+def test_a_reopened_ticket_goes_to_someone_else_when_its_agent_is_not_available(
+    django_capture_on_commit_callbacks, gone
+):
+    first = make_agent("payments")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = file_ticket("topup_withdrawal")
+    second = make_agent("payments")
+    if gone == "away":
+        AgentProfile.objects.filter(user=first).update(availability="away")
+    elif gone == "deactivated":
+        type(first).objects.filter(pk=first.pk).update(is_active=False)
+    else:
+        first.team_memberships.all().delete()
+
+    assert _reopen(ticket, django_capture_on_commit_callbacks).assignee == second

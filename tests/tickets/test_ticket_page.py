@@ -292,3 +292,25 @@ def test_rating_comment_with_a_recovery_phrase_is_refused_counted_and_never_sent
     assert list(ticket.guard_events.values_list("kind", "field")) == [
         ("recovery_phrase", "comment")
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "signed"),
+    [("en", "Agent {n} (agent code {code})"), ("zh-hans", "Agent {n}（客服工号 {code}）")],
+)
+def test_agent_reply_is_signed_with_the_agents_name_and_code(client, ticket, language, signed):
+    from tests.support.factories import make_agent
+
+    agent = make_agent("transactions")
+    profile = agent.agent_profile
+    services.message_post_agent(ticket=ticket, author=agent, body="We found your transfer.")
+
+    content = client.get(
+        ticket_private_url(ticket), headers={"accept-language": language}
+    ).content.decode()
+
+    number = profile.display_name.removeprefix("Agent ")
+    assert signed.format(n=number, code=profile.agent_code) in content
+    assert "钱包客服</strong>" not in content
+    assert "Wallet Support</strong>" not in content

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.roles import desk_role
 from agents.selectors import agent_identity
 from tickets import selectors, sla
+from tickets.canned import canned_replies_for, customer_salutation
 from tickets.forms import evidence_display
 from tickets.models import OPEN_STATUSES, SOLVED_STATUSES, Attachment, Status, Ticket
 
@@ -166,6 +167,8 @@ class Workspace:
     history: list
     canned_replies: list[str]
     same_transaction: list[Ticket]
+    # The service announcements the ticket was tagged with (announcements app, by its relation).
+    announcements: list
 
 
 def ticket_workspace(*, ticket: Ticket, agent: AbstractBaseUser) -> Workspace:
@@ -190,21 +193,26 @@ def ticket_workspace(*, ticket: Ticket, agent: AbstractBaseUser) -> Workspace:
                 pk__in=selectors.tickets_visible_to(agent).values("pk")
             )[:20]
         ),
+        announcements=list(ticket.announcements.order_by("-starts_at")[:5]),
     )
 
 
 def canned_replies(*, ticket: Ticket, agent: AbstractBaseUser) -> list[str]:
-    """SUPPORT_CANNED_REPLIES in the ticket's language, placeholders filled in.
+    """The canned replies that fit the ticket, in its language, placeholders filled in.
 
     Placeholders: {name} (the customer), {reference}, {agent} (the agent's display name).
     """
+    language = ticket.language or settings.LANGUAGE_CODE
     values = {
-        "name": ticket.customer_name or ticket.customer_email,
+        "name": customer_salutation(name=ticket.customer_name, language=language),
         "reference": ticket.reference,
         "agent": agent_identity(agent)[0],
     }
-    with translation.override(ticket.language or None):
-        return [_fill(str(text), values) for text in settings.SUPPORT_CANNED_REPLIES]
+    with translation.override(language):
+        return [
+            _fill(str(text), values)
+            for text in canned_replies_for(problem_type=ticket.problem_type, language=language)
+        ]
 
 
 def _fill(template: str, values: dict[str, str]) -> str:

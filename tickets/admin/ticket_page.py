@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agents.models import AgentProfile
 from agents.roles import desk_role
@@ -161,16 +162,13 @@ class AgentTicketForm(forms.ModelForm):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
+    # A work list: who, what, how urgent, whose, how recent; one line a ticket.
     list_display = (
         "reference",
-        "subject",
+        "customer_display",
         "problem_type",
-        "channel",
-        "priority",
-        "status",
-        "team",
-        "assignee",
         "due",
+        "assignee_display",
         "last_activity",
     )
     list_filter = (
@@ -183,7 +181,7 @@ class TicketAdmin(admin.ModelAdmin):
         "team",
         AssigneeFilter,
     )
-    list_select_related = ("team", "assignee")
+    list_select_related = ("team", "assignee__agent_profile")
     list_per_page = 50
     paginator = CappedCountPaginator
     show_full_result_count = False
@@ -249,7 +247,7 @@ class TicketAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return (
             selectors.tickets_visible_to(request.user)
-            .select_related("team", "assignee")
+            .select_related("team", "assignee__agent_profile")
             .annotate(next_due=queue.NEXT_DUE)
         )
 
@@ -290,6 +288,21 @@ class TicketAdmin(admin.ModelAdmin):
             distance,
         )
 
+    @admin.display(description=_("customer"), ordering="customer_email")
+    def customer_display(self, ticket: Ticket) -> str:
+        return format_html(
+            '<span class="queue-customer"><span>{}</span><small class="queue-subject">{}</small>'
+            "</span>",
+            ticket.customer_name or ticket.customer_email,
+            ticket.subject,
+        )
+
+    @admin.display(description=_("assignee"), ordering="assignee")
+    def assignee_display(self, ticket: Ticket) -> str:
+        if ticket.assignee is None:
+            return "-"
+        return agent_identity(ticket.assignee)[0]
+
     @admin.display(description=_("last activity"), ordering="updated_at")
     def last_activity(self, ticket: Ticket) -> str:
         return timezone.localtime(ticket.updated_at).strftime("%Y-%m-%d %H:%M")
@@ -317,7 +330,11 @@ class TicketAdmin(admin.ModelAdmin):
                 done += 1
             except services.TicketError as error:
                 self.message_user(request, f"{ticket.reference}: {error.message}", messages.WARNING)
-        self.message_user(request, _("%(count)d tickets updated.") % {"count": done})
+        self.message_user(
+            request,
+            ngettext("%(count)d ticket updated.", "%(count)d tickets updated.", done)
+            % {"count": done},
+        )
 
     @admin.action(description=_("Assign to me"))
     def assign_to_me(self, request, tickets):
@@ -394,7 +411,11 @@ class TicketAdmin(admin.ModelAdmin):
             return
         self.message_user(
             request,
-            _("%(count)d tickets merged into %(reference)s; the customer was sent a new link.")
+            ngettext(
+                "%(count)d ticket merged into %(reference)s; the customer was sent a new link.",
+                "%(count)d tickets merged into %(reference)s; the customer was sent a new link.",
+                len(chosen) - 1,
+            )
             % {"count": len(chosen) - 1, "reference": target.reference},
         )
 

@@ -1,5 +1,6 @@
 """The agents' work queue in the admin: roles, saved views, search, actions and the ticket page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -39,6 +40,12 @@ def new_ticket(team_code: str = "transactions", *, email: str = "mei@example.com
     )
     ticket.refresh_from_db()
     return ticket
+
+
+def cell(page: str, column: str) -> list[str]:
+    """The texts of a column of the queue's list."""
+    found = re.findall(rf'<td class="field-{column}\b[^"]*">\s*(.*?)\s*</td>', page, re.S)
+    return [re.sub(r"<[^>]+>", "", text).strip() for text in found]
 
 
 def listed(response) -> set[str]:
@@ -294,7 +301,8 @@ def test_the_page_shows_evidence_thread_notes_history_and_guard_events(client, a
 
     page = client.get(change_url(ticket)).content.decode()
 
-    assert page.index("Evidence") < page.index("Conversation") < page.index('id="history-title"')
+    # The workspace: the conversation in the main column, the evidence beside it, history below.
+    assert page.index("Conversation") < page.index("Evidence") < page.index('id="history-title"')
     assert "BTC" in page
     assert "Checking the chain." in page
     assert "internal note" in page
@@ -531,3 +539,195 @@ def test_a_reply_asking_for_a_secret_is_stopped_and_the_draft_kept(client, agent
     # The same words as an internal note stay inside the desk and are allowed.
     reply(client, ticket, "Caller asked whether to send me your recovery phrase.", is_internal="on")
     assert ticket.messages.filter(author=agent, is_internal=True).count() == 1
+
+
+def test_the_ticket_page_shows_the_announcement_the_ticket_is_tagged_with(client, agent):
+    from tests.support.factories import make_announcement
+
+    ticket = new_ticket()
+    announcement = make_announcement(title_en="Tron withdrawals delayed")
+    announcement.tickets.add(ticket)
+
+    page = client.get(change_url(ticket)).content.decode()
+
+    assert "Announcement: Tron withdrawals delayed" in page
+    assert reverse("admin:announcements_announcement_change", args=[announcement.pk]) in page
+
+
+# --- the workspace's words (issue 20) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("en", "Waiting on the customer"), ("zh-hans", "等待客户回复")]
+)
+def test_agents_read_a_pending_ticket_as_waiting_on_the_customer(client, agent, language, label):
+    ticket = new_ticket(status=Status.PENDING)
+    headers = {"accept-language": language}
+
+    listing = client.get(LIST, {"view": "waiting"}, headers=headers).content.decode()
+    page = client.get(change_url(ticket), headers=headers).content.decode()
+
+    assert re.search(rf'status__exact=pending[^"]*">\s*{label}\s*<', listing)
+    assert f'<option value="pending" selected>{label}</option>' in page
+    assert "Waiting for you" not in listing + page
+    assert "待您回复" not in listing + page
+
+
+def test_customers_read_a_pending_ticket_as_waiting_for_their_reply(client):
+    from tickets.links import ticket_private_url
+
+    ticket = new_ticket(status=Status.PENDING)
+
+    page = client.get(ticket_private_url(ticket)).content.decode()
+
+    assert "Waiting for your reply" in page
+    assert "Waiting on the customer" not in page
+
+
+def test_team_names_are_in_chinese_in_the_chinese_admin(client, agent):
+    team = Team.objects.get(code="transactions")
+    ticket = new_ticket()
+    chinese = {"accept-language": "zh-hans"}
+
+    listing = client.get(LIST, headers=chinese).content.decode()
+    page = client.get(change_url(ticket), headers=chinese).content.decode()
+
+    assert team.name_zh_hans
+    assert team.name_zh_hans != team.name_en
+    assert re.search(rf'team__id__exact={team.pk}[^"]*">\s*{team.name_zh_hans}\s*<', listing)
+    assert team.name_zh_hans in page
+    english = client.get(LIST, headers={"accept-language": "en"}).content.decode()
+    assert re.search(rf'team__id__exact={team.pk}[^"]*">\s*{team.name_en}\s*<', english)
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting"), [("en", "Hello there, "), ("zh-hans", "尊敬的客户您好，")]
+)
+def test_the_canned_greeting_never_calls_the_customer_by_their_email(agent, language, greeting):
+    from tickets.admin.queue import canned_replies
+
+    ticket = new_ticket(language=language, customer_name="")
+
+    replies = canned_replies(ticket=ticket, agent=agent)
+
+    assert replies[0].startswith(greeting)
+    assert all(ticket.customer_email not in reply for reply in replies)
+
+
+def test_canned_replies_fit_the_problem_type(agent):
+    from tickets.admin.queue import canned_replies
+
+    frozen = new_ticket(problem_type="account_frozen")
+    transfer = new_ticket(problem_type="abnormal_transaction")
+
+    frozen_replies = " ".join(canned_replies(ticket=frozen, agent=agent))
+    transfer_replies = " ".join(canned_replies(ticket=transfer, agent=agent))
+
+    assert "transaction hash" not in frozen_replies
+    assert "frozen" in frozen_replies
+    assert "transaction hash" in transfer_replies
+    assert "frozen" not in transfer_replies
+
+
+def test_canned_replies_offered_only_in_their_languages(agent, settings):
+    from tickets.admin.queue import canned_replies
+
+    settings.SUPPORT_CANNED_REPLIES = [
+        {"text": "English only", "languages": ["en"]},
+        {"text": "Everyone"},
+    ]
+
+    assert canned_replies(ticket=new_ticket(language="en"), agent=agent) == [
+        "English only",
+        "Everyone",
+    ]
+    assert canned_replies(ticket=new_ticket(language="zh-hans"), agent=agent) == ["Everyone"]
+
+
+@pytest.mark.parametrize(("language", "heading"), [("en", "By view"), ("zh-hans", "按视图")])
+def test_filter_headings_read_in_the_agents_language(client, agent, language, heading):
+    new_ticket()
+
+    page = client.get(LIST, headers={"accept-language": language}).content.decode()
+
+    assert heading in page
+    assert "By 视图" not in page
+    assert "以 视图" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "merged", "updated"),
+    [
+        ("en", "1 ticket merged into", "1 ticket updated."),
+        ("zh-hans", "已将 1 个工单合并到", "已更新 1 个工单。"),
+    ],
+)
+def test_one_merged_or_updated_ticket_reads_in_the_singular(
+    client, agent, language, merged, updated
+):
+    first, copy, other = new_ticket(), new_ticket(), new_ticket()
+    headers = {"accept-language": language}
+
+    merging = client.post(
+        LIST,
+        {"action": "merge_duplicates", "_selected_action": [first.pk, copy.pk]},
+        headers=headers,
+        follow=True,
+    ).content.decode()
+    resolving = client.post(
+        LIST,
+        {"action": "mark_resolved", "_selected_action": [other.pk]},
+        headers=headers,
+        follow=True,
+    ).content.decode()
+
+    assert merged in merging
+    assert "1 tickets" not in merging
+    assert updated in resolving
+
+
+# --- the work list and the workspace (issue 20) ----------------------------------------------
+
+
+def test_the_queue_is_a_work_list_of_six_columns(client, agent):
+    ticket = new_ticket(assignee=agent, customer_name="Mei Lin")
+
+    page = client.get(LIST).content.decode()
+
+    columns = re.findall(r'<th scope="col" class="[^"]*column-([a-z_]+)', page)
+    assert columns == [
+        "reference",
+        "customer_display",
+        "problem_type",
+        "due",
+        "assignee_display",
+        "last_activity",
+    ]
+    assert cell(page, "customer_display") == [f"Mei Lin{ticket.subject}"]
+    assert cell(page, "assignee_display") == [agent.agent_profile.display_name]
+    assert 'class="sla sla-' in page
+
+
+def test_the_queue_never_wraps_a_row(client, agent):
+    from django.contrib.staticfiles import finders
+
+    new_ticket()
+
+    page = client.get(LIST).content.decode()
+    with open(finders.find("css/admin-theme.css"), encoding="utf-8") as css:
+        theme = css.read()
+
+    assert "/static/css/admin-theme.css" in page
+    assert re.search(r"#result_list th, #result_list td \{ white-space: nowrap;", theme)
+
+
+def test_the_ticket_page_is_a_workspace_with_the_reply_box_beside_the_conversation(client, agent):
+    ticket = new_ticket()
+
+    page = client.get(change_url(ticket)).content.decode()
+
+    main = page.index('class="workspace-main"')
+    side = page.index('class="workspace-side"')
+    assert main < page.index('id="thread-title"') < page.index('id="reply-form"') < side
+    assert side < page.index('id="evidence-title"') < page.index('name="status"')
+    assert page.index('name="status"') < page.index('class="workspace-below"')
