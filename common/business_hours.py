@@ -166,8 +166,9 @@ class _Timeline:
     """A calendar's merged business intervals of windows opening on `first` and the next
     _TIMELINE_DAYS days, with the business time before each, so a lookup is two bisections.
 
-    Every interval but the last is complete; the last may go on with windows opening later, so
-    a lookup that lands in it walks the days instead."""
+    Every interval but the last is complete; the last may go on with windows opening later
+    (around the clock it is the whole timeline), which only moves its closing, so a lookup
+    answers up to that closing and walks the days beyond it."""
 
     first: date
     opens: tuple[datetime, ...]
@@ -193,9 +194,9 @@ class _Timeline:
 
     def elapsed(self, instant: datetime) -> tuple[int, timedelta] | None:
         """The interval closing after `instant` and the business time before `instant`; None
-        when that interval is the last (it may be incomplete)."""
+        from the last closing on."""
         index = bisect_right(self.closes, instant)
-        if index >= len(self.closes) - 1:
+        if index >= len(self.closes):
             return None
         return index, self.before[index] + max(_ZERO, instant - self.opens[index])
 
@@ -236,7 +237,7 @@ def _timeline_add(
     # The first interval whose closing reaches the target: a target met exactly at a closing
     # is that closing, as the walk gives it.
     index = bisect_left(timeline.through, target, lo=index)
-    if index >= len(timeline.closes) - 1:
+    if index >= len(timeline.closes):
         return None
     return timeline.opens[index] + (target - timeline.before[index])
 
