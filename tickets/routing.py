@@ -26,7 +26,7 @@ from tickets.models import (
     WebhookDelivery,
 )
 from tickets.problem_types import problem_type_facts
-from tickets.routing_config import routing_config
+from tickets.routing_config import RoutingConfig, routing_config
 from tickets.sla import sla_clocks_start
 
 logger = logging.getLogger(__name__)
@@ -63,10 +63,12 @@ ROUTED_FIELDS = (
 )
 
 
-def routing_decide(*, problem_type: str, text: str) -> RoutingDecision:
+def routing_decide(
+    *, problem_type: str, text: str, config: RoutingConfig | None = None
+) -> RoutingDecision:
     """The first active rule matching the ticket: its team and priority (with no rule, no team
     and the problem type's default priority). Rules come from this process's snapshot."""
-    for rule in routing_config().rules:
+    for rule in (config or routing_config()).rules:
         if rule.matches(problem_type=problem_type, text=text):
             return RoutingDecision(rule.team, rule.priority, rule)
     return RoutingDecision(None, problem_type_facts(problem_type).default_priority, None)
@@ -128,17 +130,20 @@ def _security_first() -> Case:
 
 
 def _route_locked(tickets: list[Ticket], now: datetime) -> None:
+    # One snapshot for the batch: one look at the version key in the cache.
+    config = routing_config()
     decisions = []
     for ticket in tickets:
         decision = routing_decide(
             problem_type=ticket.problem_type,
             text=f"{ticket.subject}\n{ticket.first_message or ''}",
+            config=config,
         )
         first_routing = ticket.routed_at is None
         decisions.append((decision, ticket.priority, first_routing))
         ticket.team = decision.team
         ticket.priority = decision.priority
-        sla_clocks_start(ticket=ticket, now=now, first_routing=first_routing)
+        sla_clocks_start(ticket=ticket, now=now, first_routing=first_routing, config=config)
         ticket.assignee = None
         ticket.needs_routing = False
         ticket.routed_at = now
@@ -146,9 +151,7 @@ def _route_locked(tickets: list[Ticket], now: datetime) -> None:
     teams = sorted({ticket.team_id for ticket in tickets if ticket.team_id is not None})
     picked: set[int] = set()
     for team_id in teams:
-        assigner = TeamAssigner(
-            team=routing_config().teams.get(team_id) or Team(pk=team_id), now=now
-        )
+        assigner = TeamAssigner(team=config.teams.get(team_id) or Team(pk=team_id), now=now)
         for ticket in tickets:
             if ticket.team_id == team_id:
                 profile = assigner.pick()
