@@ -24,11 +24,14 @@ submission is its `created_at` (before its chunk commits, so the figures err lon
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from bench.faq_bench import machine
 from bench.server import ROOT, bench_environment, ensure_database, manage
@@ -54,6 +57,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--noops", type=int, default=3000, help="no-op tasks per ceiling run")
     parser.add_argument("--skip", nargs="*", default=(), choices=("burst", "steady", "sla"))
+    parser.add_argument(
+        "--profile", metavar="FILE", help="py-spy's raw samples of the worker during the burst"
+    )
     args = parser.parse_args()
 
     env = bench_environment()
@@ -99,7 +105,8 @@ def main() -> None:
         for _round in range(args.rounds):
             noops.append(_noop_rate(args.noops))
             if "burst" not in args.skip:
-                bursts.append(_burst(args.burst, args.chunk) | {"noop": noops[-1]})
+                with _profiled(args.profile, worker.pid):
+                    bursts.append(_burst(args.burst, args.chunk) | {"noop": noops[-1]})
                 loads.append(os.getloadavg()[0])
                 noops.append(_noop_rate(args.noops))
                 bursts[-1]["noop_after"] = noops[-1]
@@ -116,6 +123,30 @@ def main() -> None:
         worker.wait(60)
 
     _report(args, noops, bursts, steadies, checks, loads)
+
+
+@contextmanager
+def _profiled(path: str | None, pid: int):
+    """py-spy sampling the worker process and its pool while the block runs."""
+    if not path:
+        yield
+        return
+    installed = Path(sys.executable).with_name("py-spy")
+    command = [
+        str(installed) if installed.exists() else "py-spy",
+        "record",
+        "--subprocesses",
+        "--format",
+        "raw",
+        "--rate",
+        "50",
+    ]
+    spy = subprocess.Popen([*command, "--pid", str(pid), "--output", path])
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its samples on an interrupt
+        spy.wait(60)
 
 
 def _agents_ensure() -> None:

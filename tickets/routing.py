@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
@@ -155,9 +155,9 @@ def _route_locked(tickets: list[Ticket], now: datetime) -> None:
         for ticket in tickets:
             if ticket.team_id == team_id:
                 profile = assigner.pick()
-                ticket.assignee = profile.user if profile else None
+                ticket.assignee = profile.user if profile else None  # selected with the pick
         picked |= assigner.picked
-    Ticket.objects.bulk_update(tickets, ROUTED_FIELDS)
+    _tickets_save(tickets)
     if picked:
         AgentProfile.objects.filter(pk__in=picked).update(last_assigned_at=now)
     events = []
@@ -166,6 +166,38 @@ def _route_locked(tickets: list[Ticket], now: datetime) -> None:
         if first_routing and ticket.problem_type == ProblemType.ACCOUNT_SECURITY:
             _queue_security_webhook(ticket)
     TicketEvent.objects.bulk_create(events)
+
+
+def _tickets_save(tickets: list[Ticket]) -> None:
+    """Write the routed fields of many tickets in one statement.
+
+    On PostgreSQL an UPDATE ... FROM (VALUES ...): `bulk_update` builds a CASE of every ticket
+    for every field, which cost 70% of a batch's time in the burst benchmark."""
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, ROUTED_FIELDS)
+        return
+    fields = [Ticket._meta.get_field(name) for name in ROUTED_FIELDS]
+    quote = connection.ops.quote_name
+    pk = Ticket._meta.pk
+    columns = [pk.column] + [field.column for field in fields]
+    casts = [pk.db_type(connection)] + [field.db_type(connection) for field in fields]
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    params = []
+    for ticket in tickets:
+        params.append(ticket.pk)
+        params += [
+            field.get_db_prep_save(getattr(ticket, field.attname), connection) for field in fields
+        ]
+    table = quote(Ticket._meta.db_table)
+    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - names from the model
+            f"FROM (VALUES {', '.join([row] * len(tickets))}) "
+            f"AS v({', '.join(quote(column) for column in columns)}) "
+            f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}",
+            params,
+        )
 
 
 def _routing_events(
