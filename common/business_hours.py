@@ -36,6 +36,7 @@ parsed here and nowhere else: `parse_hours`, `parse_holidays` and `parse_time_zo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -57,6 +58,10 @@ _WINDOW_SHAPE = '{"days": [0-6], "open": "HH:MM", "close": "HH:MM"}'
 
 # A span is (opening, closing) as offsets from local midnight of the opening day.
 _Span = tuple[timedelta, timedelta]
+# Days of merged intervals a calendar keeps at hand (`_Timeline`): the SLA clocks of a burst
+# all start within minutes, so thousands of calls search the same few weeks.
+_TIMELINE_DAYS = 62
+_TIMELINE_REUSE_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,87 @@ class BusinessCalendar:
         return self.hours is None and not self.holidays
 
 
+@dataclass(frozen=True)
+class _Timeline:
+    """A calendar's merged business intervals of windows opening on `first` and the next
+    _TIMELINE_DAYS days, with the business time before each, so a lookup is two bisections.
+
+    Every interval but the last is complete; the last may go on with windows opening later
+    (around the clock it is the whole timeline), which only moves its closing, so a lookup
+    answers up to that closing and walks the days beyond it."""
+
+    first: date
+    opens: tuple[datetime, ...]
+    closes: tuple[datetime, ...]
+    before: tuple[timedelta, ...]  # business time from the first opening to each opening
+    through: tuple[timedelta, ...]  # ... to each closing
+
+    @classmethod
+    def build(cls, calendar: BusinessCalendar, first: date) -> _Timeline:
+        intervals = list(_intervals(calendar, first, first + timedelta(days=_TIMELINE_DAYS)))
+        before, through, total = [], [], _ZERO
+        for opens, closes in intervals:
+            before.append(total)
+            total += closes - opens
+            through.append(total)
+        return cls(
+            first,
+            tuple(opens for opens, _closes in intervals),
+            tuple(closes for _opens, closes in intervals),
+            tuple(before),
+            tuple(through),
+        )
+
+    def elapsed(self, instant: datetime) -> tuple[int, timedelta] | None:
+        """The interval closing after `instant` and the business time before `instant`; None
+        from the last closing on."""
+        index = bisect_right(self.closes, instant)
+        if index >= len(self.closes):
+            return None
+        return index, self.before[index] + max(_ZERO, instant - self.opens[index])
+
+
+_FIRST_USE = object()
+
+
+def _timeline(calendar: BusinessCalendar, first: date) -> _Timeline | None:
+    """The calendar's timeline covering windows from `first` on, rebuilt as time moves on.
+
+    None (walk the days) on a calendar's first use, so a calendar made for one answer never
+    pays for weeks of intervals, and for a moment before the timeline held (an old clock)."""
+    held = calendar.__dict__.get("_timeline")
+    if held is None:
+        calendar.__dict__["_timeline"] = _FIRST_USE
+        return None
+    if held is not _FIRST_USE:
+        if held.first <= first < held.first + timedelta(days=_TIMELINE_REUSE_DAYS):
+            return held
+        if first < held.first:
+            return None
+    held = _Timeline.build(calendar, first)
+    # Frozen: kept beside the fields, as cached_property keeps `zone`; one assignment, so a
+    # thread sees either timeline whole.
+    calendar.__dict__["_timeline"] = held
+    return held
+
+
+def _timeline_add(
+    calendar: BusinessCalendar, first: date, moment: datetime, duration: timedelta
+) -> datetime | None:
+    timeline = _timeline(calendar, first)
+    start = timeline.elapsed(moment) if timeline else None
+    if start is None:
+        return None
+    index, elapsed = start
+    target = elapsed + duration
+    # The first interval whose closing reaches the target: a target met exactly at a closing
+    # is that closing, as the walk gives it.
+    index = bisect_left(timeline.through, target, lo=index)
+    if index >= len(timeline.closes):
+        return None
+    return timeline.opens[index] + (target - timeline.before[index])
+
+
 def add_business_time(start: datetime, duration: timedelta, calendar: BusinessCalendar) -> datetime:
     """The aware datetime (UTC) at which `duration` of business time has elapsed after `start`."""
     moment = _naive_utc(start, "start")
@@ -163,8 +249,22 @@ def add_business_time(start: datetime, duration: timedelta, calendar: BusinessCa
         raise ValueError(f"duration must not be negative, got {duration}.")
     if calendar._always_open:
         return (moment + duration).replace(tzinfo=UTC)
-    remaining = duration
     first = _local_date(moment, calendar) - _ONE_DAY
+    due = _timeline_add(calendar, first, moment, duration)
+    if due is not None:
+        return due.replace(tzinfo=UTC)
+    return _walk_add(calendar, first, moment, duration, start)
+
+
+def _walk_add(
+    calendar: BusinessCalendar,
+    first: date,
+    moment: datetime,
+    duration: timedelta,
+    start: datetime,
+) -> datetime:
+    """`add_business_time` by walking the days from `first`: what the timeline answers faster."""
+    remaining = duration
     for opens, closes in _intervals(calendar, first, first + timedelta(days=MAX_SEARCH_DAYS)):
         if closes <= moment:
             continue
@@ -184,8 +284,13 @@ def business_time_between(start: datetime, end: datetime, calendar: BusinessCale
         return _ZERO
     if calendar._always_open:
         return finish - begin
-    total = _ZERO
     first, last = _local_date(begin, calendar) - _ONE_DAY, _local_date(finish, calendar)
+    timeline = _timeline(calendar, first)
+    if timeline is not None:
+        since, until = timeline.elapsed(begin), timeline.elapsed(finish)
+        if since is not None and until is not None:
+            return until[1] - since[1]
+    total = _ZERO
     for opens, closes in _intervals(calendar, first, last):
         if opens >= finish:
             break

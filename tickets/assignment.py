@@ -40,6 +40,7 @@ def _candidates(team: Team):
             open_tickets=Coalesce(Subquery(open_tickets, output_field=IntegerField()), Value(0))
         )
         .filter(open_tickets__lt=F("capacity"))
+        .select_related("user")
         .order_by("open_tickets", F("last_assigned_at").asc(nulls_first=True), "id")
     )
 

@@ -197,6 +197,17 @@ class Ticket(models.Model):
             models.Index(fields=["status", "created_at"], name="tickets_status_created_idx"),
             models.Index(fields=["resolved_at"], name="tickets_resolved_idx"),
             models.Index(Upper("customer_email"), name="tickets_email_upper_idx"),
+            # The tickets waiting for routing in the order a batch takes them (account-security
+            # first, then oldest), a few rows however large the table; tickets.routing.
+            models.Index(
+                models.Case(
+                    models.When(problem_type="account_security", then=models.Value(0)),
+                    default=models.Value(1),
+                ),
+                "id",
+                condition=models.Q(needs_routing=True),
+                name="tickets_waiting_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from tickets.models import (
     WebhookDelivery,
 )
 from tickets.problem_types import problem_type_facts
-from tickets.routing_config import routing_config
+from tickets.routing_config import RoutingConfig, routing_config
 from tickets.sla import sla_clocks_start
 
 logger = logging.getLogger(__name__)
@@ -63,10 +63,12 @@ ROUTED_FIELDS = (
 )
 
 
-def routing_decide(*, problem_type: str, text: str) -> RoutingDecision:
+def routing_decide(
+    *, problem_type: str, text: str, config: RoutingConfig | None = None
+) -> RoutingDecision:
     """The first active rule matching the ticket: its team and priority (with no rule, no team
     and the problem type's default priority). Rules come from this process's snapshot."""
-    for rule in routing_config().rules:
+    for rule in (config or routing_config()).rules:
         if rule.matches(problem_type=problem_type, text=text):
             return RoutingDecision(rule.team, rule.priority, rule)
     return RoutingDecision(None, problem_type_facts(problem_type).default_priority, None)
@@ -128,18 +130,21 @@ def _security_first() -> Case:
 
 
 def _route_locked(tickets: list[Ticket], now: datetime) -> None:
+    # One snapshot for the batch: one look at the version key in the cache.
+    config = routing_config()
     decisions = []
     previous_assignees = {ticket.pk: ticket.assignee_id for ticket in tickets if ticket.routed_at}
     for ticket in tickets:
         decision = routing_decide(
             problem_type=ticket.problem_type,
             text=f"{ticket.subject}\n{ticket.first_message or ''}",
+            config=config,
         )
         first_routing = ticket.routed_at is None
         decisions.append((decision, ticket.priority, first_routing))
         ticket.team = decision.team
         ticket.priority = decision.priority
-        sla_clocks_start(ticket=ticket, now=now, first_routing=first_routing)
+        sla_clocks_start(ticket=ticket, now=now, first_routing=first_routing, config=config)
         ticket.assignee = None
         ticket.needs_routing = False
         ticket.routed_at = now
@@ -148,17 +153,15 @@ def _route_locked(tickets: list[Ticket], now: datetime) -> None:
     teams = sorted({ticket.team_id for ticket in tickets if ticket.team_id is not None})
     picked: set[int] = set()
     for team_id in teams:
-        assigner = TeamAssigner(
-            team=routing_config().teams.get(team_id) or Team(pk=team_id), now=now
-        )
+        assigner = TeamAssigner(team=config.teams.get(team_id) or Team(pk=team_id), now=now)
         for ticket in tickets:
             if ticket.pk in kept:
                 ticket.assignee_id = kept[ticket.pk]
             elif ticket.team_id == team_id:
                 profile = assigner.pick()
-                ticket.assignee = profile.user if profile else None
+                ticket.assignee = profile.user if profile else None  # selected with the pick
         picked |= assigner.picked
-    Ticket.objects.bulk_update(tickets, ROUTED_FIELDS)
+    _tickets_save(tickets)
     if picked:
         AgentProfile.objects.filter(pk__in=picked).update(last_assigned_at=now)
     events = []
@@ -188,6 +191,38 @@ def _kept_assignees(tickets: list[Ticket], previous: dict[int, int | None]) -> d
         for ticket in tickets
         if (previous.get(ticket.pk), ticket.team_id) in available
     }
+
+
+def _tickets_save(tickets: list[Ticket]) -> None:
+    """Write the routed fields of many tickets in one statement.
+
+    On PostgreSQL an UPDATE ... FROM (VALUES ...): `bulk_update` builds a CASE of every ticket
+    for every field, which cost 70% of a batch's time in the burst benchmark."""
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, ROUTED_FIELDS)
+        return
+    fields = [Ticket._meta.get_field(name) for name in ROUTED_FIELDS]
+    quote = connection.ops.quote_name
+    pk = Ticket._meta.pk
+    columns = [pk.column] + [field.column for field in fields]
+    casts = [pk.db_type(connection)] + [field.db_type(connection) for field in fields]
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    params = []
+    for ticket in tickets:
+        params.append(ticket.pk)
+        params += [
+            field.get_db_prep_save(getattr(ticket, field.attname), connection) for field in fields
+        ]
+    table = quote(Ticket._meta.db_table)
+    assignments = ", ".join(f"{quote(column)} = v.{quote(column)}" for column in columns[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - names from the model
+            f"FROM (VALUES {', '.join([row] * len(tickets))}) "
+            f"AS v({', '.join(quote(column) for column in columns)}) "
+            f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}",
+            params,
+        )
 
 
 def _routing_events(

@@ -33,7 +33,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.routing_config import calendar_of, routing_config
+from tickets.routing_config import RoutingConfig, calendar_of, routing_config
 
 logger = logging.getLogger(__name__)
 
@@ -112,30 +112,37 @@ class SlaReport:
     escalated: list[int] = field(default_factory=list)
 
 
-def sla_targets(*, problem_type: str, priority: str) -> SlaTargets:
+def sla_targets(
+    *, problem_type: str, priority: str, config: RoutingConfig | None = None
+) -> SlaTargets:
     """First-response and resolution targets of a problem type and priority, in business time."""
-    minutes = routing_config().policies.get((problem_type, priority)) or FALLBACK_TARGETS.get(
+    config = config or routing_config()
+    minutes = config.policies.get((problem_type, priority)) or FALLBACK_TARGETS.get(
         priority, FALLBACK_TARGETS[Priority.NORMAL]
     )
     return SlaTargets(timedelta(minutes=minutes[0]), timedelta(minutes=minutes[1]))
 
 
-def team_calendar(team: Team | None) -> BusinessCalendar:
+def team_calendar(team: Team | None, *, config: RoutingConfig | None = None) -> BusinessCalendar:
     """The team's business hours; a ticket without a team is counted around the clock.
 
     Read from this process's snapshot (tickets.routing_config), refreshed when an editor saves."""
     if team is None:
         return calendar_of(None)
-    return routing_config().calendars.get(team.pk) or calendar_of(team)
+    return (config or routing_config()).calendars.get(team.pk) or calendar_of(team)
 
 
-def sla_clocks_start(*, ticket: Ticket, now: datetime, first_routing: bool) -> None:
+def sla_clocks_start(
+    *, ticket: Ticket, now: datetime, first_routing: bool, config: RoutingConfig | None = None
+) -> None:
     """Due times in the team's business hours, counted from submission (or from the reopening).
 
-    The first-response clock starts only while nobody has answered yet; the caller saves.
+    The first-response clock starts only while nobody has answered yet; the caller saves. A
+    batch passes the snapshot it holds (`config`), so the cache is asked once, not per ticket.
     """
-    calendar = team_calendar(ticket.team)
-    targets = sla_targets(problem_type=ticket.problem_type, priority=ticket.priority)
+    config = config or routing_config()
+    calendar = team_calendar(ticket.team, config=config)
+    targets = sla_targets(problem_type=ticket.problem_type, priority=ticket.priority, config=config)
     start = ticket.created_at if first_routing else now
     if ticket.first_responded_at is None:
         ticket.first_response_due = add_business_time(start, targets.first_response, calendar)

@@ -1,6 +1,7 @@
 """Business-hours arithmetic for response-time targets: weekly hours, holidays, zones, DST."""
 
 import contextlib
+import dataclasses
 import timeit
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -768,3 +769,51 @@ def test_add_business_time_thirty_day_target_is_fast():
 
     # Tens of microseconds a day walked; a minute-by-minute walk would take far longer.
     assert seconds / 20 < 0.025
+
+
+# The timeline a calendar keeps after its first use ---------------------------------------------
+
+
+def fresh(calendar: BusinessCalendar) -> BusinessCalendar:
+    """The same calendar without the timeline an earlier call left on it."""
+    return dataclasses.replace(calendar)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    calendars,
+    moments,
+    durations,
+    st.timedeltas(min_value=timedelta(days=-40), max_value=timedelta(days=40)),
+)
+def test_the_timeline_answers_as_the_walk_through_the_days(calendar, start, duration, shift):
+    calendar = fresh(calendar)
+    walked_due = add_business_time(start, duration, calendar)  # first use: the walk
+    walked_elapsed = business_time_between(start, start + shift, fresh(calendar))
+    add_business_time(start + shift, timedelta(0), calendar)  # a timeline from elsewhere
+
+    assert calendar._always_open or "_timeline" in calendar.__dict__
+    assert add_business_time(start, duration, calendar) == walked_due
+    assert business_time_between(start, start + shift, calendar) == walked_elapsed
+
+
+def test_a_calendar_builds_its_timeline_on_its_second_use_only(monkeypatch):
+    from common import business_hours
+
+    builds = []
+    build = business_hours._Timeline.build
+    monkeypatch.setattr(
+        business_hours._Timeline,
+        "build",
+        classmethod(lambda cls, *args: builds.append(args) or build(*args)),
+    )
+    calendar = fresh(SHANGHAI_OFFICE)
+    start = sh(2025, 3, 7, 19)
+
+    add_business_time(start, HOUR, calendar)
+    assert builds == []
+    due = add_business_time(start, HOUR, calendar)
+    for minutes in range(1000):
+        assert add_business_time(start + timedelta(minutes=minutes), HOUR, calendar) >= due
+
+    assert len(builds) == 1

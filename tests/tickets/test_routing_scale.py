@@ -67,9 +67,9 @@ def test_routing_reads_rules_once_per_process_not_per_ticket(unrouted, django_as
     first, second = file_ticket(), file_ticket()
     routing.ticket_route(ticket_id=first.pk)  # loads the snapshot
 
-    with django_assert_num_queries(9):
-        # savepoint, lock+first message, team lock, pick, update, agent, events, savepoint
-        # release; no rule, policy, team or holiday read.
+    with django_assert_num_queries(8):
+        # savepoint, lock+first message, team lock, pick (with the agent's user), update,
+        # agent, events, savepoint release; no rule, policy, team, holiday or user read.
         routing.ticket_route(ticket_id=second.pk)
 
 
