@@ -28,6 +28,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
@@ -72,6 +73,13 @@ def page_cache_bump(**_signal_arguments) -> None:
     """Forget every cached page: an editor changed something a public page shows. Connected to
     the models' save and delete signals, so the admin, imports and services all bump it."""
     cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def page_cache_forget(**_signal_arguments) -> None:
+    """page_cache_bump now and again after commit: a page rendered in between could hold the
+    rows as they were before the change."""
+    page_cache_bump()
+    transaction.on_commit(page_cache_bump)
 
 
 def page_lookup(

@@ -1,10 +1,9 @@
 """A ticket that names a known fake carries an internal note: the agent's badge on the ticket."""
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from common.page_cache import page_cache_bump
+from common.page_cache import page_cache_forget
 from tickets.signals import ticket_filed
 from verification.models import KnownFake, OfficialContact
 from verification.services import ticket_flag_known_fakes
@@ -21,5 +20,4 @@ def flag_known_fakes(sender, ticket, **kwargs) -> None:
 @receiver(post_save, sender=KnownFake, dispatch_uid="verification_fake_saved")
 @receiver(post_delete, sender=KnownFake, dispatch_uid="verification_fake_deleted")
 def forget_security_page(sender, **kwargs) -> None:
-    page_cache_bump()
-    transaction.on_commit(page_cache_bump)
+    page_cache_forget()
