@@ -12,6 +12,23 @@ from tickets.models import Channel, ProblemType
 from tickets.services import ticket_create
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test must restore the migrated rows (content types, permissions) it
+    flushes: one that lets the flush recreate them under new ids breaks the serialized rollback
+    of every transactional test that runs after it on the same worker."""
+    unserialized = [
+        item.nodeid
+        for item in items
+        if (marker := item.get_closest_marker("django_db"))
+        and marker.kwargs.get("transaction")
+        and not marker.kwargs.get("serialized_rollback")
+    ]
+    if unserialized:
+        raise pytest.UsageError(
+            "add serialized_rollback=True to these transactional tests: " + ", ".join(unserialized)
+        )
+
+
 @pytest.fixture(scope="session")
 def worker_id(request) -> str:
     """The xdist worker's id (gw0, gw1...), or "master" when the tests run in one process."""

@@ -10,21 +10,21 @@ def test_verify_confirms_a_real_agent_code_and_warns_about_an_unknown_one(site, 
     page = visitor
     page.goto("/verify/")
 
-    # When they check the demo agent's code alone, typed as a Chinese input method writes it
-    page.locator("input[name=code]").fill("WS－1024")
+    # When they check the demo agent's code alone, full-width as a Chinese input method types it
+    page.locator("input[name=code]").fill("ＷＳ－ＡＧＴ３Ｎ５Ｈ８ＲＷ")
     page.locator("form[action='/verify/'] button[type=submit]").click()
 
     # Then the page asks for the name too, and names nobody
     asked = page.get_by_role("status")
-    expect(asked).to_contain_text("WS-1024")
+    expect(asked).to_contain_text("WS-AGT3N5H8RW")
     expect(asked).not_to_contain_text("Lin")
 
     # And with the name they were given, it confirms a real agent
-    page.locator("input[name=code]").fill("ws1024")
+    page.locator("input[name=code]").fill("ws agt3n5h8rw")
     page.locator("input[name=agent_name]").fill("lin")
     page.locator("form[action='/verify/'] button[type=submit]").click()
     verified = page.get_by_role("status")
-    expect(verified).to_contain_text("WS-1024")
+    expect(verified).to_contain_text("WS-AGT3N5H8RW")
     expect(verified).to_contain_text("Lin")
     screenshot(page, f"verify-{language}-desktop")
 

@@ -153,7 +153,7 @@ def test_views_counted_during_a_flush_are_kept_for_the_next(big_category, batche
     assert (first.view_count, second.view_count) == (7, 1)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_views_are_all_counted(batched):
     category = make_category(slug="busy")
     article = make_article(category)

@@ -528,7 +528,7 @@ def test_agent_socket_survives_any_frame(agent_for_sockets, data):
 
 
 @pytest.fixture
-def agent_for_sockets(transactional_db) -> bytes:
+def agent_for_sockets(django_db_serialized_rollback, transactional_db) -> bytes:
     """The session cookie of an agent (with the second factor), kept for every example."""
     return staff_cookie(make_agent("transactions"))
 
