@@ -25,6 +25,16 @@ def test_agent_code_normalise_reads_every_spelling(typed):
 
 
 @pytest.mark.parametrize(
+    "typed",
+    ["WS-7K3M9QXD4P", "ws7k3m9qxd4p", "7K3M9QXD4P", "7k3m9qxd4p", "ＷＳ－７Ｋ３Ｍ９ＱＸＤ４Ｐ",
+     "WS 7K3M 9QXD 4P", "ws-7k3m-9qxd-4p", "WS\u200b7K3M9QXD4P"],
+)  # fmt: skip
+def test_issued_agent_codes_read_the_same_in_every_spelling(typed):
+    assert agent_code_normalise(typed) == "WS-7K3M9QXD4P"
+    assert contact_read(typed) == Contact(Kind.AGENT_CODE, "WS-7K3M9QXD4P")
+
+
+@pytest.mark.parametrize(
     ("typed", "host"),
     [
         ("https://support.wallet.example/faq/", "support.wallet.example"),
