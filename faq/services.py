@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from common.cache import OUTAGE_ERRORS
 from faq.models import Article, ArticleVote, Category, SearchLog
 from faq.selectors import SYNONYMS_CACHE_KEY
 from guard.detect import scan_text
@@ -121,10 +122,14 @@ def article_record_view(*, article_id: int) -> None:
         return
     key = VIEW_COUNT_KEY.format(pk=article_id)
     try:
-        cache.incr(key)
-    except ValueError:  # the first view since the last flush
-        if not cache.add(key, 1, timeout=None):
+        try:
             cache.incr(key)
+        except ValueError:  # the first view since the last flush
+            if not cache.add(key, 1, timeout=None):
+                cache.incr(key)
+    except OUTAGE_ERRORS:
+        # Redis is away: the view goes on the row, as on the embedded default.
+        Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
 
 
 def article_views_flush() -> int:

@@ -24,6 +24,7 @@ class SentMail(models.Model):
 
 # The error of a task whose worker died while handing a mail over (mail.services).
 HANDOVER_UNCERTAIN = "MailHandoverUncertain"
+BROKER_UNAVAILABLE = "BrokerUnavailable"
 
 
 class FailedMail(models.Model):
@@ -61,5 +62,10 @@ class FailedMail(models.Model):
                 "The worker stopped while the mail server was taking this mail, so it may have "
                 "arrived and was not sent again. Look for it in the mail server's log before "
                 "sending it again."
+            )
+        if self.error == BROKER_UNAVAILABLE:
+            return _(
+                "Never queued: the task queue (Redis) was unreachable when this mail was due. "
+                "Sending it again queues it anew."
             )
         return _("Not sent. Sending it again queues it anew.")

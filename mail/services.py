@@ -15,15 +15,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import make_msgid
 from smtplib import SMTPException, SMTPRecipientsRefused, SMTPResponseException
+from uuid import uuid4
 
-from celery import Task
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from mail.models import FailedMail, SentMail
+from common.task_base import DeskTask
+from mail.models import BROKER_UNAVAILABLE, FailedMail, SentMail
 from security.ratelimit import rate_limit_hit_client
 
 logger = logging.getLogger(__name__)
@@ -58,9 +59,22 @@ def failed_mail_resend(*, failed: FailedMail) -> None:
     FailedMail.objects.filter(pk=failed.pk).update(resent_at=timezone.now())
 
 
-class MailTask(Task):
+class MailTask(DeskTask):
     """A mail task that is never dropped unrecorded: network errors are retried (MAIL_RETRY);
-    whatever makes it give up, any exception, is kept as a FailedMail row for staff."""
+    whatever makes it give up, any exception, is kept as a FailedMail row for staff, and so is a
+    task the broker could not take."""
+
+    def on_unqueued(self, *, args: list, kwargs: dict, error: Exception) -> None:
+        try:
+            failed_mail_record(
+                task_name=self.name,
+                task_id=f"unqueued-{uuid4().hex}",
+                arguments=[*args, *kwargs.values()],
+                error=BROKER_UNAVAILABLE,
+                retries=0,
+            )
+        except Exception:
+            logger.exception("could not record the unqueued mail task %s", self.name)
 
     def __call__(self, *args, **kwargs):
         # Run eagerly with errors propagating (the embedded default), Celery raises before it

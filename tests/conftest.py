@@ -70,9 +70,11 @@ def _empty_cache(_isolated_services):
     posts from 127.0.0.1) and cached values never reach the next."""
     from django.core.cache import cache
 
+    from common.cache import cache_outages_forget
     from common.page_cache import page_cache_forget_process
     from security.ratelimit import forget_batched_counts
 
+    cache_outages_forget()
     cache.clear()
     forget_batched_counts()
     page_cache_forget_process()

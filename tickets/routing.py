@@ -118,6 +118,17 @@ def tickets_route(
     return tickets
 
 
+def tickets_route_waiting(*, now: datetime | None = None) -> int:
+    """Route every ticket still waiting: the periodic sweep for tickets whose own routing task
+    never ran (the broker refused it while the ticket was saved). Returns how many it routed."""
+    routed = 0
+    while batch := tickets_route(now=now):
+        routed += len(batch)
+        if len(batch) < ROUTING_BATCH_SIZE:
+            break
+    return routed
+
+
 def _waiting():
     first_message = Message.objects.filter(ticket=OuterRef("pk")).order_by("id").values("body")
     return Ticket.objects.filter(needs_routing=True).annotate(

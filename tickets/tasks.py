@@ -51,6 +51,12 @@ def route_ticket(ticket_id: int) -> None:
 
 
 @shared_task(**RELIABLE, autoretry_for=(OperationalError, InterfaceError), max_retries=3)
+def route_waiting_tickets() -> int:
+    """The periodic routing sweep (Celery beat, every ROUTING_SWEEP_SECONDS)."""
+    return routing.tickets_route_waiting()
+
+
+@shared_task(**RELIABLE, autoretry_for=(OperationalError, InterfaceError), max_retries=3)
 def check_slas() -> dict[str, int]:
     """The periodic SLA check (Celery beat, every SLA_CHECK_INTERVAL_SECONDS)."""
     report = sla.sla_check()

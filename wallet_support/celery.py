@@ -6,7 +6,8 @@ from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallet_support.settings")
 
-app = Celery("wallet_support")
+# Every task's base (unless it names another): a broker outage never fails the sender.
+app = Celery("wallet_support", task_cls="common.task_base:DeskTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.core.cache import caches
 from django.db import connection, connections
 
+from common.cache import ResilientRedisCache
 from wallet_support.celery import app as celery_app
 
 # Under the probes' own limits (docker-compose.yml gives the web health check 6 s in all).
@@ -38,6 +39,8 @@ def check_database() -> CheckResult:
 
 def check_cache() -> CheckResult:
     cache = caches["default"]
+    if isinstance(cache, ResilientRedisCache):
+        cache.ping()  # an outage reads as misses there; the check must see the error itself
     key = f"healthz:{uuid4().hex}"
     cache.set(key, "1", timeout=10)
     value = cache.get(key)

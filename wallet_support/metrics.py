@@ -12,7 +12,7 @@ Three kinds of figures:
   kept for `METRICS_CACHE_SECONDS` so several scrapers cost no more than one. A source that
   fails or times out is reported by `wallet_support_metrics_source_up` and leaves the rest.
 * event counters that workers and web processes add to in Redis (common.metrics): guard
-  refusals, Celery tasks retried and failed, mail failures.
+  refusals, Celery tasks retried, failed and not queued, mail failures.
 
 Access: `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time), or a staff user
 logged in with the second factor. Anyone else gets 404, as if there were nothing here.
@@ -270,6 +270,7 @@ def event_figures() -> dict:
         "guard": metrics_read(series="guard_refusals", labels=guard_labels),
         "retried": metrics_read(series="celery_tasks_retried", labels=task_names),
         "failed": metrics_read(series="celery_tasks_failed", labels=task_names),
+        "unqueued": metrics_read(series="celery_tasks_unqueued", labels=task_names),
         "mail": metrics_read(series="mail_failures", labels=["retried", "failed"]),
     }
 
@@ -383,7 +384,7 @@ class DeskCollector:
         for label, count in sorted(events["guard"].items()):
             guard.add_metric(label.split(":", 1), count)
         yield guard
-        for outcome in ("retried", "failed"):
+        for outcome in ("retried", "failed", "unqueued"):
             family = CounterMetricFamily(
                 f"{PREFIX}_celery_tasks_{outcome}", f"Celery tasks {outcome}.", labels=["task"]
             )

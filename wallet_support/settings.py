@@ -174,7 +174,8 @@ REDIS_TIMEOUT_SECONDS = 2
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, with a Redis outage served as cache misses (common/cache.py).
+            "BACKEND": "common.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ws"),
             "OPTIONS": {
@@ -223,6 +224,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task sent while the broker is away is given up after about a second (common/task_base.py
+# keeps what it must), not after the default's retries, so the request that sent it answers.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 # A late-acknowledged task that waits in Redis longer than this is delivered again, so it must
 # exceed the longest time any task may sit unacknowledged (countdowns and ETAs included). It is
 # also how long the tasks of a worker lost as a whole (its machine, its container) wait before
@@ -240,7 +249,14 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 SLA_CHECK_INTERVAL_SECONDS = env_int("SLA_CHECK_INTERVAL_SECONDS", 60)
 CHAT_QUEUE_CHECK_SECONDS = env_int("CHAT_QUEUE_CHECK_SECONDS", 30)
 FAQ_VIEW_FLUSH_SECONDS = env_int("FAQ_VIEW_FLUSH_SECONDS", 60)
+ROUTING_SWEEP_SECONDS = env_int("ROUTING_SWEEP_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
+    # Tickets whose routing task the broker did not take (common/task_base.py) get routed.
+    "route-waiting-tickets": {
+        "task": "tickets.tasks.route_waiting_tickets",
+        "schedule": ROUTING_SWEEP_SECONDS,
+        "options": {"queue": "default", "expires": ROUTING_SWEEP_SECONDS},
+    },
     "check-slas": {
         "task": "tickets.tasks.check_slas",
         "schedule": SLA_CHECK_INTERVAL_SECONDS,

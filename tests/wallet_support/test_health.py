@@ -45,7 +45,7 @@ def test_healthz_reports_the_real_services_when_configured(
 def test_healthz_redis_down_fails_cache_layer_and_broker(client, settings, monkeypatch):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.ResilientRedisCache",
             "LOCATION": DEAD_REDIS,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -124,7 +124,7 @@ def test_healthz_answers_within_its_timeout_when_redis_accepts_and_never_answers
     # socket timeouts of their own (the channel layer's is 15 s)
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.ResilientRedisCache",
             "LOCATION": silent_redis,
             "OPTIONS": {"socket_connect_timeout": 30, "socket_timeout": 30},
         }

@@ -74,7 +74,7 @@ def test_settings_real_services_from_urls():
     assert chosen["debug"] is False
     assert chosen["db_engine"] == "django.db.backends.postgresql"
     assert chosen["db_name"] == "wallet_support"
-    assert chosen["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert chosen["cache"] == "common.cache.ResilientRedisCache"
     assert chosen["layer"] == "channels_redis.core.RedisChannelLayer"
     assert chosen["broker"] == "redis://cache.internal:6379/0"
     assert chosen["eager"] is False
