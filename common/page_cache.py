@@ -82,6 +82,16 @@ def page_cache_forget(**_signal_arguments) -> None:
     transaction.on_commit(page_cache_bump)
 
 
+def page_cache_version(*, found: int | None) -> int | None:
+    """The help centre's version, given what the cache held under VERSION_KEY: a new or emptied
+    cache gets a version of its own, so nothing remembered from before (perhaps from before an
+    edit) can match. None only while the cache cannot keep one (Redis away)."""
+    if found is not None:
+        return found
+    cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+    return cache.get(VERSION_KEY)
+
+
 def page_lookup(
     request: HttpRequest, *, name: str, params: Iterable[str] = ()
 ) -> CachedPage | None:
@@ -92,12 +102,7 @@ def page_lookup(
     if not _qualifies(request, params):
         return None
     values = cache.get_many([VERSION_KEY, *(part.key for part in _state_parts)])
-    version = values.get(VERSION_KEY)
-    if version is None:
-        # A new or emptied cache: a version of its own, so no page this process remembers
-        # from before (perhaps from before an edit) can match.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY)
+    version = page_cache_version(found=values.get(VERSION_KEY))
     state = [part.read(values.get(part.key)) for part in _state_parts]
     query = request.GET.urlencode()
     raw = "\x1f".join([_release(), str(version), request.LANGUAGE_CODE, *state, request.path])

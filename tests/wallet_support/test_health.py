@@ -36,7 +36,7 @@ def test_healthz_reports_the_real_services_when_configured(
     checks = client.get(reverse("healthz")).json()["checks"]
 
     assert checks["database"]["detail"] == "postgresql"
-    assert checks["cache"]["detail"] == "RedisCache"
+    assert checks["cache"]["detail"] == "ResilientRedisCache"
     assert checks["channel_layer"]["detail"] == "RedisChannelLayer"
     assert checks["celery_broker"]["detail"] == "redis"
 
