@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from announcements import selectors as announcements_selectors
 from faq.models import Article
-from livechat import selectors as livechat_selectors
 from faq.tasks import flush_article_views
+from livechat import selectors as livechat_selectors
 from livechat.selectors import AVAILABILITY_CACHE_KEY
 from tests.support.factories import make_announcement
 from verification.models import KnownFake
