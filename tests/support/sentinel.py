@@ -33,6 +33,9 @@ class SentinelCluster:
         """REDIS_SENTINELS for the site's processes."""
         return ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
 
+    def _dir(self, port: int) -> list[str]:
+        return ["--dir", str(self.directory / f"redis-{port}")]
+
     def _spawn(self, port: int, arguments: list[str]) -> None:
         self.processes[port] = subprocess.Popen(
             [REDIS_SERVER, *arguments],
@@ -46,10 +49,22 @@ class SentinelCluster:
             service_unavailable("needs the redis-server binary (Debian's redis-server package)")
         primary, *replicas = self.redis_ports
         common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self._spawn(primary, ["--port", str(primary), *common])
+        for port in self.redis_ports:
+            # A replica keeps the copy it syncs in its directory: this test's, not the cwd.
+            (self.directory / f"redis-{port}").mkdir()
+        self._spawn(primary, ["--port", str(primary), *common, *self._dir(primary)])
         for port in replicas:
             self._spawn(
-                port, ["--port", str(port), *common, "--replicaof", "127.0.0.1", str(primary)]
+                port,
+                [
+                    "--port",
+                    str(port),
+                    *common,
+                    *self._dir(port),
+                    "--replicaof",
+                    "127.0.0.1",
+                    str(primary),
+                ],
             )
         for port in self.redis_ports:
             wait_for(lambda port=port: self._answers(port), timeout=10, what=f"redis {port}")

@@ -7,8 +7,6 @@ cache must take reads and writes on the new primary, and a task that the web pro
 through the broker must run on the worker. Runs in CI; skips on a laptop without the services."""
 
 import asyncio
-import http.client
-import json
 import os
 import secrets
 import subprocess
@@ -26,6 +24,8 @@ from tests.support.processes import (
     ROOT,
     CeleryWorker,
     free_port,
+    healthy,
+    request,
     task_runs,
     wait_for,
     wait_for_port,
@@ -85,23 +85,6 @@ def site_on_sentinel(postgres, cluster, tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-
-
-def request(
-    port: int, method: str, path: str, *, body: str = "", headers=None
-) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def healthy(port: int) -> bool:
-    status, body = request(port, "GET", "/healthz")
-    return status == 200 and json.loads(body)["status"] == "ok"
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -184,7 +167,11 @@ def test_sentinel_failover_mid_chat_loses_and_doubles_nothing(site_on_sentinel, 
         assert Message.objects.filter(ticket=conversation.ticket, body=body).count() == 1, body
 
     # The cache (health check: a write read back) and the broker answer on the new primary.
-    wait_for(lambda: healthy(port), timeout=20, what="the health check after the failover")
+    answers = []
+    try:
+        wait_for(lambda: healthy(port, answers), timeout=30, what="the health check")
+    except pytest.fail.Exception:
+        pytest.fail(f"/healthz still failing after the failover: {answers[-3:]}")
 
     # A task the web process sends through the broker after the failover runs on the worker;
     # its rate limits are counted in the cache, on the new primary.
