@@ -193,7 +193,7 @@ REDIS_SENTINEL = None
 if REDIS_SENTINELS:
     try:
         _sentinel_addresses = [
-            (host.strip(), int(port))
+            (host.strip().strip("[]"), int(port))  # [::1]:26379 too
             for host, _sep, port in (item.rpartition(":") for item in REDIS_SENTINELS)
         ]
     except ValueError:

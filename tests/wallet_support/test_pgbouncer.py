@@ -60,6 +60,8 @@ def pgbouncer(postgres):
         "pool_mode = transaction\n"
         f"default_pool_size = {POOL_SIZE}\n"
         "max_client_conn = 500\n"
+        # SHOW STATS is refreshed once a period (60 s by default).
+        "stats_period = 1\n"
         f"logfile = {directory / 'pgbouncer.log'}\n"
         f"pidfile = {directory / 'pgbouncer.pid'}\n"
     )
