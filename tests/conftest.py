@@ -36,6 +36,15 @@ def worker_id(request) -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_sentinel_redis():
+    """The tests isolate themselves in a database of REDIS_URL's server per worker; behind
+    REDIS_SENTINELS they would write into the desk's own Redis (the failover test gives the
+    sentinels of its own to the processes it starts)."""
+    if django_settings.REDIS_SENTINELS:
+        pytest.exit("unset REDIS_SENTINELS to run the tests (they use REDIS_URL)", returncode=4)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _celery_broker_of_this_worker(worker_id):
     """Tasks sent and queues purged by the tests go to this worker's Redis db, never to the one
     REDIS_URL names (set before the first connection, which Celery's pool then keeps)."""

@@ -56,7 +56,11 @@ def check_channel_layer() -> CheckResult:
         return CheckResult(ok=False, detail="no channel layer configured")
 
     async def round_trip() -> bool:
-        channel = await layer.new_channel("healthz.")
+        # A plain channel name, not a process-local one from `new_channel()`: channels-redis
+        # lets one event loop at a time receive on those, and the chat sockets of this process
+        # receive on them in the server's loop all the time, so the check (in a loop of its own)
+        # failed with RuntimeError whenever a socket was open.
+        channel = f"healthz.{uuid4().hex}"
         await layer.send(channel, {"type": "healthz.ping"})
         message = await layer.receive(channel)
         return message.get("type") == "healthz.ping"

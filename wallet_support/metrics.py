@@ -236,19 +236,22 @@ def celery_figures() -> dict[str, int]:
     """Messages waiting in each Celery queue: one LLEN each, in one pipeline."""
     import redis
 
+    from wallet_support.redis_pool import shared_client
+
     broker = settings.CELERY_BROKER_URL
-    if not broker.startswith(("redis://", "rediss://")):
+    timeouts = {
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    }
+    if broker.startswith("sentinel://"):
+        # The primary the sentinels name now (docs/high-availability.md).
+        client = shared_client(**timeouts)
+    elif broker.startswith(("redis://", "rediss://")):
+        client = _redis_clients.get(broker)
+        if client is None:
+            client = _redis_clients.setdefault(broker, redis.Redis.from_url(broker, **timeouts))
+    else:
         return {}
-    client = _redis_clients.get(broker)
-    if client is None:
-        client = _redis_clients.setdefault(
-            broker,
-            redis.Redis.from_url(
-                broker,
-                socket_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            ),
-        )
     names = celery_queue_names()
     pipeline = client.pipeline(transaction=False)
     for name in names:

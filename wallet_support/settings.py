@@ -8,6 +8,7 @@ process, with DEBUG on. Every variable is documented in docs/configuration.md an
 import json
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -42,7 +43,11 @@ def env_int(name: str, default: int) -> int:
 
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
-EMBEDDED = not DATABASE_URL and not REDIS_URL
+# Redis behind Sentinel (docs/high-availability.md): the sentinels' host:port list and the name
+# they monitor the primary under. When set, they replace REDIS_URL for the cache, the channel
+# layer, Celery's broker and everything else that opens Redis.
+REDIS_SENTINELS = env_list("REDIS_SENTINELS")
+EMBEDDED = not DATABASE_URL and not REDIS_URL and not REDIS_SENTINELS
 
 DEBUG = env_bool("DEBUG", default=EMBEDDED)
 
@@ -167,47 +172,105 @@ else:
             "NAME": Path(env_str("SQLITE_PATH") or BASE_DIR / "db.sqlite3"),
         }
     }
+# PgBouncer in transaction pooling mode gives each transaction whichever server connection is
+# free: a server-side cursor (QuerySet.iterator()) opened in one would be missing in the next
+# (docs/high-availability.md).
+DATABASE_POOLER = env_str("DATABASE_POOLER").lower()
+if DATABASE_POOLER not in {"", "pgbouncer-session", "pgbouncer-transaction"}:
+    raise SystemExit('DATABASE_POOLER is "pgbouncer-transaction", "pgbouncer-session" or empty.')
+if DATABASE_POOLER == "pgbouncer-transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache, channel layer and Celery: Redis when REDIS_URL is set, in-process otherwise.
+# Cache, channel layer and Celery: Redis when REDIS_URL (or REDIS_SENTINELS) is set, in-process
+# otherwise.
 REDIS_TIMEOUT_SECONDS = 2
-if REDIS_URL:
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER", "mymaster")
+REDIS_SENTINEL_PASSWORD = env_str("REDIS_SENTINEL_PASSWORD")
+REDIS_PASSWORD = env_str("REDIS_PASSWORD")
+REDIS_DB = env_int("REDIS_DB", 0)
+REDIS_SENTINEL = None
+if REDIS_SENTINELS:
+    try:
+        _sentinel_addresses = [
+            (host.strip().strip("[]"), int(port))  # [::1]:26379 too
+            for host, _sep, port in (item.rpartition(":") for item in REDIS_SENTINELS)
+        ]
+    except ValueError:
+        raise SystemExit(
+            'REDIS_SENTINELS is a list of host:port, e.g. "10.0.0.1:26379,10.0.0.2:26379".'
+        ) from None
+    if any(not host for host, _port in _sentinel_addresses):
+        raise SystemExit('REDIS_SENTINELS is a list of host:port, e.g. "10.0.0.1:26379".')
+    # What wallet_support.redis_pool and channels-redis need to find the primary: the sentinels,
+    # how to talk to them, and the primary's own password and database.
+    REDIS_SENTINEL = {
+        "master_name": REDIS_SENTINEL_MASTER,
+        "sentinels": _sentinel_addresses,
+        "sentinel_kwargs": {
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            **({"password": REDIS_SENTINEL_PASSWORD} if REDIS_SENTINEL_PASSWORD else {}),
+        },
+        "connection": {
+            "db": REDIS_DB,
+            **({"password": REDIS_PASSWORD} if REDIS_PASSWORD else {}),
+        },
+    }
+if REDIS_URL or REDIS_SENTINEL:
+    _cache_options = {
+        "pool_class": "wallet_support.redis_pool.SharedConnectionPool",
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    }
+    _layer_host = {
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        # channels-redis blocks on BZPOPMIN for 5 s; redis-py 8 would time the read out at
+        # its own 5 s default and kill busy sockets.
+        "socket_timeout": 15,
+        # redis-py 8 refuses a 101st concurrent command (default pool of 100): a burst of
+        # sockets joining groups needs more.
+        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000),
+    }
+    if REDIS_SENTINEL:
+        # The cache's LOCATION only names the pool: SharedConnectionPool asks the sentinels.
+        _cache_location = f"sentinel://{REDIS_SENTINEL_MASTER}/{REDIS_DB}"
+        _cache_options["sentinel"] = REDIS_SENTINEL
+        _layer_host.update(
+            master_name=REDIS_SENTINEL["master_name"],
+            sentinels=REDIS_SENTINEL["sentinels"],
+            sentinel_kwargs=REDIS_SENTINEL["sentinel_kwargs"],
+            **REDIS_SENTINEL["connection"],
+        )
+        _broker_password = f":{quote(REDIS_PASSWORD, safe='')}@" if REDIS_PASSWORD else ""
+        CELERY_BROKER_URL = ";".join(
+            f"sentinel://{_broker_password}{host}:{port}/{REDIS_DB}"
+            for host, port in REDIS_SENTINEL["sentinels"]
+        )
+    else:
+        _cache_location = REDIS_URL
+        _layer_host["address"] = REDIS_URL
+        CELERY_BROKER_URL = REDIS_URL
     CACHES = {
         "default": {
             # Django's RedisCache, with a Redis outage served as cache misses (common/cache.py).
             "BACKEND": "common.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _cache_location,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ws"),
-            "OPTIONS": {
-                "pool_class": "wallet_support.redis_pool.SharedConnectionPool",
-                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-                "socket_timeout": REDIS_TIMEOUT_SECONDS,
-            },
+            "OPTIONS": _cache_options,
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-                        # channels-redis blocks on BZPOPMIN for 5 s; redis-py 8 would time the
-                        # read out at its own 5 s default and kill busy sockets.
-                        "socket_timeout": 15,
-                        # redis-py 8 refuses a 101st concurrent command (default pool of 100):
-                        # a burst of sockets joining groups needs more.
-                        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000),
-                    }
-                ],
+                "hosts": [_layer_host],
                 "prefix": env_str("CHANNEL_LAYER_PREFIX", "ws-asgi"),
                 "capacity": 1000,
                 "expiry": 60,
             },
         }
     }
-    CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
     # Article views are counted in the shared cache and added to the rows by beat (faq.tasks).
     FAQ_VIEW_COUNTS_BATCHED = True
@@ -243,6 +306,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # interval times its throttle); a fraction of the timeout, so a short timeout is honoured.
     "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT_SECONDS // 10)),
 }
+if REDIS_SENTINEL:
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        master_name=REDIS_SENTINEL["master_name"],
+        sentinel_kwargs=REDIS_SENTINEL["sentinel_kwargs"],
+    )
+    # Sending a task waits out an election (down-after-milliseconds plus the failover, a few
+    # seconds) instead of failing after kombu's default 0.6 s of retries.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 20,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 1,
+    }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each problem type's tasks go to a queue of their own: security, transactions, payments and
 # default (tickets.problem_types.PROBLEM_TYPES); a worker consumes the ones given with -Q.

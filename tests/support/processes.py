@@ -1,6 +1,8 @@
 """Real server processes that fault tests start, stop and kill: free ports, a Redis of the
 test's own, a Celery worker on it."""
 
+import http.client
+import json
 import os
 import re
 import shutil
@@ -160,3 +162,24 @@ def task_runs(log: Path, task: str) -> list[tuple[str, str]]:
     """(task id, outcome) of each run of `task` a worker's log names: succeeded, raised..."""
     pattern = rf"{re.escape(task)}\[([0-9a-f-]{{36}})\] (succeeded|raised|retry)"
     return re.findall(pattern, log.read_text()) if log.exists() else []
+
+
+def request(
+    port: int, method: str, path: str, *, body: str = "", headers=None
+) -> tuple[int, bytes]:
+    """One plain HTTP request to a server process of the test's: its status and body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def healthy(port: int, answers: list | None = None) -> bool:
+    """Whether the server's /healthz says every service is ok; each answer kept in `answers`."""
+    status, body = request(port, "GET", "/healthz")
+    if answers is not None:
+        answers.append((status, body.decode()))
+    return status == 200 and json.loads(body)["status"] == "ok"

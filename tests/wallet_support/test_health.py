@@ -1,5 +1,6 @@
 """GET /healthz names each service, ok or failing."""
 
+import asyncio
 import socket
 import threading
 import time
@@ -221,3 +222,39 @@ def test_healthz_answers_and_lets_go_when_the_database_accepts_and_never_answers
     while any(thread.name == "healthz-database" for thread in threading.enumerate()):
         assert time.monotonic() < deadline, "the database check is still waiting"
         time.sleep(0.1)
+
+
+@pytest.mark.django_db
+def test_healthz_channel_layer_ok_while_sockets_of_the_process_receive(client, redis_url):
+    """A chat socket waits on the layer in the server's event loop the whole time it is open;
+    the check runs in a loop of its own and must not collide with it (channels-redis refuses a
+    second loop receiving on process-local channels)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    receiving = threading.Event()
+    done = threading.Event()
+
+    def open_socket() -> None:
+        async def wait_on_layer() -> None:
+            channel = await layer.new_channel()
+            waiting = asyncio.ensure_future(layer.receive(channel))
+            await asyncio.sleep(0.2)
+            receiving.set()
+            while not done.is_set():
+                await asyncio.sleep(0.05)
+            waiting.cancel()
+
+        async_to_sync(wait_on_layer)()
+
+    socket_thread = threading.Thread(target=open_socket)
+    socket_thread.start()
+    try:
+        assert receiving.wait(10)
+        checks = client.get(reverse("healthz")).json()["checks"]
+    finally:
+        done.set()
+        socket_thread.join(10)
+
+    assert checks["channel_layer"] == {"ok": True, "detail": "RedisChannelLayer"}

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "REDIS_SENTINELS",
+    "DATABASE_POOLER",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+)
 
 PRINT_SETTINGS = """
 import json
