@@ -24,12 +24,15 @@ class SubscriptionAdmin(admin.ModelAdmin):
     change_form_template = "admin/webhooks/subscription/change_form.html"
 
     def get_fieldsets(self, request, obj=None):
-        signing = ("secret_hint", "new_secret") if obj is not None else ("new_secret",)
-        return (
+        fieldsets = [
             (None, {"fields": ("name", "url", "is_active")}),
             (_("Events"), {"fields": ("events", "include_text")}),
-            (_("Signature"), {"fields": signing}),
-        )
+        ]
+        # Even the secret's last characters only for those who may change it.
+        if obj is None or self.has_change_permission(request, obj):
+            signing = ("secret_hint", "new_secret") if obj is not None else ("new_secret",)
+            fieldsets.append((_("Signature"), {"fields": signing}))
+        return fieldsets
 
     @admin.display(description=_("signing secret"))
     def secret_hint(self, obj: Subscription) -> str:
