@@ -93,6 +93,8 @@ class WebhookReceiver:
                     status = 503
                 else:
                     status = 204
+                # Recorded before the answer leaves, so a sender that read it finds it here.
+                record.answered = status
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", "0" if status == 204 else "11")
@@ -100,8 +102,7 @@ class WebhookReceiver:
                     if status != 204:
                         self.wfile.write(b"unavailable")
                 except OSError:
-                    status = None  # the sender had given up and closed the connection
-                record.answered = status
+                    record.answered = None  # the sender had given up and closed the connection
 
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet."""
