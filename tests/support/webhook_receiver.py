@@ -25,6 +25,7 @@ class Received:
     body: bytes
     signature_ok: bool
     answered: int | None = None
+    mode: str = ACCEPT
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -83,7 +84,7 @@ class WebhookReceiver:
                 )
                 with receiver._lock:
                     receiver.received.append(record)
-                    mode = receiver.mode
+                    mode = record.mode = receiver.mode
                 if mode == HANG:
                     receiver._released.wait(receiver.hang_seconds)
                     status = 503
