@@ -75,8 +75,8 @@ def guarded_connect(
 
 
 def url_problem(url: str, *, resolve: bool = True) -> str:
-    """Why a subscription may not use this URL ("" when it may): English, for the admin's form,
-    which translates the few fixed sentences it can show (webhooks.forms)."""
+    """Why a subscription may not use this URL, as a code the admin's form words in the
+    reader's language (webhooks.forms.URL_PROBLEMS); "" when it may."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"} or not parts.hostname:
