@@ -571,6 +571,12 @@ WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 5)
 WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 10)
 WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 10)
 WEBHOOKS_RETRY_MAX_SECONDS = env_int("WEBHOOKS_RETRY_MAX_SECONDS", 1800)
+# A delivery whose task was lost (the broker down at commit) is queued again (webhooks.tasks).
+CELERY_BEAT_SCHEDULE["requeue-stale-webhooks"] = {
+    "task": "webhooks.tasks.requeue_stale_deliveries",
+    "schedule": 5 * 60,
+    "options": {"queue": "default", "expires": 5 * 60},
+}
 # Official social media accounts listed on /security/, e.g. "Weibo: @WalletSupport,X: @WalletHelp".
 SUPPORT_SOCIAL_ACCOUNTS = env_list("SUPPORT_SOCIAL_ACCOUNTS")
 # The region /verify/ reads a phone number in when it has no country code.

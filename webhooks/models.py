@@ -6,7 +6,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from webhooks.events import EventType
+from webhooks.events import TEST_EVENT, EventType
 
 # How much of a secret the admin shows again after it is saved: its last characters.
 SECRET_HINT_LENGTH = 4
@@ -67,7 +67,9 @@ class Delivery(models.Model):
     # The event's id: the Idempotency-Key header and the payload's "id" (the same for every
     # subscription that receives this event).
     event_id = models.UUIDField(_("event id"), default=uuid.uuid4)
-    event = models.CharField(_("event"), max_length=40, choices=EventType.choices)
+    event = models.CharField(
+        _("event"), max_length=40, choices=[*EventType.choices, (TEST_EVENT, _("Test event"))]
+    )
     payload = models.JSONField(_("payload"))
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.PENDING

@@ -75,7 +75,9 @@ def _queue_on_commit(delivery_ids: list[int]) -> None:
         for delivery_id in delivery_ids:
             tasks.deliver_event.delay(delivery_id)
 
-    transaction.on_commit(queue)
+    # robust: a broker that is down must not fail the request whose change already committed;
+    # the delivery stays pending and deliveries_requeue_stale queues it again.
+    transaction.on_commit(queue, robust=True)
 
 
 def subscription_send_test(*, subscription: Subscription) -> Delivery:
@@ -177,6 +179,27 @@ def delivery_attempt(*, delivery_id: int) -> DeliveryResult | None:
         result.status_code or result.error,
     )
     return result
+
+
+def deliveries_requeue_stale(*, now=None) -> int:
+    """Queue again the pending deliveries nobody is working on: no attempt (or no new one) for
+    twice the longest backoff, and not held. Their task was lost (a broker down at commit, a
+    queue purged); a live retry chain never waits that long, so none runs twice in parallel."""
+    from webhooks import tasks
+
+    now = now or timezone.now()
+    quiet_since = now - timedelta(seconds=2 * settings.WEBHOOKS_RETRY_MAX_SECONDS + 60)
+    stale = (
+        Delivery.objects.filter(state=Delivery.State.PENDING, created_at__lt=quiet_since)
+        .exclude(claimed_until__gt=now)
+        .exclude(attempts__attempted_at__gte=quiet_since)
+        .values_list("pk", flat=True)
+    )
+    requeued = 0
+    for delivery_id in stale:
+        tasks.deliver_event.delay(delivery_id)
+        requeued += 1
+    return requeued
 
 
 def delivery_retry_delay(*, delivery_id: int) -> float | None:

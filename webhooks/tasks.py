@@ -22,3 +22,11 @@ def deliver_event(self, delivery_id: int) -> str:
     if delay is None:
         return "failed"
     raise self.retry(countdown=delay)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def requeue_stale_deliveries() -> int:
+    """Beat, every five minutes: deliveries whose task was lost are queued again."""
+    from webhooks import services
+
+    return services.deliveries_requeue_stale()

@@ -360,3 +360,27 @@ def test_a_status_change_by_the_customer_says_so(receiver, django_capture_on_com
         ticket_services.message_post_customer(ticket=ticket, body="Here is the screenshot")
     changes = [d.payload["data"]["change"] for d in Delivery.objects.order_by("created_at", "id")]
     assert changes[-1] == {"from": "pending", "to": "open", "by": "customer"}
+
+
+def test_a_delivery_whose_task_was_lost_is_queued_again_and_no_other(receiver, settings):
+    settings.WEBHOOKS_RETRY_MAX_SECONDS = 60
+    make_subscription(receiver.url)
+    with transaction.atomic():
+        [lost] = services.event_publish(event=EventType.CHAT_CLOSED, data={})
+        [retrying] = services.event_publish(event=EventType.CHAT_STARTED, data={})
+        [held] = services.event_publish(event=EventType.CHAT_ACCEPTED, data={})
+    long_ago = timezone.now() - timedelta(hours=1)
+    Delivery.objects.update(created_at=long_ago)
+    receiver.mode = FAIL
+    services.delivery_attempt(delivery_id=retrying.pk)  # a live retry chain: attempted just now
+    Delivery.objects.filter(pk=held.pk).update(
+        claimed_until=timezone.now() + timedelta(seconds=30)
+    )
+    receiver.mode = ACCEPT
+
+    assert services.deliveries_requeue_stale() == 1  # the eager task posts it at once
+
+    assert [r.event for r in receiver.received] == ["chat.started", "chat.closed"]
+    assert Delivery.objects.get(pk=lost.pk).state == Delivery.State.DELIVERED
+    assert Delivery.objects.get(pk=retrying.pk).state == Delivery.State.PENDING
+    assert services.deliveries_requeue_stale() == 0
