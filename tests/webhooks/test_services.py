@@ -373,9 +373,7 @@ def test_a_delivery_whose_task_was_lost_is_queued_again_and_no_other(receiver, s
     Delivery.objects.update(created_at=long_ago)
     receiver.mode = FAIL
     services.delivery_attempt(delivery_id=retrying.pk)  # a live retry chain: attempted just now
-    Delivery.objects.filter(pk=held.pk).update(
-        claimed_until=timezone.now() + timedelta(seconds=30)
-    )
+    Delivery.objects.filter(pk=held.pk).update(claimed_until=timezone.now() + timedelta(seconds=30))
     receiver.mode = ACCEPT
 
     assert services.deliveries_requeue_stale() == 1  # the eager task posts it at once
