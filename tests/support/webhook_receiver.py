@@ -53,6 +53,7 @@ class WebhookReceiver:
         self.secret = secret
         self.mode = ACCEPT
         self.hang_seconds = hang_seconds
+        self.accept_delay = 0.0  # seconds an acceptance takes (within the sender's timeout)
         self.received: list[Received] = []
         self.port = 0
         self._lock = threading.Lock()
@@ -93,6 +94,7 @@ class WebhookReceiver:
                 elif mode == FAIL:
                     status = 503
                 else:
+                    time.sleep(receiver.accept_delay)
                     status = 204
                 # Recorded before the answer leaves, so a sender that read it finds it here.
                 record.answered = status

@@ -211,3 +211,14 @@ def test_the_test_event_is_signed_delivered_and_its_attempt_shown(
     listing = admin_client_2fa.get(reverse("admin:webhooks_delivery_changelist"))
     assert listing.status_code == 200
     assert "webhook.test" in listing.content.decode()
+
+
+def test_staff_without_the_delivery_permission_see_no_payload(django_user_model, receiver):
+    subscription = make_subscription(receiver.url, include_text=True)
+    delivery = Delivery.objects.create(
+        subscription=subscription, event="ticket.agent_replied", payload={"data": {"x": "text"}}
+    )
+    client = staff_with(django_user_model, "view_subscription")
+    assert client.get(reverse("admin:webhooks_delivery_changelist")).status_code == 403
+    change = reverse("admin:webhooks_delivery_change", args=[delivery.pk])
+    assert client.get(change).status_code == 403

@@ -382,3 +382,32 @@ def test_a_delivery_whose_task_was_lost_is_queued_again_and_no_other(receiver, s
     assert Delivery.objects.get(pk=lost.pk).state == Delivery.State.DELIVERED
     assert Delivery.objects.get(pk=retrying.pk).state == Delivery.State.PENDING
     assert services.deliveries_requeue_stale() == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_on_one_delivery_post_it_once(postgres, receiver, monkeypatch):
+    """A redelivered task running beside the first (PostgreSQL row locks): one POST, the other
+    worker is told to come back later."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    make_subscription(receiver.url)
+    monkeypatch.setattr(deliver_event, "delay", lambda delivery_id: None)  # the workers below
+    [delivery] = services.event_publish(event=EventType.CHAT_CLOSED, data={})
+    receiver.accept_delay = 0.5
+
+    def attempt():
+        try:
+            return services.delivery_attempt(delivery_id=delivery.pk)
+        except services.DeliveryBusy as busy:
+            return busy
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda _: attempt(), range(2)))
+
+    assert len(receiver.received) == 1
+    assert sorted(type(o).__name__ for o in outcomes) == ["DeliveryBusy", "DeliveryResult"]
+    assert Delivery.objects.get(pk=delivery.pk).attempts.count() == 1
