@@ -84,7 +84,9 @@ def main() -> None:
 
     results: dict[str, list[float]] = {"no subscription": [], "one subscription": []}
     run()
+    deliveries = 0
     for _round in range(args.rounds):
+        deliveries += Delivery.objects.count()
         Subscription.objects.all().delete()
         subscriptions_forget()
         results["no subscription"] += run()
@@ -96,7 +98,7 @@ def main() -> None:
         )
         subscriptions_forget()
         results["one subscription"] += run()
-    deliveries = Delivery.objects.count()
+    deliveries += Delivery.objects.count()
     Subscription.objects.all().delete()
     subscriptions_forget()
     celery_app.control.purge()
