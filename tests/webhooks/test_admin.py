@@ -222,3 +222,16 @@ def test_staff_without_the_delivery_permission_see_no_payload(django_user_model,
     assert client.get(reverse("admin:webhooks_delivery_changelist")).status_code == 403
     change = reverse("admin:webhooks_delivery_change", args=[delivery.pk])
     assert client.get(change).status_code == 403
+
+
+def test_the_subscription_page_speaks_both_languages(admin_client_2fa, receiver):
+    subscription = make_subscription(receiver.url)
+    change = reverse("admin:webhooks_subscription_change", args=[subscription.pk])
+    chinese = admin_client_2fa.get(change, headers={"accept-language": "zh-hans"})
+    english = admin_client_2fa.get(change, headers={"accept-language": "en"})
+
+    assert "发送测试事件" in chinese.content.decode()
+    assert "客服已回复" in chinese.content.decode()
+    assert "包含消息正文" in chinese.content.decode()
+    assert "Send test event" in english.content.decode()
+    assert "Agent replied" in english.content.decode()
