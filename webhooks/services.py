@@ -202,6 +202,17 @@ def deliveries_requeue_stale(*, now=None) -> int:
     return requeued
 
 
+def deliveries_forget_tickets(*, references: list[str]) -> int:
+    """A customer's data is deleted (privacy): their tickets' deliveries go too, whatever they
+    carry (a payload with text holds what the customer wrote). Returns how many."""
+    if not references:
+        return 0
+    _total, by_model = Delivery.objects.filter(
+        payload__data__ticket__reference__in=references
+    ).delete()
+    return by_model.get(Delivery._meta.label, 0)
+
+
 def delivery_retry_delay(*, delivery_id: int) -> float | None:
     """Seconds until the next attempt of a pending delivery (exponential backoff over the
     attempts made: base, 2 × base, 4 × base... up to WEBHOOKS_RETRY_MAX_SECONDS); None when
