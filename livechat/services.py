@@ -25,9 +25,12 @@ from livechat import selectors
 from livechat.error_codes import ChatErrorCode
 from livechat.models import Conversation
 from livechat.system_lines import system_line, system_line_text
+from tickets import publish
 from tickets import services as ticket_services
 from tickets.models import AuthorKind, Channel, Message, Status, Ticket
 from tickets.problem_types import chat_wait_minutes
+from webhooks.events import EventType
+from webhooks.services import event_publish
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,17 @@ def _broadcast(group: str, event: dict) -> None:
 
 def _broadcast_on_commit(group: str, event: dict) -> None:
     transaction.on_commit(lambda: _broadcast(group, event))
+
+
+def _chat_event(event: str, conversation: Conversation) -> None:
+    """The chat's change as an event webhook (ids and states: webhooks, docs/api.md)."""
+    event_publish(
+        event=event,
+        data={
+            **publish.ticket_data(conversation.ticket),
+            "chat": {"id": str(conversation.public_id), "status": conversation.status},
+        },
+    )
 
 
 def _queue_changed_on_commit() -> None:
@@ -109,6 +123,7 @@ def conversation_start(
         # A known fake named in the first message was warned about when the ticket was filed
         # (verification.services.ticket_flag_known_fakes): the history shows that line.
         _queue_changed_on_commit()
+        _chat_event(EventType.CHAT_STARTED, conversation)
     return StartResult(conversation, ticket)
 
 
@@ -162,6 +177,8 @@ def chat_message_post(
             # is the one before this.
             payload = selectors.message_payload(message, locked, prev=locked.last_message_id)
             _broadcast_on_commit(locked.group_name, {"type": "chat.message", "payload": payload})
+            if sender == AuthorKind.AGENT:
+                publish.agent_replied(conversation.ticket, message)
     except IntegrityError:
         if stored := _stored_message(conversation, client_id):
             return stored, False
@@ -268,6 +285,7 @@ def conversation_accept(*, public_id: str, agent: AbstractBaseUser) -> Conversat
     _system_message(conversation, "joined", name=name, code=code)
     _status_on_commit(conversation)
     _queue_changed_on_commit()
+    _chat_event(EventType.CHAT_ACCEPTED, conversation)
     return conversation
 
 
@@ -301,6 +319,7 @@ def conversation_close(*, public_id: str, by: AbstractBaseUser | None = None) ->
     _status_on_commit(conversation)
     if was == Conversation.Status.QUEUED:
         _queue_changed_on_commit()
+    _chat_event(EventType.CHAT_CLOSED, conversation)
     return conversation
 
 
@@ -451,6 +470,7 @@ def chats_expire_waiting(*, now=None) -> int:
             _system_message(locked, "unanswered", reference=locked.ticket.reference)
             _status_on_commit(locked)
             _queue_changed_on_commit()
+            _chat_event(EventType.CHAT_CLOSED, locked)
             if selectors.alerts_lead(locked):
                 from livechat import tasks
 
@@ -473,6 +493,7 @@ def conversation_rate(*, conversation: Conversation, rating: int) -> Conversatio
         raise ChatError(_("Choose a rating from 1 to 5."), code=ChatErrorCode.INVALID)
     Conversation.objects.filter(pk=conversation.pk).update(rating=rating)
     conversation.rating = rating
+    publish.rating_received(conversation.ticket, score=rating, source="chat")
     return conversation
 
 

@@ -54,6 +54,7 @@ from tickets.models import (
     WebhookDelivery,
     private_storage,
 )
+from webhooks.services import deliveries_forget_tickets
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,9 @@ def _customer_data_delete(data_request: DataRequest, *, actor: AbstractBaseUser)
         content_type=ContentType.objects.get_for_model(Ticket),
         object_id__in=[str(pk) for pk in ticket_ids],
     ).delete()
+    references = list(Ticket.objects.filter(pk__in=ticket_ids).values_list("reference", flat=True))
     _total, deleted = Ticket.objects.filter(pk__in=ticket_ids).delete()
+    event_deliveries = deliveries_forget_tickets(references=references)
     refusals, _by_model = GuardEvent.objects.filter(customer_email__iexact=email).delete()
     now = timezone.now()
     # Other open requests for the address have nothing left to act on.
@@ -245,6 +248,7 @@ def _customer_data_delete(data_request: DataRequest, *, actor: AbstractBaseUser)
         "chats": deleted.get("livechat.Conversation", 0),
         "ticket_events": deleted.get(TicketEvent._meta.label, 0),
         "webhook_deliveries": deleted.get(WebhookDelivery._meta.label, 0),
+        "event_webhook_deliveries": event_deliveries,
         "refused_secrets": deleted.get(GuardEvent._meta.label, 0) + refusals,
         "admin_history": history,
         "exports": len(exports),

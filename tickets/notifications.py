@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tickets.models import TicketEvent, WebhookAttempt, WebhookDelivery
-from tickets.webhooks import DeliveryResult, post_signed
+from webhooks.signing import DeliveryResult, post_signed
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import DeskError
 from guard.agent_messages import agent_message_problem
 from security.audit import Action, audit_record
-from tickets import signals, sla, tasks
+from tickets import publish, signals, sla, tasks
 from tickets.error_codes import TicketErrorCode
 from tickets.models import (
     Attachment,
@@ -98,9 +98,12 @@ def ticket_create(
         try:
             with FilesRemovedOnError() as files, transaction.atomic():
                 ticket.save()
-                message_save(ticket, author_kind, description, channel, attachments, actor, files)
+                first = message_save(
+                    ticket, author_kind, description, channel, attachments, actor, files
+                )
                 _event(ticket, TicketEvent.Kind.CREATED, new_value=ticket.status, actor=actor)
                 signals.ticket_filed.send(sender=Ticket, ticket=ticket)
+                publish.ticket_created(ticket, first)
         except IntegrityError:
             if submission_key is not None:
                 existing = Ticket.objects.filter(submission_key=submission_key).first()
@@ -140,7 +143,7 @@ def message_post_customer(
             ticket, AuthorKind.CUSTOMER, body, channel, attachments, None, stored_files=files
         )
         if ticket.status in {Status.PENDING, Status.RESOLVED}:
-            _set_status(ticket, Status.OPEN, actor=None)
+            _set_status(ticket, Status.OPEN, actor=None, by="customer")
         else:
             ticket.save(update_fields=["updated_at"])
         _event(ticket, TicketEvent.Kind.REPLIED, new_value=AuthorKind.CUSTOMER)
@@ -206,6 +209,7 @@ def message_post_agent(
     _event(ticket, TicketEvent.Kind.REPLIED, new_value=kind_of_reply, actor=author)
     if not is_internal:
         transaction.on_commit(lambda: tasks.send_agent_reply.delay(message.pk))
+        publish.agent_replied(ticket, message)
     return message
 
 
@@ -346,6 +350,7 @@ def ticket_rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     ticket.satisfaction_comment = comment
     ticket.save(update_fields=["satisfaction_rating", "satisfaction_comment", "updated_at"])
     _event(ticket, TicketEvent.Kind.RATED, "satisfaction_rating", old or "", rating)
+    publish.rating_received(ticket, score=rating, source="ticket", comment=comment)
     return ticket
 
 
@@ -420,7 +425,9 @@ class FilesRemovedOnError:
                 private_storage.delete(name)
 
 
-def _set_status(ticket: Ticket, status: str, *, actor: AbstractBaseUser | None) -> None:
+def _set_status(
+    ticket: Ticket, status: str, *, actor: AbstractBaseUser | None, by: str = ""
+) -> None:
     old = ticket.status
     ticket.status = status
     now = timezone.now()
@@ -454,6 +461,9 @@ def _set_status(ticket: Ticket, status: str, *, actor: AbstractBaseUser | None) 
         ]
     )
     _event(ticket, TicketEvent.Kind.STATUS, "status", old, status, actor=actor)
+    publish.ticket_status_changed(
+        ticket, old=old, actor_kind=by or ("agent" if actor is not None else "system")
+    )
 
 
 def _event(

@@ -6,10 +6,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tickets import publish
 from tickets import services as ticket_services
 from tickets.models import AuthorKind, Channel, Message, ProblemType, Ticket
 from verification.models import FakeReport, KnownFake
 from verification.normalise import contact_read
+from webhooks.events import EventType
+from webhooks.services import event_publish
 
 # The customer's warning, on a ticket's page and in a chat (livechat.system_lines "known_fake").
 KNOWN_FAKE_WARNING = gettext_lazy(
@@ -41,13 +44,27 @@ def fake_report_file(
             language=language,
             attachments=[screenshot] if screenshot else [],
         )
-        FakeReport.objects.create(
+        report = FakeReport.objects.create(
             ticket=ticket,
             kind=read.kind if read else "",
             platform=read.platform if read else "",
             value=contact.strip(),
             normalised=read.value if read else "",
             where_seen=where_seen,
+        )
+        event_publish(
+            event=EventType.SECURITY_REPORT_FILED,
+            data={
+                **publish.ticket_data(ticket),
+                "report": {
+                    "id": report.pk,
+                    "kind": report.kind,
+                    "platform": report.platform,
+                    "where_seen": report.where_seen,
+                },
+            },
+            # What the customer saw (the fake's handle, site or number) and their account of it.
+            text={"report": {"contact": report.value, "details": details}},
         )
     return ticket
 

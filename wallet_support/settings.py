@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "mail",
     "guard",
     "agents",
+    "webhooks",
     "tickets",
     "faq",
     "inbound",
@@ -655,6 +656,19 @@ SECURITY_WEBHOOK_URL = env_str("SECURITY_WEBHOOK_URL")
 SECURITY_WEBHOOK_SECRET = env_str("SECURITY_WEBHOOK_SECRET")
 if SECURITY_WEBHOOK_URL and not SECURITY_WEBHOOK_SECRET:
     raise SystemExit("SECURITY_WEBHOOK_SECRET is not set: the webhook must be signed.")
+# Event webhooks (webhooks/, docs/api.md): subscriptions are edited in the admin.
+WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", default=not DEBUG)
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 5)
+WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 10)
+WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 10)
+WEBHOOKS_RETRY_MAX_SECONDS = env_int("WEBHOOKS_RETRY_MAX_SECONDS", 1800)
+# A delivery whose task was lost (the broker down at commit) is queued again (webhooks.tasks).
+CELERY_BEAT_SCHEDULE["requeue-stale-webhooks"] = {
+    "task": "webhooks.tasks.requeue_stale_deliveries",
+    "schedule": 5 * 60,
+    "options": {"queue": "default", "expires": 5 * 60},
+}
 # Official social media accounts listed on /security/, e.g. "Weibo: @WalletSupport,X: @WalletHelp".
 SUPPORT_SOCIAL_ACCOUNTS = env_list("SUPPORT_SOCIAL_ACCOUNTS")
 # The region /verify/ reads a phone number in when it has no country code.

@@ -36,6 +36,7 @@ from tests.support.factories import (
     contact_data,
     make_agent,
     make_data_request,
+    make_subscription,
     make_ticket,
     png_upload,
 )
@@ -44,6 +45,7 @@ from tickets import services
 from tickets.links import ticket_token
 from tickets.models import Attachment, Message, ProblemType, Status, Ticket
 from tickets.validators import check_attachment
+from webhooks.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -767,3 +769,24 @@ def test_a_deletion_asks_for_confirmation_before_anything_is_removed(
     deletion.refresh_from_db()
     assert deletion.status == "done"
     assert not Ticket.objects.filter(customer_email__iexact=MEI).exists()
+
+
+@pytest.mark.django_db
+def test_a_deletion_removes_the_event_webhook_deliveries_of_the_customers_tickets(superuser):
+    """A payload with text holds what the customer wrote: it goes with their tickets."""
+    email = "mei.chen@example.com"
+    make_subscription("https://hooks.wallet.example/desk", include_text=True)
+    ticket = make_ticket(customer_email=email)
+    other = make_ticket(customer_email="someone.else@example.com")
+    assert Delivery.objects.count() == 2  # ticket.created of each
+    deletion = make_data_request(
+        DataRequest.Kind.DELETE, email=email, status=DataRequest.State.CONFIRMED
+    )
+
+    privacy.data_request_carry_out(data_request=deletion, actor=superuser)
+
+    deletion.refresh_from_db()
+    assert deletion.summary["event_webhook_deliveries"] == 1
+    [kept] = Delivery.objects.all()
+    assert kept.payload["data"]["ticket"]["reference"] == other.reference
+    assert ticket.reference not in str(list(Delivery.objects.values_list("payload", flat=True)))

@@ -1,5 +1,5 @@
 """Builders of the desk's rows for tests: agents and teams, tickets, help-centre articles,
-announcements, chats, customers' data requests."""
+announcements, chats, customers' data requests, webhook subscriptions."""
 
 import io
 from datetime import timedelta
@@ -19,6 +19,9 @@ from privacy.models import DataRequest
 from privacy.selectors import email_fingerprint
 from tickets.models import Channel, ProblemType, Ticket
 from tickets.services import ticket_create
+from webhooks.events import EventType
+from webhooks.models import Subscription
+from webhooks.selectors import subscriptions_forget
 
 # One sequence for every builder: usernames, slugs and addresses never collide in a test.
 _numbers = count(1)
@@ -211,3 +214,19 @@ def make_data_request(
     if export is not None:
         data_request.export_file.save("export.json", ContentFile(export))
     return data_request
+
+
+WEBHOOK_SECRET = "whsec-test-5f0c2b7e9a1d4c3b8e6f0a2d"
+
+
+def make_subscription(url: str, *, events=None, secret: str = WEBHOOK_SECRET, **overrides):
+    """An active subscription to every event (or to `events`), its cached list forgotten."""
+    subscription = Subscription.objects.create(
+        name=overrides.pop("name", f"receiver {next(_numbers)}"),
+        url=url,
+        secret=secret,
+        events=list(EventType.values if events is None else events),
+        **overrides,
+    )
+    subscriptions_forget()
+    return subscription

@@ -202,7 +202,7 @@ def test_reopened_ticket_is_routed_again_with_a_new_resolution_clock(
 def test_security_ticket_notifies_wallet_backend_signed(
     settings, webhook_receiver, django_capture_on_commit_callbacks
 ):
-    from tickets.webhooks import verify
+    from webhooks.signing import verify
 
     settings.SECURITY_WEBHOOK_URL = webhook_receiver.url
     settings.SECURITY_WEBHOOK_SECRET = "shared-secret-for-tests"

@@ -1,4 +1,5 @@
-"""Signed webhooks to the wallet's own backend (Stripe-style signatures, standard library only).
+"""Signed webhooks (Stripe-style signatures, standard library only): the security report to the
+wallet's own backend (tickets.notifications) and the event subscriptions of this app.
 
 The desk signs `f"{timestamp}.".encode() + body` with HMAC-SHA256 and a shared secret, and sends
 it as `X-Wallet-Support-Signature: t=<timestamp>,v1=<hex>`. During a secret rotation a header
@@ -9,9 +10,11 @@ import hashlib
 import hmac
 import http.client
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -84,6 +87,46 @@ def verify(secret: str, header: str, body: bytes, *, now: int, tolerance: int = 
         # Compare bytes: compare_digest raises TypeError on non-ASCII str, and must never raise.
         matched |= hmac.compare_digest(expected, candidate.lower().encode("utf-8"))
     return matched
+
+
+class TargetRefused(OSError):
+    """The receiver's address is one the desk must not call (webhooks.addresses)."""
+
+
+# (host, port), timeout, source address -> a connected socket: socket.create_connection's shape.
+Connect = Callable[..., socket.socket]
+
+
+def _guarded(base: type[http.client.HTTPConnection], connect: Connect) -> type:
+    """`base` that opens its socket through `connect` (which vets the resolved address and
+    connects to that very address, so a second DNS answer cannot differ from the vetted one)."""
+
+    class Guarded(base):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    return Guarded
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, connect: Connect) -> None:
+        super().__init__()
+        self._connect = connect
+
+    def http_open(self, req: urllib.request.Request):
+        return self.do_open(_guarded(http.client.HTTPConnection, self._connect), req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, connect: Connect) -> None:
+        super().__init__()
+        self._connect = connect
+
+    def https_open(self, req: urllib.request.Request):
+        return self.do_open(
+            _guarded(http.client.HTTPSConnection, self._connect), req, context=self._context
+        )
 
 
 @dataclass(frozen=True)
@@ -172,8 +215,10 @@ def post_signed(
     idempotency_key: str,
     timeout: float = 5.0,
     now: int | None = None,
+    connect: Connect | None = None,
 ) -> DeliveryResult:
-    """POST the signed canonical body once; network and HTTP failures come back as a result."""
+    """POST the signed canonical body once; network and HTTP failures come back as a result.
+    With `connect`, sockets are opened through it and no proxy of the environment is used."""
     _validate_url(url)
     if not isinstance(secret, str) or not secret:
         raise ValueError("webhook secret must be a non-empty string")
@@ -193,7 +238,14 @@ def post_signed(
             IDEMPOTENCY_HEADER: idempotency_key,
         },
     )
-    opener = urllib.request.build_opener(_NoRedirect)
+    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
+    if connect is not None:
+        handlers += [
+            urllib.request.ProxyHandler({}),
+            _GuardedHTTPHandler(connect),
+            _GuardedHTTPSHandler(connect),
+        ]
+    opener = urllib.request.build_opener(*handlers)
     started = time.monotonic()
 
     def result(*, status_code: int | None, error: str, retryable: bool) -> DeliveryResult:
@@ -222,8 +274,10 @@ def post_signed(
             error = f"HTTP {code}: {excerpt}" if excerpt else f"HTTP {code}"
         return result(status_code=code, error=error, retryable=code == 429 or code >= 500)
     except (OSError, http.client.HTTPException) as exc:
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        if isinstance(reason, TargetRefused):
+            return result(status_code=None, error=f"refused: {reason}", retryable=False)
         if _is_timeout(exc):
             return result(status_code=None, error=f"timed out after {timeout:g}s", retryable=True)
-        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         detail = str(reason) or type(reason).__name__
         return result(status_code=None, error=f"connection failed: {detail}", retryable=True)
