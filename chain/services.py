@@ -83,12 +83,13 @@ def observation_fetch(*, network: str, tx_hash: str) -> Observation:
 
 def lookup_queue(*, network: str, tx_hash: str) -> bool:
     """Queue one lookup of a hash typed on the contact form; False if one is already queued."""
-    from chain.tasks import lookup_hash
+    from chain.tasks import QUEUE, lookup_hash
 
     marker = _key(network, tx_hash) + ":queued"
     if not cache.add(marker, 1, LOOKUP_QUEUED_SECONDS):
         return False
-    lookup_hash.delay(network, tx_hash)
+    # Expires: a customer who waited a minute has moved on.
+    lookup_hash.apply_async(args=[network, tx_hash], queue=QUEUE, expires=60)
     return True
 
 
@@ -100,7 +101,7 @@ def transaction_check_open(*, ticket) -> TransactionCheck | None:
     """Start checking the ticket's hash (a new ticket, or one whose hash changed), after commit.
 
     Nothing happens for a ticket without a hash or on a network the desk has no provider for."""
-    from chain.tasks import check_transaction
+    from chain.tasks import QUEUE, check_transaction
 
     if not ticket.transaction_hash or not chain_enabled(network=ticket.transaction_network):
         return None
@@ -125,7 +126,7 @@ def transaction_check_open(*, ticket) -> TransactionCheck | None:
                 next_check_at=timezone.now(),
             )
         check_id = check.pk
-        transaction.on_commit(lambda: check_transaction.delay(check_id))
+        transaction.on_commit(lambda: check_transaction.apply_async(args=[check_id], queue=QUEUE))
     return check
 
 

@@ -5,11 +5,12 @@ from celery import shared_task
 from chain.providers import ProviderUnavailable
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
+# The transaction problem type's queue (tickets.problem_types): its workers ask the networks.
 QUEUE = "transactions"
 MAX_RETRY_DELAY_SECONDS = 300
 
 
-@shared_task(bind=True, **RELIABLE, max_retries=5, queue=QUEUE)
+@shared_task(bind=True, **RELIABLE, max_retries=5)
 def check_transaction(self, check_id: int) -> str:
     """Look up a ticket's transaction; retried with backoff while its provider fails."""
     from chain import services
@@ -26,7 +27,7 @@ def check_transaction(self, check_id: int) -> str:
     return check.state if check is not None else "gone"
 
 
-@shared_task(**RELIABLE, queue=QUEUE, expires=60)
+@shared_task(**RELIABLE)
 def lookup_hash(network: str, tx_hash: str) -> str:
     """Fill the cache for a hash typed on the contact form (chain.views.status polls it)."""
     from chain import services
@@ -39,7 +40,7 @@ def lookup_hash(network: str, tx_hash: str) -> str:
         services.lookup_done(network=network, tx_hash=tx_hash)
 
 
-@shared_task(**RELIABLE, queue=QUEUE)
+@shared_task(**RELIABLE)
 def refresh_transaction_checks() -> int:
     """Beat: ask again about every check that is not final and is due."""
     from chain import services
@@ -47,5 +48,5 @@ def refresh_transaction_checks() -> int:
     due = services.checks_due()
     services.checks_postpone(check_ids=due, seconds=MAX_RETRY_DELAY_SECONDS * 2)
     for check_id in due:
-        check_transaction.delay(check_id)
+        check_transaction.apply_async(args=[check_id], queue=QUEUE)
     return len(due)
