@@ -17,16 +17,20 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from chain import providers
 from chain.models import TransactionCheck, TransactionState
 from chain.providers import Observation, ProviderUnavailable
+from tickets.models import SOLVED_STATUSES, Ticket
 
 logger = logging.getLogger(__name__)
 
 FINAL_CACHE_SECONDS = 60 * 60
 LOOKUP_QUEUED_SECONDS = 30
+# Longer than a lookup's retries take (chain.tasks: 10 s to 160 s, five times).
+QUEUED_CHECK_SECONDS = 10 * 60
 
 
 def chain_enabled(*, network: str) -> bool:
@@ -105,13 +109,15 @@ def transaction_check_open(*, ticket) -> TransactionCheck | None:
 
     if not ticket.transaction_hash or not chain_enabled(network=ticket.transaction_network):
         return None
+    # The lookup is queued below; beat picks the check up only if that task is lost.
+    queued_until = timezone.now() + timedelta(seconds=QUEUED_CHECK_SECONDS)
     with transaction.atomic():
         check, created = TransactionCheck.objects.select_for_update().get_or_create(
             ticket=ticket,
             defaults={
                 "network": ticket.transaction_network,
                 "transaction_hash": ticket.transaction_hash,
-                "next_check_at": timezone.now(),
+                "next_check_at": queued_until,
             },
         )
         if not created and (check.network, check.transaction_hash) != (
@@ -123,7 +129,7 @@ def transaction_check_open(*, ticket) -> TransactionCheck | None:
                 ticket=ticket,
                 network=ticket.transaction_network,
                 transaction_hash=ticket.transaction_hash,
-                next_check_at=timezone.now(),
+                next_check_at=queued_until,
             )
         check_id = check.pk
         transaction.on_commit(lambda: check_transaction.apply_async(args=[check_id], queue=QUEUE))
@@ -199,6 +205,29 @@ def checks_due(*, limit: int = 200) -> list[int]:
         .order_by("next_check_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def checks_open_missing(*, limit: int = 100) -> int:
+    """Open tickets whose hash has no check, or a check of another hash (filed before a provider
+    was configured, or edited by an agent since): checked from the next beat on."""
+    networks = [network for network in settings.CHAIN_PROVIDERS if chain_enabled(network=network)]
+    if not networks:
+        return 0
+    tickets = (
+        Ticket.objects.filter(transaction_network__in=networks)
+        .exclude(transaction_hash="")
+        .exclude(status__in=SOLVED_STATUSES)
+        .filter(
+            Q(transaction_check__isnull=True)
+            | ~Q(transaction_check__transaction_hash=F("transaction_hash"))
+            | ~Q(transaction_check__network=F("transaction_network"))
+        )
+        .order_by("-pk")[:limit]
+    )
+    opened = 0
+    for ticket in tickets:
+        opened += transaction_check_open(ticket=ticket) is not None
+    return opened
 
 
 def checks_postpone(*, check_ids: list[int], seconds: int) -> None:

@@ -45,6 +45,7 @@ def refresh_transaction_checks() -> int:
     """Beat: ask again about every check that is not final and is due."""
     from chain import services
 
+    services.checks_open_missing()
     due = services.checks_due()
     services.checks_postpone(check_ids=due, seconds=MAX_RETRY_DELAY_SECONDS * 2)
     for check_id in due:

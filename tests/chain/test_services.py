@@ -195,3 +195,27 @@ def test_checks_give_up_after_the_window(ethereum, settings, django_capture_on_c
     check.refresh_from_db()
     assert check.next_check_at is None
     assert services.checks_due() == []
+
+
+@pytest.mark.django_db
+def test_beat_checks_tickets_filed_before_a_provider_and_edited_hashes(
+    ethereum, settings, django_capture_on_commit_callbacks
+):
+    settings.CHAIN_PROVIDERS = {}
+    earlier = _ticket(tx_hash=ethereum.send_ether(to=ethereum.accounts[1], wei=11))
+    settings.CHAIN_PROVIDERS = {"ethereum": ethereum.url}
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = _ticket(tx_hash="0x" + "0e" * 32)
+    assert TransactionCheck.objects.get(ticket=edited).state == TransactionState.NOT_FOUND
+    corrected = ethereum.send_ether(to=ethereum.accounts[2], wei=12)
+    edited.transaction_hash = corrected
+    edited.save(update_fields=["transaction_hash"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.refresh_transaction_checks.delay()
+
+    assert TransactionCheck.objects.get(ticket=earlier).state == TransactionState.CONFIRMED
+    check = TransactionCheck.objects.get(ticket=edited)
+    assert (check.transaction_hash, check.state) == (corrected, TransactionState.CONFIRMED)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.checks_open_missing() == 0
