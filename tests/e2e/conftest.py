@@ -99,6 +99,8 @@ class Site:
     mail_dir: Path
     log_dir: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
+    # The Ethereum chain the site's provider is (tests/support/chain.py), in this process.
+    chain: object | None = None
 
     def django(self, code: str) -> str:
         """Run Python in the site's Django (its database); return what it printed."""
@@ -235,7 +237,10 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
         {**channel, "hours": ALWAYS} if channel["code"] == "live_chat" else channel
         for channel in DEFAULT_CHANNELS
     ]
+    from tests.support.chain import EthereumNode
+
     base = tmp_path_factory.mktemp("e2e-site")
+    chain = EthereumNode()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -256,6 +261,7 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
         "LOG_LEVEL": "INFO",
         "PORT": str(port),
         "SUPPORT_CHANNELS_JSON": json.dumps(channels),
+        "CHAIN_PROVIDER_ETHEREUM": chain.url,
     }
     env.pop("CI", None)
     (base / "mail").mkdir()
@@ -263,7 +269,7 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
 
     manage = [sys.executable, "manage.py"]
-    site = Site(url=url, env=env, mail_dir=base / "mail", log_dir=base)
+    site = Site(url=url, env=env, mail_dir=base / "mail", log_dir=base, chain=chain)
     try:
         collect = spawn([*manage, "collectstatic", "--noinput"], env, base / "collectstatic.log")
         subprocess.run(
@@ -310,6 +316,7 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
     finally:
         for process in site.processes:
             stop(process)
+        chain.close()
         recreate_database(env["DATABASE_URL"], drop_only=True)
 
 
