@@ -225,7 +225,8 @@ class EvmClient:
         return {
             "from_address": _evm_topic_address(log["topics"][1]),
             "to_address": _evm_topic_address(log["topics"][2]),
-            "amount": _units(value, decimals) if decimals is not None else str(value),
+            # Without the token's decimals the amount cannot be read: none rather than a wrong one.
+            "amount": _units(value, decimals) if decimals is not None else "",
             "asset": symbol,
             "token_contract": contract,
         }
@@ -426,7 +427,7 @@ class TronClient:
                 return {
                     "from_address": tron_address(str(topics[1])[-40:]),
                     "to_address": tron_address(str(topics[2])[-40:]),
-                    "amount": _units(value, decimals) if decimals is not None else str(value),
+                    "amount": _units(value, decimals) if decimals is not None else "",
                     "asset": symbol,
                     "token_contract": contract,
                 }

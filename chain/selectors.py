@@ -4,6 +4,7 @@ agent (the chain's facts and where they disagree with what the customer typed). 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -163,6 +164,14 @@ def ticket_customer_status(*, ticket) -> CustomerStatus | None:
     )
 
 
+def _typed(value: object) -> str:
+    """What the customer typed, without spaces or invisible characters pasted along with it."""
+    text = str(value or "")
+    return "".join(
+        ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in {"Cf", "Cc"}
+    )
+
+
 def _kind(network: str) -> str:
     return "evm" if network in EVM_NETWORKS else network
 
@@ -183,7 +192,7 @@ def same_address(first: str, second: str, *, network: str) -> bool:
 def _destination(check: TransactionCheck, ticket) -> tuple[str, str]:
     """Where the chain says the funds went, and how much: for Bitcoin the output the customer
     named, if there is one."""
-    given = str((ticket.evidence or {}).get("counterparty", "")).strip()
+    given = _typed((ticket.evidence or {}).get("counterparty"))
     for output in check.outputs or []:
         if len(output) == 2 and same_address(output[0], given, network=check.network):
             return output[0], output[1]
@@ -210,7 +219,7 @@ def ticket_agent_status(*, ticket) -> AgentStatus | None:
     if check.state in {TransactionState.UNCHECKED, TransactionState.NOT_FOUND}:
         return status
     evidence = ticket.evidence or {}
-    given_address = str(evidence.get("counterparty", "")).strip()
+    given_address = _typed(evidence.get("counterparty"))
     if looks_like_address(given_address, network=check.network) and not any(
         same_address(given_address, known, network=check.network)
         for known in [check.from_address, to_address, *(o[0] for o in check.outputs or [])]

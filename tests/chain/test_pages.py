@@ -191,3 +191,26 @@ def test_contact_form_offers_the_check_only_for_configured_networks(client, ethe
     assert f'data-chain-url="{reverse("chain:status")}"' in page
     assert "chain-check.js" in page
     assert "data-chain" not in other
+
+
+@pytest.mark.django_db
+def test_status_costs_the_ticket_page_two_queries(
+    client, ethereum, settings, help_centre, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = _file(
+        ethereum.send_ether(to=ethereum.accounts[1], wei=9), django_capture_on_commit_callbacks
+    )
+    url = reverse("tickets:detail", args=[ticket_token(ticket)])
+    client.get(url)  # the session and the held tickets settle on the first visit
+
+    with CaptureQueriesContext(connection) as on:
+        assert client.get(url).status_code == 200
+    settings.CHAIN_PROVIDERS = {}
+    with CaptureQueriesContext(connection) as off:
+        assert client.get(url).status_code == 200
+
+    # The ticket's check and the help article; no network call.
+    assert len(on) - len(off) == 2

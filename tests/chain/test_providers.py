@@ -212,3 +212,19 @@ def test_no_provider_for_a_network_means_no_client(settings):
     assert providers.client_for("solana") is None
     settings.CHAIN_PROVIDERS = {"solana": "http://127.0.0.1:9"}
     assert providers.client_for("solana") is None
+
+
+def test_tron_unknown_token_gives_no_amount_rather_than_a_wrong_one(recorded, settings):
+    from tests.support.chain import DATA
+
+    _tron(recorded, settings)
+    info = (DATA / "tron_trc20_info.json").read_bytes()
+    unknown = info.replace(b'"address": "a614f803b6fd', b'"address": "b614f803b6fd')
+    recorded.post("/wallet/gettransactioninfobyid", unknown, value=TRC20_TXID)
+
+    seen = providers.observe("tron", TRC20_TXID)
+
+    assert seen.state == State.CONFIRMED
+    assert seen.to_address == "TMoA5QSM8XFt9y31sQE2A341ULr3VkRGRD"
+    assert (seen.amount, seen.asset) == ("", "")
+    assert seen.token_contract.startswith("T")
