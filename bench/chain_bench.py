@@ -47,6 +47,15 @@ def main() -> None:
 
     celery_app.conf.task_always_eager = True
     setup_test_environment()
+    # The test client speaks plain HTTP to "testserver", static files without a manifest.
+    override_settings(
+        SECURE_SSL_REDIRECT=False,
+        ALLOWED_HOSTS=["testserver"],
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ).enable()
     settings.DATABASES["default"]["NAME"] += "_bench"
     old_name = connection.creation.create_test_db(verbosity=0)
     node, silent = EthereumNode(), SilentServer()
