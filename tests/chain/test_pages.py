@@ -214,3 +214,28 @@ def test_status_costs_the_ticket_page_two_queries(
 
     # The ticket's check and the help article; no network call.
     assert len(on) - len(off) == 2
+
+
+@pytest.mark.django_db
+def test_without_javascript_the_page_after_sending_says_it(
+    client, ethereum, help_centre, django_capture_on_commit_callbacks
+):
+    from tests.support.factories import contact_data
+
+    tx_hash = ethereum.send_ether(to=ethereum.accounts[3], wei=10**17)
+    data = contact_data(
+        "abnormal_transaction", network="ethereum", transaction_hash=tx_hash, asset="ETH"
+    )
+    data["counterparty"] = ethereum.accounts[3]
+    data["amount"] = "0.1"
+
+    # The lookup runs after the ticket's transaction commits (here: as the block ends).
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(reverse("tickets:contact") + "?type=abnormal_transaction", data)
+    response = client.get(sent["Location"])
+
+    page = response.content.decode()
+    assert sent.status_code == 302
+    assert response.status_code == 200
+    assert "This transfer is confirmed on the chain" in page
+    assert ethereum.accounts[3] in page
