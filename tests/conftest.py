@@ -150,7 +150,12 @@ def ticket(db):
 @pytest.fixture(scope="module")
 def eth_node():
     """An Ethereum chain in this process, served over JSON-RPC on loopback."""
+    import importlib.util
+
     from tests.support.chain import EthereumNode
+
+    if importlib.util.find_spec("eth_tester") is None:
+        service_unavailable('needs eth-tester: pip install "eth-tester[py-evm]"')
 
     node = EthereumNode()
     yield node
