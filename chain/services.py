@@ -213,8 +213,10 @@ def checks_open_missing(*, limit: int = 100) -> int:
     networks = [network for network in settings.CHAIN_PROVIDERS if chain_enabled(network=network)]
     if not networks:
         return 0
+    # Only tickets young enough to be checked (the created index keeps this a range scan).
+    since = timezone.now() - timedelta(hours=settings.CHAIN_GIVE_UP_HOURS)
     tickets = (
-        Ticket.objects.filter(transaction_network__in=networks)
+        Ticket.objects.filter(created_at__gte=since, transaction_network__in=networks)
         .exclude(transaction_hash="")
         .exclude(status__in=SOLVED_STATUSES)
         .filter(
