@@ -9,6 +9,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from agents.selectors import agent_identity
+from chain.selectors import ticket_customer_status
 from common.forms import CHOOSE_OFFERED
 from faq.models import Article, Category
 from tickets.forms import (
@@ -234,10 +235,32 @@ class EvidenceRowSerializer(serializers.Serializer):
     answer = serializers.CharField()
 
 
+class TransactionArticleSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class TransactionStatusSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=["checking", "unavailable", "not_found", "pending", "confirmed", "failed"]
+    )
+    final = serializers.BooleanField()
+    confirmations = serializers.IntegerField()
+    to_address = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+    article = TransactionArticleSerializer(allow_null=True)
+
+
 class TicketDetailSerializer(TicketSummarySerializer):
     evidence = serializers.DictField(child=EvidenceValueField(allow_null=True))
     evidence_display = serializers.SerializerMethodField()
     explorer_url = serializers.SerializerMethodField()
+    transaction_status = serializers.SerializerMethodField(
+        help_text=_(
+            "What the network says about the ticket's transaction; null when the desk does not "
+            "check its network."
+        )
+    )
     can_rate = serializers.SerializerMethodField()
     messages = serializers.SerializerMethodField()
 
@@ -245,6 +268,7 @@ class TicketDetailSerializer(TicketSummarySerializer):
         fields = [*TicketSummarySerializer.Meta.fields, "customer_name", "wallet_account_id"]
         fields += ["transaction_hash", "transaction_network", "satisfaction_comment"]
         fields += ["evidence", "evidence_display", "explorer_url", "can_rate", "messages"]
+        fields += ["transaction_status"]
 
     @extend_schema_field(EvidenceRowSerializer(many=True))
     def get_evidence_display(self, ticket: Ticket) -> list[dict]:
@@ -253,6 +277,11 @@ class TicketDetailSerializer(TicketSummarySerializer):
 
     def get_explorer_url(self, ticket: Ticket) -> str | None:
         return ticket_explorer_url(ticket=ticket)
+
+    @extend_schema_field(TransactionStatusSerializer(allow_null=True))
+    def get_transaction_status(self, ticket: Ticket) -> dict | None:
+        status = ticket_customer_status(ticket=ticket)
+        return status.as_json() if status is not None else None
 
     def get_can_rate(self, ticket: Ticket) -> bool:
         return ticket.status in {Status.RESOLVED, Status.CLOSED}

@@ -53,6 +53,7 @@ SCOPES = (
     "ticket_link",
     "mail_recipient",
     "fake_report",
+    "chain_status",
 )
 KEY_KINDS = ("address", "session", "fresh")
 # Set in a session the limits started, so the session is saved and its cookie sent.

@@ -155,3 +155,48 @@ def ticket(db):
         transaction_hash=VALID_BTC_TXID,
         transaction_network="bitcoin",
     )
+
+
+# The chain's providers (tests/support/chain.py): real protocol servers on loopback.
+@pytest.fixture(scope="module")
+def eth_node():
+    """An Ethereum chain in this process, served over JSON-RPC on loopback."""
+    import importlib.util
+
+    from tests.support.chain import EthereumNode
+
+    if importlib.util.find_spec("eth_tester") is None:
+        service_unavailable('needs eth-tester: pip install "eth-tester[py-evm]"')
+
+    node = EthereumNode()
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def ethereum(eth_node, settings):
+    """The desk's Ethereum provider is the test chain; no other network is configured."""
+    settings.CHAIN_PROVIDERS = {"ethereum": eth_node.url}
+    settings.CHAIN_PROVIDER_TIMEOUT_SECONDS = 2
+    eth_node.requests.clear()
+    return eth_node
+
+
+@pytest.fixture
+def recorded():
+    """Recorded Esplora and TRON answers (tests/chain/data/) served on loopback."""
+    from tests.support.chain import RecordedServer
+
+    server = RecordedServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def silent():
+    """A provider that accepts connections and never answers."""
+    from tests.support.chain import SilentServer
+
+    server = SilentServer()
+    yield server
+    server.close()

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "inbound",
     "privacy",
     "verification",
+    "chain",
     "livechat",
     "announcements",
     "dashboard",
@@ -327,6 +328,29 @@ SLA_CHECK_INTERVAL_SECONDS = env_int("SLA_CHECK_INTERVAL_SECONDS", 60)
 CHAT_QUEUE_CHECK_SECONDS = env_int("CHAT_QUEUE_CHECK_SECONDS", 30)
 FAQ_VIEW_FLUSH_SECONDS = env_int("FAQ_VIEW_FLUSH_SECONDS", 60)
 ROUTING_SWEEP_SECONDS = env_int("ROUTING_SWEEP_SECONDS", 60)
+# Transaction status from the chain (chain/): a provider per network, CHAIN_PROVIDER_<NETWORK>
+# (EVM chains: a JSON-RPC URL; bitcoin: an Esplora REST base URL; tron: its HTTP API base URL).
+# A network without one is not checked; none at all turns the feature off.
+CHAIN_PROVIDERS = {
+    network: url
+    for network in ("ethereum", "bsc", "polygon", "arbitrum", "bitcoin", "tron")
+    if (url := env_str(f"CHAIN_PROVIDER_{network.upper()}"))
+}
+CHAIN_PROVIDER_TIMEOUT_SECONDS = env_int("CHAIN_PROVIDER_TIMEOUT_SECONDS", 5)
+# After a failure a provider rests this long: lookups meanwhile answer "could not check yet".
+CHAIN_PROVIDER_REST_SECONDS = env_int("CHAIN_PROVIDER_REST_SECONDS", 30)
+CHAIN_CACHE_SECONDS = env_int("CHAIN_CACHE_SECONDS", 20)
+CHAIN_REFRESH_SECONDS = env_int("CHAIN_REFRESH_SECONDS", 60)
+CHAIN_GIVE_UP_HOURS = env_int("CHAIN_GIVE_UP_HOURS", 72)
+# Confirmations after which a status is final and no longer refreshed.
+CHAIN_FINAL_CONFIRMATIONS = {
+    "ethereum": 12,
+    "bsc": 15,
+    "polygon": 128,
+    "arbitrum": 20,
+    "bitcoin": 6,
+    "tron": 20,
+}
 CELERY_BEAT_SCHEDULE = {
     # Tickets whose routing task the broker did not take (common/task_base.py) get routed.
     "route-waiting-tickets": {
@@ -358,6 +382,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "faq.tasks.flush_article_views",
         "schedule": FAQ_VIEW_FLUSH_SECONDS,
         "options": {"queue": "default", "expires": FAQ_VIEW_FLUSH_SECONDS},
+    },
+    # Transaction checks that are not final yet, asked again when due (chain.tasks).
+    "refresh-transaction-checks": {
+        "task": "chain.tasks.refresh_transaction_checks",
+        "schedule": CHAIN_REFRESH_SECONDS,
+        "options": {"queue": "transactions", "expires": CHAIN_REFRESH_SECONDS},
     },
     # Export files and unconfirmed requests that outlived their link (privacy.tasks).
     "purge-data-requests": {
@@ -522,6 +552,8 @@ RATE_LIMITS = {
     # Every mail a visitor's request sends, counted per recipient address ("session").
     "mail_recipient": {"address": "1000/h", "session": "5/h"},
     "fake_report": {"address": "30/h", "session": "5/h"},
+    # The contact form's chain check polls every few seconds while a lookup runs.
+    "chain_status": {"address": "600/10m", "session": "120/10m", "fresh": "30/10m"},
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True

@@ -20,6 +20,7 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("", include("livechat.urls")),
     path("", include("verification.urls")),
+    path("chain/", include("chain.urls")),
     path("agent/dashboard/", include("dashboard.urls")),
     path("agent/", include("security.urls")),
     path("api/v1/", include("api.urls")),

@@ -99,6 +99,8 @@ class Site:
     mail_dir: Path
     log_dir: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
+    # The Ethereum chain the site's provider is (tests/support/chain.py), in this process.
+    chain: object | None = None
 
     def django(self, code: str) -> str:
         """Run Python in the site's Django (its database); return what it printed."""
@@ -235,7 +237,13 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
         {**channel, "hours": ALWAYS} if channel["code"] == "live_chat" else channel
         for channel in DEFAULT_CHANNELS
     ]
+    import importlib.util
+
+    from tests.support.chain import EthereumNode
+
     base = tmp_path_factory.mktemp("e2e-site")
+    # Without eth-tester the other journeys still run; the chain's journey says what is missing.
+    chain = EthereumNode() if importlib.util.find_spec("eth_tester") else None
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -257,13 +265,15 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
         "PORT": str(port),
         "SUPPORT_CHANNELS_JSON": json.dumps(channels),
     }
+    if chain is not None:
+        env["CHAIN_PROVIDER_ETHEREUM"] = chain.url
     env.pop("CI", None)
     (base / "mail").mkdir()
     recreate_database(env["DATABASE_URL"])
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
 
     manage = [sys.executable, "manage.py"]
-    site = Site(url=url, env=env, mail_dir=base / "mail", log_dir=base)
+    site = Site(url=url, env=env, mail_dir=base / "mail", log_dir=base, chain=chain)
     try:
         collect = spawn([*manage, "collectstatic", "--noinput"], env, base / "collectstatic.log")
         subprocess.run(
@@ -310,6 +320,8 @@ def site(worker_id, tmp_path_factory) -> Iterator[Site]:
     finally:
         for process in site.processes:
             stop(process)
+        if chain is not None:
+            chain.close()
         recreate_database(env["DATABASE_URL"], drop_only=True)
 
 
