@@ -8,10 +8,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from common.cache import OUTAGE_ERRORS
+from common.page_cache import page_cache_forget
 from faq.models import Article, ArticleVote, Category, SearchLog
 from faq.selectors import SYNONYMS_CACHE_KEY
 from guard.detect import scan_text
@@ -111,6 +112,14 @@ def _upsert(model, data: dict, fields: tuple[str, ...], update: bool, report: Lo
 
 VIEW_COUNT_KEY = "faq:views:{pk}"
 VIEW_FLUSH_CHUNK = 500
+
+
+def articles_status_set(*, articles: QuerySet[Article], status: str) -> int:
+    """Publish or unpublish many articles at once (the admin's actions). One UPDATE sends no
+    post_save, so the public pages and kept search rankings are forgotten here."""
+    count = articles.update(status=status, updated_at=timezone.now())
+    page_cache_forget()
+    return count
 
 
 def article_record_view(*, article_id: int) -> None:

@@ -187,3 +187,29 @@ def test_views_of_cached_articles_are_counted(help_centre):
     flush_article_views()
 
     assert Article.objects.get(slug="stolen-account-first-minutes").view_count == 3
+
+
+@pytest.mark.parametrize("action", ["unpublish", "publish"])
+def test_the_admins_bulk_actions_forget_the_cached_pages(help_centre, superuser, action):
+    """The actions change many rows in one UPDATE, which sends no post_save: they must forget
+    the cached pages themselves, or an unpublished article stays on the index."""
+    from django.contrib.admin import site
+    from django.test import RequestFactory
+
+    from faq.admin import ArticleAdmin
+
+    article = Article.objects.get(slug=ARTICLE.rstrip("/").rsplit("/", 1)[1])
+    if action == "publish":
+        Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    _, _, before = get("/faq/")
+    request = RequestFactory().post("/admin/")
+    request.user = superuser
+    request._messages = type("Sink", (), {"add": lambda *args, **kwargs: None})()
+
+    getattr(ArticleAdmin(Article, site), action)(request, Article.objects.filter(pk=article.pk))
+
+    _, _, after = get("/faq/")
+    listed = f'href="{article.get_absolute_url()}"'
+    assert (listed in before, listed in after) == (
+        (True, False) if action == "unpublish" else (False, True)
+    )
