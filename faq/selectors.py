@@ -159,40 +159,29 @@ def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[Sear
     parsed = faq_text.parse_query(query, search_synonyms())
     if parsed.is_empty:
         return []
-    return [SearchResult(article, _snippet(article, parsed)) for article in _ranked(parsed, limit)]
-
-
-# How long a query's ranking is kept; an editor's save changes the help centre's version, which
-# retires every kept ranking at once (common/page_cache.py).
-SEARCH_RANKING_SECONDS = 10 * 60
-
-
-def _ranked(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
-    """The best articles for a parsed query. Customers in an incident search the same few words
-    again and again, and ranking scores every article that matches any word (at 10,000 articles,
-    tens of milliseconds for a common word), so the ranking (ids only) is kept in the shared
-    cache under the help centre's version; articles and snippets are read fresh each time."""
-    facts = (parsed.english_terms, parsed.cjk_terms, parsed.cjk_phrases, limit, connection.vendor)
-    key = "faq:search:" + hashlib.sha256(repr(facts).encode()).hexdigest()[:32]
+    facts = (parsed.english_terms, parsed.cjk_terms, parsed.cjk_phrases, limit, language_suffix())
+    key = "faq:search:" + hashlib.sha256(repr((facts, connection.vendor)).encode()).hexdigest()[:32]
     found = cache.get_many([page_cache.VERSION_KEY, key])
     version = page_cache.page_cache_version(found=found.get(page_cache.VERSION_KEY))
     kept = found.get(key)
     if version is not None and kept is not None and kept[0] == version:
-        articles = (
-            Article.objects.published()
-            .select_related("category")
-            .defer(*SEARCH_COLUMNS)
-            .in_bulk(kept[1])
-        )
-        return [articles[pk] for pk in kept[1] if pk in articles]
+        return kept[1]
     if connection.vendor == "postgresql":
         articles = _search_postgres(parsed, limit)
     else:
         articles = _search_portable(parsed, limit)
+    results = [SearchResult(article, _snippet(article, parsed)) for article in articles]
     if version is not None:
-        ranking = (version, [article.pk for article in articles])
-        cache.set(key, ranking, SEARCH_RANKING_SECONDS)
-    return articles
+        cache.set(key, (version, results), SEARCH_RESULTS_SECONDS)
+    return results
+
+
+# How long a query's results are kept. Customers in an incident search the same few words again
+# and again, and ranking scores every article that matches any word (at 10,000 articles, tens of
+# milliseconds for a common word). Kept per language under the help centre's version, which every
+# editor's change moves on (faq/signals.py, services.articles_status_set): an edit, a publication
+# or an unpublication retires every kept result at once.
+SEARCH_RESULTS_SECONDS = 10 * 60
 
 
 # Trigram similarity a vocabulary word needs to count as the query word misspelt (`withdrawl`):
