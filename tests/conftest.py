@@ -74,6 +74,16 @@ def _isolated_services(settings, worker_id, _celery_broker_of_this_worker):
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """Each test starts with no language active, as a new request does: a test whose code
+    activated one on this thread (a consumer's database call runs on the main thread) must not
+    make the next test read Chinese names."""
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache(_isolated_services):
     """Each test starts with an empty cache: one test's rate-limit counts (every test client
     posts from 127.0.0.1) and cached values never reach the next."""

@@ -142,3 +142,32 @@ def test_a_fault_on_our_side_is_a_retryable_error_and_the_socket_lives(monkeypat
     assert answer["retry_after"] > 0
     assert "database" not in answer["message"]  # nothing of the fault reaches the client
     assert alive["code"] == "unknown_type"
+
+
+@pytest.mark.parametrize("limit", [1_000, 100_000])
+def test_deep_frames_are_refused_whatever_the_recursion_limit(limit):
+    """The parser's own bound is the interpreter's recursion limit, which a library may raise
+    (py-evm sets 100,000): the consumer's depth bound must not move with it."""
+    import sys
+
+    original = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit)
+    try:
+        frame = '{"type": "message", "body": ' + "[" * 200 + "]" * 200 + "}"
+        conversation = make_conversation()
+        cookie = visitor_cookie("visitor-1")
+
+        async def scenario():
+            socket = communicator(f"/ws/chat/{conversation.public_id}/", cookie)
+            assert (await socket.connect())[0]
+            await socket.receive_json_from()
+            result = await answers(socket, frame)
+            await socket.disconnect()
+            return result
+
+        answer, alive = run(scenario)
+    finally:
+        sys.setrecursionlimit(original)
+
+    assert (answer["type"], answer["code"]) == ("error", "invalid_json")
+    assert alive["code"] == "unknown_type"
