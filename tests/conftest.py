@@ -50,6 +50,8 @@ def _isolated_services(settings, worker_id, _celery_broker_of_this_worker):
     """Give each test worker its own Redis database, and serve static files without a manifest.
     The test client speaks plain HTTP: production's HTTPS redirect is tested on its own."""
     settings.SECURE_SSL_REDIRECT = False
+    # Each page asks the cache for the state: a test changes it and looks at once.
+    settings.PAGE_CACHE_STATE_MS = 0
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -240,6 +240,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 SLA_CHECK_INTERVAL_SECONDS = env_int("SLA_CHECK_INTERVAL_SECONDS", 60)
 CHAT_QUEUE_CHECK_SECONDS = env_int("CHAT_QUEUE_CHECK_SECONDS", 30)
 FAQ_VIEW_FLUSH_SECONDS = env_int("FAQ_VIEW_FLUSH_SECONDS", 60)
+# How long a server process reuses the cached pages' version and state (common/page_cache.py).
+PAGE_CACHE_STATE_MS = env_int("PAGE_CACHE_STATE_MS", 1000)
 CELERY_BEAT_SCHEDULE = {
     "check-slas": {
         "task": "tickets.tasks.check_slas",
