@@ -184,9 +184,12 @@ def our_server(kind: str, env: dict[str, str], log: Path):
 
 @contextmanager
 def peer_server():
-    started = "already running" not in subprocess.run(
-        ["bash", str(PEER / "run.sh")], capture_output=True, text=True, check=True
-    ).stdout
+    started = (
+        "already running"
+        not in subprocess.run(
+            ["bash", str(PEER / "run.sh")], capture_output=True, text=True, check=True
+        ).stdout
+    )
     try:
         yield PEER_URL
     finally:
@@ -260,7 +263,9 @@ def report(results: dict, loads: list[str], args) -> None:
             return found[number].rate if found else None
 
         print(f"round {number + 1}")
-        print("| page | pages 56 | pages 10k | x bare (56 / 10k) | asgi 10k | peer | pages / peer |")
+        print(
+            "| page | pages 56 | pages 10k | x bare (56 / 10k) | asgi 10k | peer | pages / peer |"
+        )
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         bare_small, bare_large = rate("pages 56", "bare view"), rate("pages 10k", "bare view")
         for name in OUR_PAGES:
