@@ -15,9 +15,10 @@ with filler up to 10,000 (bench/faq_bench.py's loader), each with a Redis db of 
 - `wsgi`: the same app's bare view under gunicorn with 2 sync workers, the WSGI reference;
 - `peer`: django-helpdesk under gunicorn, 2 sync workers, SQLite (its run.sh).
 
-wrk opens its 16 connections without cookies: an anonymous visitor's first page, which is what
-the page cache serves (common/page_cache.py). The machine is shared: each round measures every
-server once, and the ratios within a round are what to read.
+Each round goes page by page, every server in turn, with the bare view measured first and last
+(its figure is the mean). wrk opens its 16 connections without cookies: an anonymous visitor's
+first page, which is what the page cache serves (common/page_cache.py). The machine is shared:
+each round measures every server once, and the ratios within a round are what to read.
 """
 
 import argparse
@@ -231,12 +232,18 @@ def main() -> None:
             targets.append(("peer", stack.enter_context(peer_server()), PEER_PAGES))
         results: dict[tuple[str, str], list[Measured]] = {}
         loads: list[str] = []
+        # Page by page, every server in turn; the bare view first and again last, its figure
+        # the mean of the two, so a change of the machine's load within a round is shared.
+        order = [*OUR_PAGES, "bare view"]
         for round_number in range(1, args.rounds + 1):
             loads.append(load_average())
-            for label, base, pages in targets:
+            for _label, base, pages in targets:
                 warm(base, pages.values())
-                for name, path in pages.items():
-                    measured = wrk(base + path, args.seconds)
+            for name in order:
+                for label, base, pages in targets:
+                    if name not in pages:
+                        continue
+                    measured = wrk(base + pages[name], args.seconds)
                     results.setdefault((label, name), []).append(measured)
                     print(
                         f"round {round_number} {label:10} {name:13} {measured.rate:8.0f} req/s "
@@ -245,6 +252,17 @@ def main() -> None:
                         flush=True,
                     )
             loads[-1] += f" → {load_average()}"
+        for key, measured in results.items():
+            if key[1] == "bare view":  # two a round: their mean
+                results[key] = [
+                    Measured(
+                        rate=(first.rate + second.rate) / 2,
+                        p50_ms=(first.p50_ms + second.p50_ms) / 2,
+                        p99_ms=max(first.p99_ms, second.p99_ms),
+                        errors=first.errors + second.errors,
+                    )
+                    for first, second in zip(measured[::2], measured[1::2], strict=True)
+                ]
     report(results, loads, args)
 
 

@@ -103,10 +103,6 @@ def http_command(
         "4096",
         "--graceful-timeout",
         "20",
-        # The proxy on this host sets X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER); gunicorn's
-        # default trusts 127.0.0.1 only, a container sees the proxy from the bridge network.
-        "--forwarded-allow-ips",
-        "*",
         # No access log: a request line carries the query string, a customer's typed words
         # (wallet_support/access_log.py); errors go to standard error.
         "--error-logfile",
