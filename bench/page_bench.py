@@ -24,6 +24,7 @@ each round measures every server once, and the ratios within a round are what to
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -209,6 +210,8 @@ def main() -> None:
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--no-prepare", action="store_true", help="the databases are loaded")
     args = parser.parse_args()
+    # A stop (kill, a job runner's timeout) still stops every server this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     small = dataset_environment("b56", 1)
     large = dataset_environment("b10k", 2)
