@@ -37,7 +37,8 @@ def pages_server(tmp_path_factory):
         "SECRET_KEY": "pages-server-test-only-" + "x" * 40,
         "API_TOKEN_SECRET": "pages-server-test-api-" + "y" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DEBUG": "0",
+        # Plain http:// here: cookies without the Secure flag, so the test's browser sends them.
+        "DEBUG": "1",
         "SECURE_SSL_REDIRECT": "0",
         "STATIC_ROOT": str(base / "static"),
     }
@@ -84,8 +85,11 @@ class Visitor:
         request = urllib.request.Request(  # noqa: S310 - the test's own http:// server
             self.url + path, headers={"Accept-Language": self.language}
         )
-        with self.opener.open(request, timeout=20) as response:
-            return response.read().decode()
+        try:
+            with self.opener.open(request, timeout=20) as response:
+                return response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.read().decode()
 
     def post(self, path: str, data: dict) -> int:
         request = urllib.request.Request(  # noqa: S310
