@@ -73,11 +73,13 @@ def _empty_cache(_isolated_services):
     from django.core.cache import cache
 
     from common.page_cache import page_cache_forget_process
+    from faq.services import article_views_forget_process
     from security.ratelimit import forget_batched_counts
 
     cache.clear()
     forget_batched_counts()
     page_cache_forget_process()
+    article_views_forget_process()
 
 
 @pytest.fixture(autouse=True)
