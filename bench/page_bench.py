@@ -186,17 +186,17 @@ def our_server(kind: str, env: dict[str, str], log: Path):
 
 @contextmanager
 def peer_server():
-    started = (
-        "already running"
-        not in subprocess.run(
-            ["bash", str(PEER / "run.sh")], capture_output=True, text=True, check=True
-        ).stdout
+    # The peer's own environment: none of ours (PYTHONPATH, DJANGO_SETTINGS_MODULE) may reach it.
+    clean = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
+    run = subprocess.run(
+        ["bash", str(PEER / "run.sh")], capture_output=True, text=True, check=True, env=clean
     )
+    started = "already running" not in run.stdout
     try:
         yield PEER_URL
     finally:
         if started:
-            subprocess.run(["bash", str(PEER / "stop.sh")], check=False)
+            subprocess.run(["bash", str(PEER / "stop.sh")], check=False, env=clean)
 
 
 def load_average() -> str:
