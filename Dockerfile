@@ -24,5 +24,6 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-build-only python manage.py collectstatic -
 
 USER app
 EXPOSE 8000
-# One server process per core (WEB_CONCURRENCY), the chat's frame limit: wallet_support/serve.py.
+# The pages under gunicorn, one process per core (WEB_CONCURRENCY); compose's `chat` runs the
+# WebSockets server (`serve sockets`) from the same image: wallet_support/serve.py.
 CMD ["python", "-m", "wallet_support.serve"]

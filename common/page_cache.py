@@ -14,14 +14,22 @@ whole site shows at that moment (live chat open or not, the live announcements).
   gets a token of their own in its place (the middleware then sets their CSRF cookie).
 
 The pages are kept in the shared cache and, for the hits that follow, in a small memory of the
-process: a hit costs one round trip to the cache for the state, whatever the page.
+process; so are the version and the state for PAGE_CACHE_STATE_MS (a second by default, the
+longest another process's publish or announcement waits to show here; a publish in this process
+shows at once): a hit then costs no round trip at all, whatever the page. The state parts are
+still read at each hit (an announcement that ends at 10:00 is gone at 10:00).
+
+Pages with a form that carries a fresh key of its own (the contact form's `submission_key`, which
+makes a double submission one ticket) get a fresh one in its place on each hit, as with the CSRF
+token. Pages that show the time of day (home's "answered within") are kept for `every` seconds.
 """
 
 import re
 import threading
 import time
+import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from pathlib import Path
@@ -37,6 +45,8 @@ PAGE_SECONDS = 5 * 60
 PROCESS_PAGES = 256
 CSRF_PLACEHOLDER = "\x00page-cache-csrf\x00"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
+KEY_PLACEHOLDER = "\x00page-cache-key\x00"
+KEY_INPUT = re.compile(r'name="submission_key" value="([0-9a-f-]{36})"')
 PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
@@ -55,12 +65,17 @@ class CachedPage:
     facts: dict = field(default_factory=dict)  # what the view needs on a hit (an article's id)
 
     def response(self, request: HttpRequest) -> HttpResponse:
-        return HttpResponse(self.html.replace(CSRF_PLACEHOLDER, get_token(request)))
+        html = self.html.replace(CSRF_PLACEHOLDER, get_token(request))
+        if KEY_PLACEHOLDER in html:
+            html = html.replace(KEY_PLACEHOLDER, str(uuid.uuid4()))
+        return HttpResponse(html)
 
 
 _state_parts: list[StatePart] = []
 _process_pages: OrderedDict[str, CachedPage] = OrderedDict()
 _process_lock = threading.Lock()
+# (until, values): the version and state values as last read from the shared cache.
+_state_memo: tuple[float, dict] = (0.0, {})
 
 
 def state_part(*, key: str, read: Callable[[object], str]) -> None:
@@ -73,6 +88,7 @@ def page_cache_bump(**_signal_arguments) -> None:
     """Forget every cached page: an editor changed something a public page shows. Connected to
     the models' save and delete signals, so the admin, imports and services all bump it."""
     cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    _state_forget()
 
 
 def page_cache_forget(**_signal_arguments) -> None:
@@ -93,17 +109,26 @@ def page_cache_version(*, found: int | None) -> int | None:
 
 
 def page_lookup(
-    request: HttpRequest, *, name: str, params: Iterable[str] = ()
+    request: HttpRequest,
+    *,
+    name: str,
+    params: Iterable[str] = (),
+    choices: Mapping[str, Collection[str]] | None = None,
+    every: int | None = None,
 ) -> CachedPage | None:
     """The cached page for this request, or None (then render it and pass it to `page_store`).
 
+    `params` are query parameters taking a page number, `choices` ones taking one of the given
+    values; `every` keeps the page that many seconds at most (it shows the time of day).
     Marks the request as one whose rendering may be stored only when it qualifies.
     """
-    if not _qualifies(request, params):
+    if not _qualifies(request, params, choices or {}):
         return None
-    values = cache.get_many([VERSION_KEY, *(part.key for part in _state_parts)])
-    version = page_cache_version(found=values.get(VERSION_KEY))
+    values = _state_values()
+    version = values[VERSION_KEY]
     state = [part.read(values.get(part.key)) for part in _state_parts]
+    if every:
+        state.append(str(int(time.time() // every)))
     query = request.GET.urlencode()
     raw = "\x1f".join([_release(), str(version), request.LANGUAGE_CODE, *state, request.path])
     key = f"page-cache:{name}:{blake2b(f'{raw}?{query}'.encode(), digest_size=16).hexdigest()}"
@@ -132,16 +157,40 @@ def page_store(request: HttpRequest, response: HttpResponse, **facts) -> HttpRes
     ):
         return response
     html = response.content.decode(response.charset)
-    found = CSRF_INPUT.search(html)
-    if found:
-        html = html.replace(found.group(1), CSRF_PLACEHOLDER)
+    for pattern, placeholder in ((CSRF_INPUT, CSRF_PLACEHOLDER), (KEY_INPUT, KEY_PLACEHOLDER)):
+        if found := pattern.search(html):
+            html = html.replace(found.group(1), placeholder)
     page = CachedPage(html=html, facts=facts)
     cache.set(key, page, PAGE_SECONDS)
     _remember(key, page)
     return response
 
 
-def _qualifies(request: HttpRequest, params: Iterable[str]) -> bool:
+def _state_values() -> dict:
+    """The version and the state parts' values, from the shared cache at most every
+    PAGE_CACHE_STATE_MS."""
+    global _state_memo
+    until, values = _state_memo
+    now = time.time()
+    if now < until:
+        return values
+    keys = [VERSION_KEY, *(part.key for part in _state_parts)]
+    values = cache.get_many(keys)
+    values[VERSION_KEY] = page_cache_version(found=values.get(VERSION_KEY))
+    # A missing state value is read from its source by the part (and cached there): not kept.
+    if all(key in values for key in keys):
+        _state_memo = (now + settings.PAGE_CACHE_STATE_MS / 1000, values)
+    return values
+
+
+def _state_forget() -> None:
+    global _state_memo
+    _state_memo = (0.0, {})
+
+
+def _qualifies(
+    request: HttpRequest, params: Iterable[str], choices: Mapping[str, Collection[str]]
+) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
@@ -150,7 +199,12 @@ def _qualifies(request: HttpRequest, params: Iterable[str]) -> bool:
     for name, values in request.GET.lists():
         # Anything else in the address would be kept in the page (the language form's "next")
         # and could fill the cache with copies: such requests are rendered for the visitor.
-        if name not in allowed or len(values) != 1 or not PAGE_NUMBER.fullmatch(values[0]):
+        if len(values) != 1:
+            return False
+        if name in choices:
+            if values[0] not in choices[name]:
+                return False
+        elif name not in allowed or not PAGE_NUMBER.fullmatch(values[0]):
             return False
     return True
 
@@ -183,6 +237,7 @@ def _release() -> str:
 
 
 def page_cache_forget_process() -> None:
-    """Empty this process's memory of pages (tests)."""
+    """Empty this process's memory of pages and of the state (tests)."""
     with _process_lock:
         _process_pages.clear()
+    _state_forget()

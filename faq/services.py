@@ -1,6 +1,11 @@
 """Writes of the help centre."""
 
+import atexit
+import logging
+import threading
+import time
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +21,8 @@ from common.page_cache import page_cache_forget
 from faq.models import Article, ArticleVote, Category, SearchLog
 from faq.selectors import SYNONYMS_CACHE_KEY
 from guard.detect import scan_text
+
+logger = logging.getLogger(__name__)
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 CATEGORY_FIELDS = (
@@ -122,6 +129,15 @@ def articles_status_set(*, articles: QuerySet[Article], status: str) -> int:
     return count
 
 
+# Views are added up in the process and pushed to the shared cache at most every second: a
+# round trip per view was a third of a cached article's cost (docs/benchmarks.md, issue 19). A
+# process that stops pushes what it holds; one that is killed loses at most its last second.
+VIEW_PUSH_SECONDS = 1.0
+_views_pending: Counter = Counter()
+_views_lock = threading.Lock()
+_views_pushed_at = 0.0
+
+
 def article_record_view(*, article_id: int) -> None:
     """Count a view. With a shared cache the count goes there and `article_views_flush` adds it
     to the row every minute: a row write per view made concurrent readers of one article queue
@@ -129,16 +145,51 @@ def article_record_view(*, article_id: int) -> None:
     if not settings.FAQ_VIEW_COUNTS_BATCHED:
         Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
         return
-    key = VIEW_COUNT_KEY.format(pk=article_id)
-    try:
+    with _views_lock:
+        _views_pending[article_id] += 1
+        due = time.monotonic() - _views_pushed_at >= VIEW_PUSH_SECONDS
+    if due:
+        article_views_push()
+
+
+def article_views_push() -> None:
+    """Add this process's counted views to the shared cache's counts."""
+    global _views_pushed_at
+    with _views_lock:
+        taken = dict(_views_pending)
+        _views_pending.clear()
+        _views_pushed_at = time.monotonic()
+    for article_id, count in taken.items():
+        key = VIEW_COUNT_KEY.format(pk=article_id)
         try:
-            cache.incr(key)
-        except ValueError:  # the first view since the last flush
-            if not cache.add(key, 1, timeout=None):
-                cache.incr(key)
-    except OUTAGE_ERRORS:
-        # Redis is away: the view goes on the row, as on the embedded default.
-        Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
+            try:
+                cache.incr(key, count)
+            except ValueError:  # the first view since the last flush
+                if not cache.add(key, count, timeout=None):
+                    cache.incr(key, count)
+        except OUTAGE_ERRORS:
+            # Redis is away: the views go on the row, as on the embedded default.
+            Article.objects.filter(pk=article_id).update(view_count=F("view_count") + count)
+
+
+def article_views_forget_process() -> None:
+    """Drop the views this process has not pushed yet (tests)."""
+    global _views_pushed_at
+    with _views_lock:
+        _views_pending.clear()
+        _views_pushed_at = 0.0
+
+
+def _views_push_at_exit() -> None:
+    if not settings.FAQ_VIEW_COUNTS_BATCHED:
+        return
+    try:
+        article_views_push()
+    except Exception:  # Redis gone at shutdown: these views are lost, the stop goes on
+        logger.warning("article views of this process not pushed at exit", exc_info=True)
+
+
+atexit.register(_views_push_at_exit)
 
 
 def article_views_flush() -> int:
@@ -148,6 +199,7 @@ def article_views_flush() -> int:
     view counted meanwhile stays for the next flush and none is added twice; a flush that dies
     between the two loses at most its own counts, never doubles them.
     """
+    article_views_push()  # this process's own, if it served any
     ids = list(Article.objects.values_list("pk", flat=True).order_by("pk"))
     added = 0
     for start in range(0, len(ids), VIEW_FLUSH_CHUNK):

@@ -38,8 +38,14 @@ def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+# Home shows what is open now and how soon each channel answers, to the minute: kept a minute.
+HOME_SECONDS = 60
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    if cached := page_lookup(request, name="home", every=HOME_SECONDS):
+        return cached.response(request)
     channels = channel_guide()
     context = {
         "channels": channels,
@@ -47,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "search_form": SearchForm(),
         "first_response_table": first_response_table(),
     }
-    return render(request, "home.html", context)
+    return page_store(request, render(request, "home.html", context))
 
 
 # The public pages below are the same for every visitor of a language: served from the cache to

@@ -59,6 +59,8 @@ def _isolated_services(settings, worker_id, _celery_broker_of_this_worker):
     """Give each test worker its own Redis database, and serve static files without a manifest.
     The test client speaks plain HTTP: production's HTTPS redirect is tested on its own."""
     settings.SECURE_SSL_REDIRECT = False
+    # Each page asks the cache for the state: a test changes it and looks at once.
+    settings.PAGE_CACHE_STATE_MS = 0
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -91,12 +93,14 @@ def _empty_cache(_isolated_services):
 
     from common.cache import cache_outages_forget
     from common.page_cache import page_cache_forget_process
+    from faq.services import article_views_forget_process
     from security.ratelimit import forget_batched_counts
 
     cache_outages_forget()
     cache.clear()
     forget_batched_counts()
     page_cache_forget_process()
+    article_views_forget_process()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.errors import DeskError
+from common.page_cache import page_lookup, page_store
 from guard.models import GuardEvent
 from guard.refusals import form_rate_limited
 from guard.services import refusals_record
@@ -51,12 +52,19 @@ def ticket_by_token_or_404(request: HttpRequest, token: str) -> Ticket:
 
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
+    # The empty form is the same for every visitor without a session but for its CSRF token and
+    # submission key, which the page cache fills in afresh (common.page_cache).
+    if cached := page_lookup(request, name="contact", choices={"type": ProblemType.values}):
+        return cached.response(request)
     problem_type = request.POST.get("problem_type") or request.GET.get("type")
     if problem_type not in ProblemType.values:
-        return render(request, "tickets/contact_choose.html", {"problem_types": ProblemType})
+        return page_store(
+            request,
+            render(request, "tickets/contact_choose.html", {"problem_types": ProblemType}),
+        )
     if request.method == "GET":
         form = ContactForm(problem_type=problem_type)
-        return render(request, "tickets/contact.html", {"form": form})
+        return page_store(request, render(request, "tickets/contact.html", {"form": form}))
     form = ContactForm(request.POST, request.FILES, problem_type=problem_type)
     if limited := rate_limit_hit(request, "contact"):
         form = form_rate_limited(form, limited, hash_fields={"transaction_hash"})

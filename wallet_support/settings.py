@@ -351,6 +351,8 @@ CHAIN_FINAL_CONFIRMATIONS = {
     "bitcoin": 6,
     "tron": 20,
 }
+# How long a server process reuses the cached pages' version and state (common/page_cache.py).
+PAGE_CACHE_STATE_MS = env_int("PAGE_CACHE_STATE_MS", 1000)
 CELERY_BEAT_SCHEDULE = {
     # Tickets whose routing task the broker did not take (common/task_base.py) get routed.
     "route-waiting-tickets": {

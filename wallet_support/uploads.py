@@ -106,3 +106,30 @@ class AttachmentSizeLimit(FileUploadHandler):
     def file_complete(self, file_size: int) -> None:
         # The next handler makes the file; Django gives it the size of everything that came.
         return None
+
+
+class WSGIRequestBodyLimit:
+    """The same limit for the WSGI server (wallet_support/wsgi.py): a declared Content-Length
+    over the limit is answered 413 before the body is read. Django reads no more of a WSGI body
+    than its Content-Length says, so a body without one is never read at all."""
+
+    def __init__(self, application) -> None:
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        declared = environ.get("CONTENT_LENGTH") or ""
+        try:
+            length = int(declared) if declared else 0
+        except ValueError:
+            length = -1
+        if length < 0 or length > settings.REQUEST_BODY_MAX_BYTES:
+            start_response(
+                "413 Request Entity Too Large",
+                [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(TOO_LARGE_BODY))),
+                    ("Connection", "close"),
+                ],
+            )
+            return [TOO_LARGE_BODY]
+        return self.application(environ, start_response)

@@ -26,6 +26,9 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # The same under /ws/, which the proxy sends to the sockets server: its processes' counters
+    # (open sockets, frames) are theirs, not the pages server's (docs/metrics.md).
+    path("ws/metrics", metrics.metrics, name="socket-metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -105,7 +105,8 @@ class Stack:
         self.database_url = database_url
         self.redis_url = redis_url
         self.tmp = tmp
-        self.port = free_port()
+        self.port = free_port()  # web's
+        self.ports = {"web": self.port, "chat": free_port()}
         self.processes: dict[str, subprocess.Popen] = {}
         # The image's /tmp and /app/media (the media volume).
         (tmp / "tmp").mkdir()
@@ -137,7 +138,7 @@ class Stack:
         env = {
             name: value if name == "PATH" else self.local_path(value) for name, value in env.items()
         }
-        env["PORT"] = str(self.port)
+        env["PORT"] = str(self.ports.get(service, self.port))
         # The image's /app/staticfiles, filled at build time (build_static).
         env["STATIC_ROOT"] = str(self.tmp / "app" / "staticfiles")
         return env
@@ -297,7 +298,7 @@ def bootstrapped(stack):
 
 @pytest.fixture(scope="module")
 def running(stack, bootstrapped):
-    for service in ("web", "worker", "beat"):
+    for service in ("web", "chat", "worker", "beat"):
         stack.start(service)
     return stack
 
@@ -311,25 +312,33 @@ def query(stack: Stack, sql: str) -> list[tuple]:
 
 
 def test_compose_runs_every_app_service_from_the_image_with_the_env_file():
-    assert {"db", "redis", "bootstrap", "web", "worker", "beat"} == set(SERVICES)
-    for name in ("bootstrap", "web", "worker", "beat"):
+    assert {"db", "redis", "bootstrap", "web", "chat", "worker", "beat"} == set(SERVICES)
+    for name in ("bootstrap", "web", "chat", "worker", "beat"):
         assert SERVICES[name]["env_file"] == ".env"
         assert SERVICES[name]["image"] == "wallet-support:latest"
     # The app services start once bootstrap has finished.
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "chat", "worker", "beat"):
         assert SERVICES[name]["depends_on"]["bootstrap"] == {
             "condition": "service_completed_successfully"
         }
     assert SERVICES["bootstrap"]["restart"] == "no"
 
 
-def test_compose_publishes_the_web_port_on_the_loopback_only_and_stops_gracefully():
+def test_compose_publishes_the_web_ports_on_the_loopback_only_and_stops_gracefully():
+    from wallet_support import serve
+
     assert SERVICES["web"]["ports"] == ["127.0.0.1:8000:8000"]
-    # uvicorn's graceful shutdown (wallet_support/serve.py) fits in the grace period.
-    assert "--timeout-graceful-shutdown" in " ".join(
-        __import__("wallet_support.serve").serve.command()
-    )
-    assert float(SERVICES["web"]["stop_grace_period"].removesuffix("s")) > 20
+    assert SERVICES["chat"]["ports"] == ["127.0.0.1:8001:8000"]
+    # The pages are the image's default command (gunicorn), the chat's sockets uvicorn.
+    assert "command" not in SERVICES["web"]
+    assert dockerfile_default_command() == ["python", "-m", "wallet_support.serve"]
+    assert SERVICES["chat"]["command"] == ["python", "-m", "wallet_support.serve", "sockets"]
+    # Each server's graceful shutdown (wallet_support/serve.py) fits in its grace period.
+    http, sockets = " ".join(serve.http_command()), " ".join(serve.command())
+    assert "--graceful-timeout 20" in http
+    assert "--timeout-graceful-shutdown 20" in sockets
+    for name in ("web", "chat"):
+        assert float(SERVICES[name]["stop_grace_period"].removesuffix("s")) > 20
     assert "stop_grace_period" in SERVICES["worker"]
 
 
@@ -368,10 +377,19 @@ def test_bootstrap_creates_the_first_admin_and_loads_the_help_centre_idempotentl
     assert "0 created" in second.stdout
 
 
-def test_the_web_health_check_passes(running):
-    result = running.wait_healthy("web")
-    assert result.returncode == 0, result.stderr + running.log("web")
-    assert "Invalid HTTP_HOST" not in running.log("web")
+@pytest.mark.parametrize("service", ["web", "chat"])
+def test_the_web_health_checks_pass(running, service):
+    result = running.wait_healthy(service)
+    assert result.returncode == 0, result.stderr + running.log(service)
+    assert "Invalid HTTP_HOST" not in running.log(service)
+
+
+def test_the_pages_run_under_gunicorn_and_the_sockets_under_uvicorn(running):
+    assert running.wait_healthy("web").returncode == 0
+    assert running.wait_healthy("chat").returncode == 0
+
+    assert "gunicorn" in running.log("web").lower()
+    assert "uvicorn" in running.log("chat").lower() or "Application startup" in running.log("chat")
 
 
 def test_the_worker_health_check_passes(running):
@@ -404,7 +422,8 @@ def test_the_site_answers_its_public_name_behind_the_tls_proxy_and_refuses_other
     assert get("/faq/", "attacker.example") == 400
 
 
-def test_web_stops_within_its_grace_period(running):
-    assert running.wait_healthy("web").returncode == 0
+@pytest.mark.parametrize("service", ["web", "chat"])
+def test_web_stops_within_its_grace_period(running, service):
+    assert running.wait_healthy(service).returncode == 0
 
-    assert running.stop("web") < float(SERVICES["web"]["stop_grace_period"].removesuffix("s"))
+    assert running.stop(service) < float(SERVICES[service]["stop_grace_period"].removesuffix("s"))

@@ -183,3 +183,35 @@ def test_unbatched_default_writes_the_row(client, big_category, settings):
 
     articles[0].refresh_from_db()
     assert articles[0].view_count == 1
+
+
+def test_views_reach_the_cache_once_a_second_not_once_a_view(big_category, batched, monkeypatch):
+    from faq import services
+
+    _, articles = big_category
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    increments = []
+    real_incr = cache.incr
+
+    def counted_incr(key, delta=1, **kwargs):
+        increments.append(key)
+        return real_incr(key, delta, **kwargs)
+
+    cache.incr = counted_incr  # as the test above does: the cache proxies its backend
+    try:
+        article_record_view(article_id=articles[0].pk)  # the first is pushed at once
+        pushed_first = len(increments)
+
+        for _ in range(40):
+            article_record_view(article_id=articles[0].pk)
+        article_record_view(article_id=articles[1].pk)
+        assert len(increments) == pushed_first  # held in the process
+
+        clock[0] += 1.0
+        article_record_view(article_id=articles[1].pk)  # a second later: pushed, one per article
+
+        assert len(increments) - pushed_first == 2
+    finally:
+        del cache.incr
+    assert article_views_flush() == 43

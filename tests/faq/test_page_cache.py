@@ -213,3 +213,109 @@ def test_the_admins_bulk_actions_forget_the_cached_pages(help_centre, superuser,
     assert (listed in before, listed in after) == (
         (True, False) if action == "unpublish" else (False, True)
     )
+
+
+KEY = re.compile(r'name="submission_key" value="([0-9a-f-]{36})"')
+CONTACT = "/contact/?type=abnormal_transaction"
+
+
+@pytest.mark.parametrize("url", ["/", "/contact/", CONTACT])
+def test_home_and_the_contact_form_are_served_without_a_query(help_centre, url):
+    get(url)
+
+    with queries_counted() as queries:
+        _, response, html = get(url)
+
+    assert response.status_code == 200
+    assert len(queries) == 0
+    assert "page-cache" not in html
+
+
+def test_each_visitor_of_the_cached_contact_form_gets_a_key_and_token_of_their_own(db):
+    _first, _, first_html = get(CONTACT)
+    second, _, second_html = get(CONTACT)
+
+    assert KEY.search(first_html)[1] != KEY.search(second_html)[1]
+    assert TOKEN.search(first_html)[1] != TOKEN.search(second_html)[1]
+    # The second visitor files a ticket with the cached page's token and key, no JavaScript.
+    filed = second.post(
+        "/contact/",
+        {
+            "csrfmiddlewaretoken": TOKEN.search(second_html)[1],
+            "submission_key": KEY.search(second_html)[1],
+            "problem_type": "other",
+            "email": "mei@example.com",
+            "subject": "Cannot find the export button",
+            "description": "Where do I export my transaction history as a spreadsheet?",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert filed.status_code == 302, filed.content.decode()[:500]
+
+
+@pytest.mark.parametrize("query", ["?type=unknown", "?type=other&type=other", "?type=<b>"])
+def test_contact_addresses_with_other_values_are_rendered_not_stored(db, query):
+    get(f"/contact/{query}")
+
+    with queries_counted():
+        _, response, _ = get(f"/contact/{query}")
+
+    assert response.status_code == 200
+    assert not hasattr(response.wsgi_request, "_page_cache_key")
+
+
+def test_a_signed_in_customer_gets_the_contact_form_rendered_for_them(db, django_user_model):
+    customer = django_user_model.objects.create_user("mei", "mei@example.com", "a long password")
+    client = Client()
+    client.force_login(customer)
+    get(CONTACT)
+
+    _, response, _ = get(CONTACT, client=client)
+
+    assert response.wsgi_request.user == customer
+    assert not hasattr(response.wsgi_request, "_page_cache_key")
+
+
+def test_home_is_kept_a_minute_at_most(help_centre):
+    with time_machine.travel(datetime(2026, 3, 2, 1, 59, 30, tzinfo=UTC), tick=False):
+        get("/")
+        with queries_counted():
+            _, first, _ = get("/")
+    with time_machine.travel(datetime(2026, 3, 2, 2, 0, 30, tzinfo=UTC), tick=False):
+        _, later, _ = get("/")
+
+    assert first.wsgi_request._page_cache_key != later.wsgi_request._page_cache_key
+
+
+def test_the_state_is_reused_for_a_moment_but_a_publish_here_shows_at_once(help_centre, settings):
+    settings.PAGE_CACHE_STATE_MS = 60_000
+    article = Article.objects.get(slug="stolen-account-first-minutes")
+    with time_machine.travel(datetime(2026, 3, 2, 1, 0, tzinfo=UTC), tick=False):
+        get(ARTICLE)  # the state parts' first reads fill the cache
+        get(ARTICLE)  # and this one keeps what it found
+        # Another server process publishes: its bump reaches this one within the window.
+        Article.objects.filter(pk=article.pk).update(title_en="Edited elsewhere")
+        cache.set("page-cache:version", 1, timeout=None)
+        assert "Edited elsewhere" not in get(ARTICLE)[2]
+    with time_machine.travel(datetime(2026, 3, 2, 1, 1, 1, tzinfo=UTC), tick=False):
+        assert "Edited elsewhere" in get(ARTICLE)[2]
+
+        article.refresh_from_db()
+        article.title_en = "Edited here"
+        article.save()
+
+        assert "Edited here" in get(ARTICLE)[2]
+
+
+def test_messages_of_one_visitor_never_reach_a_cached_contact_form(db):
+    voter = Client()
+    voter.get("/faq/")
+    session_cookie = {"sessionid": "x"}
+    get(CONTACT)
+
+    voter.cookies.load({"messages": "pretend", **session_cookie})
+    _, own, _ = get(CONTACT, client=voter)
+    _, _, stranger = get(CONTACT)
+
+    assert not hasattr(own.wsgi_request, "_page_cache_key")
+    assert "pretend" not in stranger

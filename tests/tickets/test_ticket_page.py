@@ -314,3 +314,27 @@ def test_agent_reply_is_signed_with_the_agents_name_and_code(client, ticket, lan
     assert signed.format(n=number, code=profile.agent_code) in content
     assert "钱包客服</strong>" not in content
     assert "Wallet Support</strong>" not in content
+
+
+@pytest.mark.django_db
+def test_ticket_page_queries_do_not_grow_with_the_thread(client, ticket, staff_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = ticket_private_url(ticket)
+    client.get(url)
+    with CaptureQueriesContext(connection) as short:
+        assert client.get(url).status_code == 200
+    for number in range(6):
+        services.message_post_agent(
+            ticket=ticket, author=staff_user, body=f"Checked block {number}."
+        )
+        services.message_post_customer(ticket=ticket, body=f"Still waiting {number}.")
+
+    with CaptureQueriesContext(connection) as long:
+        response = client.get(url)
+
+    assert "Still waiting 5." in response.content.decode()
+    assert len(long) == len(short)
+    # The session, the ticket, its thread with authors and attachments, its hold in the session.
+    assert len(short) <= 8, [query["sql"][:80] for query in short.captured_queries]

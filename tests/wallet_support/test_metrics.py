@@ -86,6 +86,14 @@ def test_without_the_token_there_is_nothing_here(authorization):
 
 
 @pytest.mark.django_db
+def test_the_sockets_servers_address_is_as_closed_and_as_open():
+    assert Client().get("/ws/metrics").status_code == 404
+    response = Client().get("/ws/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert b"wallet_support_" in response.content
+
+
+@pytest.mark.django_db
 def test_no_token_configured_means_no_token_is_accepted(settings):
     settings.METRICS_TOKEN = ""
 
