@@ -124,18 +124,17 @@ def log_format() -> str:
     return os.environ.get("LOG_FORMAT", "").strip().lower() or "plain"
 
 
-def metrics_directory() -> Path:
+def metrics_directory(role: str) -> Path:
     """Where the server's processes keep their request and socket counters, so /metrics adds
-    them up (prometheus-client's multiprocess mode): PROMETHEUS_MULTIPROC_DIR, by default a
-    folder in the temporary directory. Emptied here, before the processes start, so figures of
-    an earlier run are not counted again."""
-    directory = Path(
-        os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-        or Path(tempfile.gettempdir()) / "wallet-support-metrics"
-    )
+    them up (prometheus-client's multiprocess mode): a folder per role in PROMETHEUS_MULTIPROC_DIR,
+    by default in the temporary directory. Emptied here, before the processes start, so figures
+    of an earlier run are not counted again; a folder per role, so the pages server starting
+    never empties the sockets server's live counters (or races it emptying the same folder)."""
+    base = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = Path(base or Path(tempfile.gettempdir()) / "wallet-support-metrics") / role
     directory.mkdir(parents=True, mode=0o700, exist_ok=True)
     for counters in directory.glob("*.db"):
-        counters.unlink()
+        counters.unlink(missing_ok=True)
     return directory
 
 
@@ -144,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     role = argv[0] if argv else "http"
     if role not in ROLES or len(argv) > 1:
         sys.exit(f"usage: python -m wallet_support.serve [{'|'.join(ROLES)}]")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_directory())
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_directory(role))
     port = int(os.environ.get("PORT", "8000"))
     if role == "http":
         arguments = http_command(port=port)

@@ -61,3 +61,20 @@ def test_main_runs_the_server_of_its_role(monkeypatch, tmp_path, argv, server):
 def test_main_refuses_an_unknown_role():
     with pytest.raises(SystemExit, match="usage"):
         serve.main(["websockets"])
+
+
+def test_each_role_keeps_its_counters_in_a_folder_of_its_own(monkeypatch, tmp_path):
+    """Both servers start at once on one host: the pages server emptying its folder must not
+    remove the sockets server's live counters, nor fail on a file the other just removed."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    sockets = serve.metrics_directory("sockets")
+    live = sockets / "counter_1.db"
+    live.write_bytes(b"live")
+
+    pages = serve.metrics_directory("http")
+
+    assert pages != sockets
+    assert live.exists()
+    (pages / "counter_2.db").write_bytes(b"old")
+    monkeypatch.setattr(type(pages), "glob", lambda self, pattern: [self / "gone.db"])
+    assert serve.metrics_directory("http") == pages  # a file removed meanwhile is no error
