@@ -1,0 +1,32 @@
+"""An outside attacker's and a careful reviewer's tries at the event webhooks (attack review of
+issue 23): what the builders' own tests did not cover."""
+
+import pytest
+from django.urls import reverse
+
+from tests.support.factories import make_subscription
+from tests.webhooks.test_admin import staff_with
+
+SECRET = "whsec-attack-9f8e7d6c5b4a3210fedcba98"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "lookup", ["secret__startswith", "secret__istartswith", "secret__regex", "secret"]
+)
+def test_changelist_filters_cannot_guess_the_secret(django_user_model, lookup):
+    """Django's admin lets any local field be filtered through the address (?secret__startswith=),
+    so the changelist's row count told a view-only staff member the secret one character at a
+    time: refused, for everyone."""
+    make_subscription("https://hooks.wallet.example/desk", secret=SECRET)
+    viewer = staff_with(django_user_model, "view_subscription")
+    url = reverse("admin:webhooks_subscription_changelist")
+    value = {"secret__regex": "^whsec-a", "secret": SECRET}.get(lookup, "whsec-a")
+
+    right = viewer.get(url, {lookup: value})
+    wrong = viewer.get(url, {lookup: "x"})
+
+    # Django answers a refused lookup by sending the reader back to the unfiltered list (?e=1).
+    assert right.status_code == wrong.status_code
+    assert right.status_code in {302, 400}
+    assert SECRET not in right.content.decode()
