@@ -1,11 +1,14 @@
 """An outside attacker's and a careful reviewer's tries at the event webhooks (attack review of
 issue 23): what the builders' own tests did not cover."""
 
+import ipaddress
+
 import pytest
 from django.urls import reverse
 
 from tests.support.factories import make_subscription
 from tests.webhooks.test_admin import staff_with
+from webhooks.addresses import address_refusal
 
 SECRET = "whsec-attack-9f8e7d6c5b4a3210fedcba98"
 
@@ -30,3 +33,22 @@ def test_changelist_filters_cannot_guess_the_secret(django_user_model, lookup):
     assert right.status_code == wrong.status_code
     assert right.status_code in {302, 400}
     assert SECRET not in right.content.decode()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a00:7::1",  # 6to4 of 10.0.0.7
+        "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254, the cloud's metadata service
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo, its client 10.0.0.1
+        "fec0::1",  # site-local, deprecated but still routed where configured
+    ],
+)
+def test_ipv6_forms_that_carry_a_private_address_are_refused(address):
+    assert address_refusal(ipaddress.ip_address(address)) != ""
+
+
+@pytest.mark.parametrize("address", ["2002:5db8:d822::1", "2606:4700:4700::1111", "93.184.216.34"])
+def test_public_addresses_stay_allowed(address):
+    assert address_refusal(ipaddress.ip_address(address)) == ""
