@@ -4,6 +4,7 @@ issue 23): providers that answer what no protocol allows, and what the builders'
 import json
 import socket
 import threading
+import time
 
 import pytest
 
@@ -111,3 +112,26 @@ def test_a_provider_url_without_scheme_keeps_its_key_out_of_the_error(settings):
         providers.observe("ethereum", "0x" + TXID)
 
     assert "KEY-0d9f8e7c6b5a" not in str(raised.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="CHAIN_PROVIDER_TIMEOUT_SECONDS bounds each socket operation, not the lookup: a "
+    "provider that trickles its answer holds the worker (and, in the embedded default, the "
+    "form check's request) for as long as it trickles. Needs a total deadline as "
+    "webhooks.signing.post_signed now has.",
+)
+def test_a_provider_trickling_its_answer_is_cut_off_in_total(settings):
+    from tests.webhooks.test_attacks import TricklingReceiver
+
+    receiver = TricklingReceiver(pause=0.05)
+    settings.CHAIN_PROVIDERS = {"ethereum": receiver.url}
+    settings.CHAIN_PROVIDER_TIMEOUT_SECONDS = 0.2
+    started = time.monotonic()
+    try:
+        with pytest.raises(ProviderUnavailable):
+            providers.observe("ethereum", "0x" + TXID)
+    finally:
+        receiver.close()
+
+    assert time.monotonic() - started < 0.2 * 3 + 1
