@@ -16,8 +16,10 @@ database or the cache: `chain.services` does.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import logging
+import re
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
@@ -95,25 +97,69 @@ def timeout_seconds() -> float:
 def _http(url: str, *, body: dict | None = None) -> tuple[int, bytes]:
     """One request with the provider time-out; (status, body) for any HTTP answer."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(  # noqa: S310 - the URL is the operator's setting
-        url,
-        data=data,
-        method="POST" if data is not None else "GET",
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )
+    try:
+        request = urllib.request.Request(  # noqa: S310 - the URL is the operator's setting
+            url,
+            data=data,
+            method="POST" if data is not None else "GET",
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+    except ValueError as error:
+        # Its message holds the URL, and a hosted node's key is in the URL.
+        raise ProviderUnavailable("the provider URL is not an http(s) URL") from error
     try:
         with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:  # noqa: S310
             return response.status, response.read(2 * 1024 * 1024)
     except urllib.error.HTTPError as error:
-        return error.code, error.read(64 * 1024)
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+        try:
+            return error.code, error.read(64 * 1024)
+        except (OSError, http.client.HTTPException):
+            return error.code, b""
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        # URLError, time-outs and refusals are OSErrors; an answer that is not HTTP raises
+        # HTTPException (BadStatusLine, LineTooLong...), a URL http.client refuses ValueError.
         raise ProviderUnavailable(f"{type(error).__name__}") from error
 
 
+# The characters that open or close a level or a string: one pass over them measures how deep an
+# answer nests (linear, whatever the answer holds).
+_JSON_MARK = re.compile(rb'[\[\]{}"\\]')
+# The protocols' answers nest a few levels; json's C decoder recurses once per level, and in a
+# process whose recursion limit was raised (py-evm raises it) a deep answer overflows the stack.
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(raw: bytes) -> bool:
+    depth = 0
+    in_string = False
+    escaped_at = -1
+    for mark in _JSON_MARK.finditer(raw):
+        char, at = mark.group(), mark.start()
+        if in_string:
+            if at == escaped_at:
+                continue
+            if char == b"\\":
+                escaped_at = at + 1
+            elif char == b'"':
+                in_string = False
+        elif char == b'"':
+            in_string = True
+        elif char in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
 def _json(raw: bytes) -> object:
+    if _too_deep(raw):
+        raise ProviderUnavailable("answer nests too deep")
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+    # RecursionError: arrays nested a hundred thousand deep fit in the 2 MiB read.
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise ProviderUnavailable("answer is not JSON") from error
 
 
@@ -128,7 +174,10 @@ def _units(value: int, decimals: int) -> str:
 def _iso(timestamp: int | float | None) -> str | None:
     if timestamp is None:
         return None
-    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
+    try:
+        return datetime.fromtimestamp(timestamp, tz=UTC).isoformat()
+    except (OverflowError, OSError, ValueError) as error:
+        raise ProviderUnavailable("block time out of range") from error
 
 
 def _int(value: object) -> int:

@@ -22,6 +22,15 @@ def address_refusal(address: IPAddress) -> str:
     """Why the desk must not connect to `address` ("" when it is a public address)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # 6to4 (2002::/16) and Teredo carry an IPv4 address that a host with such a tunnel
+        # reaches: 2002:7f00:1:: is 127.0.0.1, which Python's is_global lets through.
+        if address.sixtofour is not None:
+            return address_refusal(address.sixtofour)
+        if address.teredo is not None:
+            return address_refusal(address.teredo[1]) or address_refusal(address.teredo[0])
+        if address.is_site_local:
+            return "private"
     if address.is_loopback:
         return "loopback"
     if address.is_link_local:

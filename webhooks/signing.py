@@ -6,11 +6,13 @@ it as `X-Wallet-Support-Signature: t=<timestamp>,v1=<hex>`. During a secret rota
 may carry several v1 values; the receiver accepts the request if any one of them matches.
 """
 
+import contextlib
 import hashlib
 import hmac
 import http.client
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +29,10 @@ ALLOWED_SCHEMES = frozenset({"http", "https"})
 # Fits WebhookAttempt.error (max_length=200).
 MAX_ERROR_LENGTH = 200
 BODY_EXCERPT_LENGTH = 200
+# The whole POST may take this many times the per-operation timeout: a receiver that trickles
+# its answer a byte at a time would otherwise hold the worker (and outlast the delivery's hold,
+# webhooks.services.CLAIM_MARGIN_SECONDS) for as long as it likes.
+TOTAL_TIMEOUT_FACTOR = 3
 # A Unix timestamp has 10 digits until 2286; refuse absurd lengths before int() sees them.
 MAX_TIMESTAMP_DIGITS = 15
 
@@ -97,35 +103,47 @@ class TargetRefused(OSError):
 Connect = Callable[..., socket.socket]
 
 
-def _guarded(base: type[http.client.HTTPConnection], connect: Connect) -> type:
+def _guarded(
+    base: type[http.client.HTTPConnection], connect: Connect, opened: Callable | None = None
+) -> type:
     """`base` that opens its socket through `connect` (which vets the resolved address and
-    connects to that very address, so a second DNS answer cannot differ from the vetted one)."""
+    connects to that very address, so a second DNS answer cannot differ from the vetted one),
+    and hands the open socket (TLS-wrapped for https) to `opened`."""
 
     class Guarded(base):
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             self._create_connection = connect
 
+        def connect(self) -> None:
+            super().connect()
+            if opened is not None:
+                opened(self.sock)
+
     return Guarded
 
 
 class _GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, connect: Connect) -> None:
+    def __init__(self, connect: Connect, opened: Callable | None = None) -> None:
         super().__init__()
         self._connect = connect
+        self._opened = opened
 
     def http_open(self, req: urllib.request.Request):
-        return self.do_open(_guarded(http.client.HTTPConnection, self._connect), req)
+        return self.do_open(_guarded(http.client.HTTPConnection, self._connect, self._opened), req)
 
 
 class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, connect: Connect) -> None:
+    def __init__(self, connect: Connect, opened: Callable | None = None) -> None:
         super().__init__()
         self._connect = connect
+        self._opened = opened
 
     def https_open(self, req: urllib.request.Request):
         return self.do_open(
-            _guarded(http.client.HTTPSConnection, self._connect), req, context=self._context
+            _guarded(http.client.HTTPSConnection, self._connect, self._opened),
+            req,
+            context=self._context,
         )
 
 
@@ -238,14 +256,32 @@ def post_signed(
             IDEMPOTENCY_HEADER: idempotency_key,
         },
     )
+    opened: list[socket.socket] = []
+    expired = threading.Event()
+
+    def shut(sock: socket.socket) -> None:
+        # OSError: closed already, the POST ended.
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def keep(sock: socket.socket) -> None:
+        opened.append(sock)
+        if expired.is_set():
+            shut(sock)
+
+    def expire() -> None:
+        expired.set()
+        for sock in opened:
+            shut(sock)
+
     handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
     if connect is not None:
-        handlers += [
-            urllib.request.ProxyHandler({}),
-            _GuardedHTTPHandler(connect),
-            _GuardedHTTPSHandler(connect),
-        ]
+        handlers.append(urllib.request.ProxyHandler({}))
+    opens = connect or socket.create_connection
+    handlers += [_GuardedHTTPHandler(opens, keep), _GuardedHTTPSHandler(opens, keep)]
     opener = urllib.request.build_opener(*handlers)
+    watchdog = threading.Timer(timeout * TOTAL_TIMEOUT_FACTOR, expire)
+    watchdog.daemon = True
     started = time.monotonic()
 
     def result(*, status_code: int | None, error: str, retryable: bool) -> DeliveryResult:
@@ -258,8 +294,17 @@ def post_signed(
             retryable=retryable,
         )
 
+    watchdog.start()
     try:
-        # The timeout applies to each socket operation (connect, send, each read), not in total.
+        return _post(opener, request, timeout=timeout, expired=expired, result=result)
+    finally:
+        watchdog.cancel()
+
+
+def _post(opener, request, *, timeout: float, expired: threading.Event, result) -> DeliveryResult:
+    try:
+        # The timeout applies to each socket operation (connect, send, each read); the
+        # watchdog of post_signed ends the whole at TOTAL_TIMEOUT_FACTOR times it.
         with opener.open(request, timeout=timeout) as response:
             return result(status_code=response.status, error="", retryable=False)
     except urllib.error.HTTPError as exc:
@@ -277,6 +322,9 @@ def post_signed(
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         if isinstance(reason, TargetRefused):
             return result(status_code=None, error=f"refused: {reason}", retryable=False)
+        if expired.is_set():
+            total = timeout * TOTAL_TIMEOUT_FACTOR
+            return result(status_code=None, error=f"timed out after {total:g}s", retryable=True)
         if _is_timeout(exc):
             return result(status_code=None, error=f"timed out after {timeout:g}s", retryable=True)
         detail = str(reason) or type(reason).__name__
