@@ -28,6 +28,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
+from webhooks.signing import opener_within
+
 logger = logging.getLogger(__name__)
 
 # keccak256("Transfer(address,address,uint256)"): the ERC-20 and TRC-20 event.
@@ -107,18 +109,26 @@ def _http(url: str, *, body: dict | None = None) -> tuple[int, bytes]:
     except ValueError as error:
         # Its message holds the URL, and a hosted node's key is in the URL.
         raise ProviderUnavailable("the provider URL is not an http(s) URL") from error
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:  # noqa: S310
-            return response.status, response.read(2 * 1024 * 1024)
-    except urllib.error.HTTPError as error:
+    timeout = timeout_seconds()
+    # The time-out bounds each socket operation; the whole lookup ends at three times it, so a
+    # provider answering a byte at a time cannot hold the worker (or the form's check).
+    with opener_within(timeout * 3) as (opener, expired):
         try:
-            return error.code, error.read(64 * 1024)
-        except (OSError, http.client.HTTPException):
-            return error.code, b""
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        # URLError, time-outs and refusals are OSErrors; an answer that is not HTTP raises
-        # HTTPException (BadStatusLine, LineTooLong...), a URL http.client refuses ValueError.
-        raise ProviderUnavailable(f"{type(error).__name__}") from error
+            with opener.open(request, timeout=timeout) as response:
+                answer = response.status, response.read(2 * 1024 * 1024)
+            if expired.is_set():  # cut off: what was read is not the whole answer
+                raise ProviderUnavailable("TotalTimeout")
+            return answer
+        except urllib.error.HTTPError as error:
+            try:
+                return error.code, error.read(64 * 1024)
+            except (OSError, http.client.HTTPException):
+                return error.code, b""
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            # URLError, time-outs and refusals are OSErrors; an answer that is not HTTP raises
+            # HTTPException (BadStatusLine, LineTooLong...), a URL http.client refuses ValueError.
+            cause = "TotalTimeout" if expired.is_set() else type(error).__name__
+            raise ProviderUnavailable(cause) from error
 
 
 # The characters that open or close a level or a string: one pass over them measures how deep an

@@ -256,11 +256,43 @@ def post_signed(
             IDEMPOTENCY_HEADER: idempotency_key,
         },
     )
+    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
+    if connect is not None:
+        handlers.append(urllib.request.ProxyHandler({}))
+    started = time.monotonic()
+
+    def result(*, status_code: int | None, error: str, retryable: bool) -> DeliveryResult:
+        duration_ms = max(0, round((time.monotonic() - started) * 1000))
+        return DeliveryResult(
+            ok=status_code is not None and 200 <= status_code < 300,
+            status_code=status_code,
+            error=_scrub(error, secret=secret, url=url),
+            duration_ms=duration_ms,
+            retryable=retryable,
+        )
+
+    with opener_within(timeout * TOTAL_TIMEOUT_FACTOR, connect=connect, handlers=handlers) as (
+        opener,
+        expired,
+    ):
+        return _post(opener, request, timeout=timeout, expired=expired, result=result)
+
+
+@contextlib.contextmanager
+def opener_within(
+    seconds: float,
+    *,
+    connect: Connect | None = None,
+    handlers: list[urllib.request.BaseHandler] | tuple = (),
+):
+    """A urllib opener whose sockets are all shut `seconds` after entry, and the event telling
+    whether that happened. A request's own timeout bounds each socket operation only, so a server
+    answering a byte at a time would hold the caller for as long as it likes."""
     opened: list[socket.socket] = []
     expired = threading.Event()
 
     def shut(sock: socket.socket) -> None:
-        # OSError: closed already, the POST ended.
+        # OSError: closed already, the request ended.
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
 
@@ -274,29 +306,15 @@ def post_signed(
         for sock in opened:
             shut(sock)
 
-    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
-    if connect is not None:
-        handlers.append(urllib.request.ProxyHandler({}))
     opens = connect or socket.create_connection
-    handlers += [_GuardedHTTPHandler(opens, keep), _GuardedHTTPSHandler(opens, keep)]
-    opener = urllib.request.build_opener(*handlers)
-    watchdog = threading.Timer(timeout * TOTAL_TIMEOUT_FACTOR, expire)
+    opener = urllib.request.build_opener(
+        *handlers, _GuardedHTTPHandler(opens, keep), _GuardedHTTPSHandler(opens, keep)
+    )
+    watchdog = threading.Timer(seconds, expire)
     watchdog.daemon = True
-    started = time.monotonic()
-
-    def result(*, status_code: int | None, error: str, retryable: bool) -> DeliveryResult:
-        duration_ms = max(0, round((time.monotonic() - started) * 1000))
-        return DeliveryResult(
-            ok=status_code is not None and 200 <= status_code < 300,
-            status_code=status_code,
-            error=_scrub(error, secret=secret, url=url),
-            duration_ms=duration_ms,
-            retryable=retryable,
-        )
-
     watchdog.start()
     try:
-        return _post(opener, request, timeout=timeout, expired=expired, result=result)
+        yield opener, expired
     finally:
         watchdog.cancel()
 

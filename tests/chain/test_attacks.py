@@ -114,13 +114,6 @@ def test_a_provider_url_without_scheme_keeps_its_key_out_of_the_error(settings):
     assert "KEY-0d9f8e7c6b5a" not in str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CHAIN_PROVIDER_TIMEOUT_SECONDS bounds each socket operation, not the lookup: a "
-    "provider that trickles its answer holds the worker (and, in the embedded default, the "
-    "form check's request) for as long as it trickles. Needs a total deadline as "
-    "webhooks.signing.post_signed now has.",
-)
 def test_a_provider_trickling_its_answer_is_cut_off_in_total(settings):
     from tests.webhooks.test_attacks import TricklingReceiver
 
