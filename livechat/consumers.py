@@ -27,7 +27,6 @@ from livechat.error_codes import ChatErrorCode
 from livechat.limits import (
     MAX_BODY_CHARACTERS,
     MAX_FRAME_BYTES,
-    MAX_FRAME_DEPTH,
     RATE_LIMIT_MESSAGES,
     RATE_LIMIT_SECONDS,
 )
@@ -130,19 +129,6 @@ def visitor_limits_check(scope: dict) -> None:
 SERVER_ERROR_RETRY_SECONDS = 5
 # The console beats every 20 s; beats closer together than this are answered but not stored.
 HEARTBEAT_STORE_SECONDS = 10
-
-
-def nests_deeper_than(content: object, depth: int) -> bool:
-    """Whether parsed JSON nests lists and objects more than `depth` levels deep."""
-    pending = [(content, 1)]
-    while pending:
-        value, level = pending.pop()
-        if isinstance(value, dict | list):
-            if level > depth:
-                return True
-            children = value.values() if isinstance(value, dict) else value
-            pending.extend((child, level + 1) for child in children)
-    return False
 
 
 def valid_unicode(content: object) -> bool:
@@ -252,7 +238,7 @@ class ChatProtocolConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-            unreadable = nests_deeper_than(content, MAX_FRAME_DEPTH)
+            unreadable = False
         except (ValueError, RecursionError):
             # RecursionError: nesting deeper than the parser goes. ValueError also covers an
             # integer of more digits than Python converts.

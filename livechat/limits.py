@@ -6,8 +6,5 @@ MAX_FRAME_BYTES = 32 * 1024
 # is never a chat message, so it is not even read into memory.
 SERVER_MAX_FRAME_BYTES = 64 * 1024
 MAX_BODY_CHARACTERS = 4000
-# No frame of the protocol nests deeper than this; deeper ones are refused as not its JSON. The
-# parser's own bound is the interpreter's recursion limit, which any library may raise.
-MAX_FRAME_DEPTH = 16
 RATE_LIMIT_MESSAGES = 10
 RATE_LIMIT_SECONDS = 5.0

@@ -1,6 +1,7 @@
 """GET /healthz names each service, ok or failing."""
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -230,7 +231,7 @@ def test_healthz_channel_layer_ok_while_sockets_of_the_process_receive(client, r
     the check runs in a loop of its own and must not collide with it (channels-redis refuses a
     second loop receiving on process-local channels)."""
     from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
+    from channels.layers import channel_layers, get_channel_layer
 
     layer = get_channel_layer()
     receiving = threading.Event()
@@ -245,6 +246,10 @@ def test_healthz_channel_layer_ok_while_sockets_of_the_process_receive(client, r
             while not done.is_set():
                 await asyncio.sleep(0.05)
             waiting.cancel()
+            # Let the receive leave its section in its own loop: left half-entered, the shared
+            # layer would refuse (or keep waiting for) every later socket of this process.
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
 
         async_to_sync(wait_on_layer)()
 
@@ -256,5 +261,7 @@ def test_healthz_channel_layer_ok_while_sockets_of_the_process_receive(client, r
     finally:
         done.set()
         socket_thread.join(10)
+        # The next tests get layers of their own, whatever this one left in the shared one.
+        channel_layers._reset_backends("CHANNEL_LAYERS")
 
     assert checks["channel_layer"] == {"ok": True, "detail": "RedisChannelLayer"}
