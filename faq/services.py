@@ -143,13 +143,17 @@ def article_record_view(*, article_id: int) -> None:
     to the row every minute: a row write per view made concurrent readers of one article queue
     on its lock. On the embedded default (one process, no beat) the row is written directly."""
     if not settings.FAQ_VIEW_COUNTS_BATCHED:
-        Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
+        _views_add_to_row(article_id, 1)
         return
     with _views_lock:
         _views_pending[article_id] += 1
         due = time.monotonic() - _views_pushed_at >= VIEW_PUSH_SECONDS
     if due:
         article_views_push()
+
+
+def _views_add_to_row(article_id: int, count: int) -> None:
+    Article.objects.filter(pk=article_id).update(view_count=F("view_count") + count)
 
 
 def article_views_push() -> None:
@@ -169,7 +173,7 @@ def article_views_push() -> None:
                     cache.incr(key, count)
         except OUTAGE_ERRORS:
             # Redis is away: the views go on the row, as on the embedded default.
-            Article.objects.filter(pk=article_id).update(view_count=F("view_count") + count)
+            _views_add_to_row(article_id, count)
 
 
 def article_views_forget_process() -> None:
