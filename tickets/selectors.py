@@ -31,10 +31,14 @@ from tickets.models import (
     AuthorKind,
     Channel,
     Message,
+    Priority,
     ProblemType,
+    Status,
     Ticket,
+    TicketEvent,
 )
 from tickets.routing import routing_decide
+from tickets.routing_config import routing_config
 from tickets.sla import sla_targets, team_calendar
 from tickets.validators import explorer_url
 
@@ -284,6 +288,64 @@ def tickets_sharing_hash(*, ticket: Ticket) -> QuerySet[Ticket]:
     if not ticket.transaction_hash:
         return Ticket.objects.none()
     return Ticket.objects.filter(transaction_hash=ticket.transaction_hash).exclude(pk=ticket.pk)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One line of a ticket's history, in the reader's language."""
+
+    created_at: datetime
+    actor: AbstractBaseUser | None
+    what: str
+    old: str
+    new: str
+
+
+_VALUE_CHOICES = {"status": Status, "priority": Priority, "problem_type": ProblemType}
+
+
+def ticket_history(*, ticket: Ticket, limit: int = 200) -> list[HistoryLine]:
+    """The newest `limit` events, values named for whoever reads them.
+
+    The history stores language-neutral values (a team's code, a status code); events written
+    before that stored a team's name in the language of whoever acted, so a name in either
+    language is recognised too."""
+    teams: dict[str, Team] = {}
+    for team in routing_config().teams.values():
+        teams[team.code] = teams[team.name_en] = teams[team.name_zh_hans] = team
+    lines = []
+    for event in ticket.events.select_related("actor").order_by("-created_at", "-id")[:limit]:
+        what = str(event.get_kind_display())
+        if event.field:
+            what = f"{what} ({_field_label(event.field)})"
+        lines.append(
+            HistoryLine(
+                created_at=event.created_at,
+                actor=event.actor,
+                what=what,
+                old=_value_label(event, event.old_value, teams),
+                new=_value_label(event, event.new_value, teams),
+            )
+        )
+    return lines
+
+
+def _field_label(field: str) -> str:
+    try:
+        return str(Ticket._meta.get_field(field).verbose_name)
+    except Exception:  # a field since removed, or a pseudo-field such as "merged_into"
+        return field
+
+
+def _value_label(event: TicketEvent, value: str, teams: dict[str, Team]) -> str:
+    if event.field == "team":
+        # Routing writes the rule's name as the old value, which is no team and stays as it is.
+        team = teams.get(value)
+        return str(team) if team is not None else value
+    choices = _VALUE_CHOICES.get(event.field)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
+    return value
 
 
 def ticket_guard_events(*, ticket: Ticket) -> QuerySet[GuardEvent]:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agents.models import Team
 from common.errors import DeskError
 from guard.agent_messages import agent_message_problem
 from security.audit import Action, audit_record
@@ -257,7 +258,7 @@ def ticket_reassign(
         old = getattr(ticket, field)
         setattr(ticket, field, value)
         changed.append(field)
-        _event(ticket, kinds[field], field, old or "", value or "", actor=actor)
+        _event(ticket, kinds[field], field, _neutral(old), _neutral(value), actor=actor)
     if changed:
         ticket.save(update_fields=[*changed, "updated_at"])
     moved = {"team", "assignee"} & set(changed)
@@ -464,6 +465,18 @@ def _set_status(
     publish.ticket_status_changed(
         ticket, old=old, actor_kind=by or ("agent" if actor is not None else "system")
     )
+
+
+def _neutral(value: object) -> str:
+    """What the history stores for a team or a person: a value that reads the same whoever
+    looks, in whatever language (a team's code, a username); the ticket page names it."""
+    if value is None:
+        return ""
+    if isinstance(value, Team):
+        return value.code
+    if isinstance(value, AbstractBaseUser):
+        return value.get_username()
+    return str(value)
 
 
 def _event(

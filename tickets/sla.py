@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
@@ -258,6 +259,7 @@ def _escalate_rows(rows: list[tuple], now: datetime, reason: str) -> None:
     )
     events = []
     reassigned: dict[int, int] = {}
+    usernames: dict[int, str] = {}
     if settings.SLA_REASSIGN_ON_BREACH:
         assigners: dict[int, TeamAssigner] = {}
         config_teams = routing_config().teams
@@ -272,8 +274,16 @@ def _escalate_rows(rows: list[tuple], now: datetime, reason: str) -> None:
             profile = assigners[team_id].pick()
             if profile is not None and profile.user_id != assignee_id:
                 reassigned[ticket_id] = profile.user_id
+                usernames[profile.user_id] = profile.user.get_username()
         for ticket_id, user_id in reassigned.items():
             Ticket.objects.filter(pk=ticket_id).update(assignee_id=user_id)
+        # The history names people by username, as the other writers do (tickets.services).
+        previous = {row[3] for row in rows if row[0] in reassigned and row[3]} - set(usernames)
+        if previous:
+            users = get_user_model()
+            usernames.update(
+                users.objects.filter(pk__in=previous).values_list("pk", users.USERNAME_FIELD)
+            )
     for ticket_id, reference, priority, assignee_id, _team_id in rows:
         new_priority = ESCALATED_PRIORITY.get(priority, Priority.URGENT)
         events.append(
@@ -291,8 +301,8 @@ def _escalate_rows(rows: list[tuple], now: datetime, reason: str) -> None:
                     ticket_id=ticket_id,
                     kind=TicketEvent.Kind.ASSIGNED,
                     field="assignee",
-                    old_value=str(assignee_id or ""),
-                    new_value=str(reassigned[ticket_id]),
+                    old_value=usernames.get(assignee_id, ""),
+                    new_value=usernames[reassigned[ticket_id]],
                 )
             )
         logger.warning("ticket %s breached its %s target; escalated", reference, reason)

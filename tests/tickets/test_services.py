@@ -276,7 +276,7 @@ def test_ticket_reassign_writes_each_change_with_its_old_and_new_value():
     ticket.refresh_from_db()
     assert (ticket.team, ticket.assignee, ticket.priority) == (transactions, colleague, "urgent")
     assert changes_of(ticket) == [
-        ("routed", "team", "Payments", "Transactions", lead.pk),
+        ("routed", "team", "payments", "transactions", lead.pk),
         ("assigned", "assignee", "", colleague.username, lead.pk),
         ("priority", "priority", "normal", "urgent", lead.pk),
     ]

@@ -148,6 +148,9 @@ def test_sla_breach_reassigns_when_configured(settings):
 
     ticket.refresh_from_db()
     assert ticket.assignee == second
+    moved = ticket.events.filter(kind=TicketEvent.Kind.ASSIGNED).latest("id")
+    # People by username, as a hand-made reassignment writes them, not by their row ids.
+    assert (moved.old_value, moved.new_value) == (first.username, second.username)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

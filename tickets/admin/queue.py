@@ -186,7 +186,7 @@ def ticket_workspace(*, ticket: Ticket, agent: AbstractBaseUser) -> Workspace:
         guard_events=list(
             selectors.ticket_guard_events(ticket=ticket).order_by("-created_at")[:50]
         ),
-        history=list(ticket.events.select_related("actor").order_by("-created_at", "-id")[:200]),
+        history=selectors.ticket_history(ticket=ticket),
         canned_replies=canned_replies(ticket=ticket, agent=agent),
         same_transaction=list(
             selectors.tickets_sharing_hash(ticket=ticket).filter(
