@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
-from webhooks.signing import opener_within
+from common.outbound import opener_within
 
 logger = logging.getLogger(__name__)
 

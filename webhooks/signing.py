@@ -6,19 +6,18 @@ it as `X-Wallet-Support-Signature: t=<timestamp>,v1=<hex>`. During a secret rota
 may carry several v1 values; the receiver accepts the request if any one of them matches.
 """
 
-import contextlib
 import hashlib
 import hmac
 import http.client
 import json
-import socket
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from common.outbound import Connect, opener_within
 
 SIGNATURE_HEADER = "X-Wallet-Support-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -97,54 +96,6 @@ def verify(secret: str, header: str, body: bytes, *, now: int, tolerance: int = 
 
 class TargetRefused(OSError):
     """The receiver's address is one the desk must not call (webhooks.addresses)."""
-
-
-# (host, port), timeout, source address -> a connected socket: socket.create_connection's shape.
-Connect = Callable[..., socket.socket]
-
-
-def _guarded(
-    base: type[http.client.HTTPConnection], connect: Connect, opened: Callable | None = None
-) -> type:
-    """`base` that opens its socket through `connect` (which vets the resolved address and
-    connects to that very address, so a second DNS answer cannot differ from the vetted one),
-    and hands the open socket (TLS-wrapped for https) to `opened`."""
-
-    class Guarded(base):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._create_connection = connect
-
-        def connect(self) -> None:
-            super().connect()
-            if opened is not None:
-                opened(self.sock)
-
-    return Guarded
-
-
-class _GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, connect: Connect, opened: Callable | None = None) -> None:
-        super().__init__()
-        self._connect = connect
-        self._opened = opened
-
-    def http_open(self, req: urllib.request.Request):
-        return self.do_open(_guarded(http.client.HTTPConnection, self._connect, self._opened), req)
-
-
-class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, connect: Connect, opened: Callable | None = None) -> None:
-        super().__init__()
-        self._connect = connect
-        self._opened = opened
-
-    def https_open(self, req: urllib.request.Request):
-        return self.do_open(
-            _guarded(http.client.HTTPSConnection, self._connect, self._opened),
-            req,
-            context=self._context,
-        )
 
 
 @dataclass(frozen=True)
@@ -276,47 +227,6 @@ def post_signed(
         expired,
     ):
         return _post(opener, request, timeout=timeout, expired=expired, result=result)
-
-
-@contextlib.contextmanager
-def opener_within(
-    seconds: float,
-    *,
-    connect: Connect | None = None,
-    handlers: list[urllib.request.BaseHandler] | tuple = (),
-):
-    """A urllib opener whose sockets are all shut `seconds` after entry, and the event telling
-    whether that happened. A request's own timeout bounds each socket operation only, so a server
-    answering a byte at a time would hold the caller for as long as it likes."""
-    opened: list[socket.socket] = []
-    expired = threading.Event()
-
-    def shut(sock: socket.socket) -> None:
-        # OSError: closed already, the request ended.
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-    def keep(sock: socket.socket) -> None:
-        opened.append(sock)
-        if expired.is_set():
-            shut(sock)
-
-    def expire() -> None:
-        expired.set()
-        for sock in opened:
-            shut(sock)
-
-    opens = connect or socket.create_connection
-    opener = urllib.request.build_opener(
-        *handlers, _GuardedHTTPHandler(opens, keep), _GuardedHTTPSHandler(opens, keep)
-    )
-    watchdog = threading.Timer(seconds, expire)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        yield opener, expired
-    finally:
-        watchdog.cancel()
 
 
 def _post(opener, request, *, timeout: float, expired: threading.Event, result) -> DeliveryResult:
