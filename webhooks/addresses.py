@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from common.outbound import connect_first
 from webhooks.signing import TargetRefused
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -67,20 +68,10 @@ def guarded_connect(
 ) -> socket.socket:
     """socket.create_connection, on vetted addresses only (webhooks.signing.post_signed)."""
     host, port = address
-    error: OSError | None = None
-    for family, kind, proto, _name, sockaddr in _checked(host, port):
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.settimeout(timeout)
-            if source_address:
-                sock.bind(source_address)
-            sock.connect(sockaddr)
-        except OSError as exc:
-            sock.close()
-            error = exc
-            continue
-        return sock
-    raise error or TargetRefused(f"{host} has no address")
+    infos = _checked(host, port)
+    if not infos:
+        raise TargetRefused(f"{host} has no address")
+    return connect_first(infos, timeout=timeout, source_address=source_address)
 
 
 def url_problem(url: str, *, resolve: bool = True) -> str:
