@@ -6,7 +6,8 @@ from api.middleware import SUBPROTOCOL
 from guard.models import GuardEvent
 from livechat.models import Conversation
 from tests.support import guard_corpus as corpus
-from tests.support.api import ALWAYS_OPEN, EMAIL, client_with, expired_token, issue
+from tests.support.api import EMAIL, client_with, expired_token, issue
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.chat import HOST, ORIGIN, Communicator, new_client_id, run
 from tests.support.factories import make_agent
 from tickets.models import Message

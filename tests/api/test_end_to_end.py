@@ -6,7 +6,8 @@ import pytest
 
 from api.middleware import SUBPROTOCOL
 from faq.services import help_centre_load
-from tests.support.api import ALWAYS_OPEN, client_with, issue
+from tests.support.api import client_with, issue
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.chat import (
     HOST,
     ORIGIN,

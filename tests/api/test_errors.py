@@ -7,7 +7,8 @@ from common.errors import DeskError
 from livechat import services as chat_services
 from livechat.error_codes import ChatErrorCode
 from livechat.services import ChatError
-from tests.support.api import ALWAYS_OPEN, web_ticket
+from tests.support.api import web_ticket
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.factories import make_agent
 from tickets import services as ticket_services
 from tickets.error_codes import TicketErrorCode

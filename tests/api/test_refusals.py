@@ -5,7 +5,8 @@ import pytest
 
 from guard.models import GuardEvent
 from tests.support import guard_corpus as corpus
-from tests.support.api import ALWAYS_OPEN, EMAIL, web_ticket
+from tests.support.api import EMAIL, web_ticket
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.factories import make_agent, png_upload
 from tickets.models import Message, Status, Ticket
 from tickets.services import ticket_change_status

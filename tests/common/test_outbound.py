@@ -48,7 +48,7 @@ def many_silent_addresses(monkeypatch, silent_port):
 
 def test_connecting_to_many_silent_addresses_ends_at_the_deadline(many_silent_addresses):
     started = time.monotonic()
-    with opener_within(0.8) as (opener, _expired), pytest.raises((urllib.error.URLError, OSError)):
+    with opener_within(0.8) as (opener, _expired), pytest.raises(urllib.error.URLError):
         opener.open("http://down.example/", timeout=0.5)
     # Without the deadline: one time-out per address, 3 s.
     assert time.monotonic() - started < 1.4
@@ -70,13 +70,14 @@ def test_a_webhook_to_many_silent_addresses_ends_at_its_deadline(settings, many_
         connect=guarded_connect,
     )
 
-    assert result.status_code is None and result.retryable
+    assert result.status_code is None
+    assert result.retryable
     assert time.monotonic() - started < timeout * TOTAL_TIMEOUT_FACTOR + 0.5
 
 
 def test_outside_a_deadline_each_address_gets_its_time_out(settings, many_silent_addresses):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
     started = time.monotonic()
-    with pytest.raises(OSError):
+    with pytest.raises(TimeoutError):
         guarded_connect(("down.example", many_silent_addresses), timeout=0.1)
     assert time.monotonic() - started >= 0.1 * ADDRESSES

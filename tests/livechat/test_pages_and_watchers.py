@@ -10,13 +10,11 @@ from django.urls import reverse
 from agents.models import Team
 from livechat import services
 from livechat.models import Conversation
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.chat import communicator, run, staff_cookie, visitor_cookie
 from tests.support.factories import make_agent, make_conversation
 from tickets.models import Ticket
 
-ALWAYS_OPEN = [
-    {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
-]
 START = {
     "name": "Mei",
     "email": "someone.else@example.com",

@@ -5,20 +5,16 @@ Sockets must then either keep delivering or close, so that the client reconnects
 nothing may be lost, nothing doubled. Runs in CI (PostgreSQL, and a redis-server binary)."""
 
 import asyncio
-import os
-import subprocess
 
 import pytest
-from django.conf import settings
 
 from livechat import services
 from tests.support.celery import worker_database_url
 from tests.support.chat import staff_cookie, visitor_cookie
 from tests.support.chat_client import ChatClient
 from tests.support.factories import make_conversation
-from tests.support.processes import ROOT, RedisProcess, free_port, wait_for_port
+from tests.support.processes import RedisProcess, serving, site_env
 from tickets.models import Message
-from wallet_support import serve
 
 
 @pytest.fixture
@@ -31,34 +27,9 @@ def own_redis():
 
 @pytest.fixture
 def server_on_own_redis(postgres, own_redis):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": own_redis.url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "wallet_support.settings",
-        "DEBUG": "0",
-    }
-    process = subprocess.Popen(
-        serve.command(host="127.0.0.1", port=port, workers=1),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(os.environ.get("FAULT_LOG", os.devnull), "w"),  # noqa: SIM115
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(port, process)
+    env = site_env(DATABASE_URL=worker_database_url(), REDIS_URL=own_redis.url)
+    with serving(env) as (port, _process):
         yield port
-    finally:
-        process.terminate()
-        try:  # uvicorn waits up to 20 s for open sockets to close
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -15,12 +15,10 @@ import contextlib
 import os
 import random
 import re
-import subprocess
 import time
 
 import pytest
 import websockets
-from django.conf import settings
 
 from livechat import services
 from livechat.limits import SERVER_MAX_FRAME_BYTES
@@ -28,9 +26,8 @@ from tests.support.celery import worker_database_url
 from tests.support.chat import staff_cookie, visitor_cookie
 from tests.support.chat_client import ChatClient, SequentialChatClient
 from tests.support.factories import make_conversation
-from tests.support.processes import ROOT, free_port, wait_for_port
+from tests.support.processes import serving, site_env
 from tickets.models import Message
-from wallet_support import serve
 
 MESSAGES_PER_SIDE = 25
 DROPS_PER_SIDE = 6
@@ -40,34 +37,8 @@ OURS = re.compile(r"^(customer|agent) (\d+)$")
 
 @pytest.fixture
 def chat_server(postgres, redis_url):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "wallet_support.settings",
-        "DEBUG": "0",
-    }
-    process = subprocess.Popen(
-        serve.command(host="127.0.0.1", port=port, workers=1),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(os.environ.get("FAULT_LOG", os.devnull), "w"),  # noqa: SIM115
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(port, process)
+    with serving(site_env(DATABASE_URL=worker_database_url(), REDIS_URL=redis_url)) as (port, _):
         yield port
-    finally:
-        process.terminate()
-        try:  # uvicorn waits up to 20 s for open sockets to close
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class CuttingProxy:

@@ -4,56 +4,24 @@ PostgreSQL and Redis)."""
 
 import asyncio
 import json
-import os
-import subprocess
 from uuid import uuid4
 
 import pytest
 import websockets
-from django.conf import settings
 
 from livechat import services
 from livechat.limits import SERVER_MAX_FRAME_BYTES
 from tests.support.celery import worker_database_url
 from tests.support.chat import staff_cookie, visitor_cookie
 from tests.support.factories import make_conversation
-from tests.support.processes import ROOT, free_port, wait_for_port
-from wallet_support import serve
+from tests.support.processes import serving, site_env
 
 
 @pytest.fixture
 def two_servers(postgres, redis_url):
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "wallet_support.settings",
-        "DEBUG": "0",
-    }
-    ports = [free_port(), free_port()]
-    processes = [
-        subprocess.Popen(
-            serve.command(host="127.0.0.1", port=port, workers=1),
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        for port in ports
-    ]
-    try:
-        for port, process in zip(ports, processes, strict=True):
-            wait_for_port(port, process)
-        yield ports, processes
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            process.wait(timeout=30)  # over the server's 20 s graceful shutdown
+    env = site_env(DATABASE_URL=worker_database_url(), REDIS_URL=redis_url)
+    with serving(env) as (first, first_process), serving(env) as (second, second_process):
+        yield [first, second], [first_process, second_process]
 
 
 async def next_of(connection, kind: str) -> dict:

@@ -15,12 +15,10 @@ from guard.models import GuardEvent
 from livechat.models import Conversation
 from tests.support import guard_corpus as corpus
 from tests.support.auth import login_with_second_factor
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.factories import make_agent, make_conversation
 from tickets.models import Ticket
 
-ALWAYS_OPEN = [
-    {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
-]
 START = {
     "name": "Mei",
     "email": "mei@example.com",

@@ -39,6 +39,7 @@ from tests.support.attacks import (
     xss,
 )
 from tests.support.auth import login_with_second_factor
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.chat import communicator, new_client_id, run, staff_cookie, visitor_cookie
 from tests.support.factories import (
     contact_data,
@@ -58,9 +59,6 @@ from tickets.validators import check_attachment
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 CONTACT = reverse("tickets:contact")
-ALWAYS_OPEN = [
-    {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
-]
 # Fields whose value is refused unless well-formed: they are never stored with a script in them,
 # and come back escaped on the refused form (test_script_in_refused_fields_comes_back_escaped).
 VALIDATED_TEXT_FIELDS = {"wallet_account_id", "transaction_hash"}

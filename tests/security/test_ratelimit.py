@@ -22,6 +22,7 @@ from guard.models import GuardEvent
 from livechat.models import Conversation
 from security.ratelimit import SCOPES, RateLimited, client_address, rate_limit_hit_client
 from tests.support import guard_corpus as corpus
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.chat import communicator, new_client_id, run, visitor_cookie
 from tests.support.factories import VALID_BTC_TXID, contact_data, make_agent, make_conversation
 from tickets import services
@@ -32,9 +33,6 @@ SESSION_LIMIT = 3
 ADDRESS_LIMIT = 6
 LANGUAGES = ["en", "zh-hans"]
 CONTACT = reverse("tickets:contact") + f"?type={ProblemType.OTHER}"
-ALWAYS_OPEN = [
-    {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
-]
 CHAT_START = {
     "name": "Mei",
     "email": "mei@example.com",

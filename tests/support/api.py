@@ -14,11 +14,6 @@ ACCOUNT_ID = "WA-10023"
 EMAIL = "li.wei@example.com"
 
 
-ALWAYS_OPEN = [
-    {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
-]
-
-
 def issue(
     account_id: str = ACCOUNT_ID, email: str = EMAIL, *, secret: str | None = None, **kwargs
 ) -> str:

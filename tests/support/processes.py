@@ -1,6 +1,7 @@
 """Real server processes that fault tests start, stop and kill: free ports, a Redis of the
 test's own, a Celery worker on it."""
 
+import contextlib
 import http.client
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
@@ -183,3 +185,50 @@ def healthy(port: int, answers: list | None = None) -> bool:
     if answers is not None:
         answers.append((status, body.decode()))
     return status == 200 and json.loads(body)["status"] == "ok"
+
+
+def site_env(**overrides: str) -> dict[str, str]:
+    """The environment of a production server process of a test's: this process's own, run as
+    in production (DEBUG off) on loopback, with `overrides` (DATABASE_URL, REDIS_URL...)."""
+    return {
+        **os.environ,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SETTINGS_MODULE": "wallet_support.settings",
+        "DEBUG": "0",
+        **overrides,
+    }
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], *, stderr: Path | None = None):
+    """`python -m wallet_support.serve`'s command on a free port, in a process group of its own;
+    yields the port once it accepts connections, the process, and stops it on the way out."""
+    from wallet_support import serve
+
+    if stderr is None and os.environ.get("FAULT_LOG"):
+        stderr = Path(os.environ["FAULT_LOG"])  # a fault test's server log, kept on request
+    port = free_port()
+    process = subprocess.Popen(
+        serve.command(host="127.0.0.1", port=port, workers=1),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr.open("ab") if stderr is not None else subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port, process)
+        yield port, process
+    finally:
+        stop_server(process)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:  # over uvicorn's 20 s graceful shutdown, which waits for open sockets to close
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -8,13 +8,11 @@ from django.urls import reverse
 
 from livechat.models import Conversation
 from tests.support.api import client_with, issue
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.factories import make_agent, make_ticket
 from tickets.links import ticket_mailed_url, ticket_private_url
 
 pytestmark = pytest.mark.django_db
-ALWAYS_OPEN = [
-    {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
-]
 BAIT = "URGENT wallet locked call +1 555 0100 now"
 VICTIM = "victim@example.com"
 

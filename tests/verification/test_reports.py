@@ -9,6 +9,7 @@ from django.urls import reverse
 from livechat.models import Conversation
 from tests.support import guard_corpus as corpus
 from tests.support.api import client_with, issue
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.factories import contact_data, make_agent, png_upload
 from tickets.links import ticket_private_url
 from tickets.models import Attachment, Message, Ticket
@@ -16,9 +17,6 @@ from verification.admin import FakeReportAdmin
 from verification.models import FakeReport, KnownFake
 
 pytestmark = pytest.mark.django_db
-ALWAYS_OPEN = [
-    {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
-]
 
 
 def confirm(superuser, reports) -> None:

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from livechat.models import Conversation
 from livechat.services import conversation_accept
 from tests.support.api import client_with, issue, web_ticket
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.factories import make_agent, make_ticket
 from tickets.links import ticket_private_url
 from tickets.models import Status, Ticket
@@ -188,10 +189,6 @@ def test_verify_refuses_empty_or_oversized_input(client, typed):
 
 
 # A code without a name, from a customer who holds a chat or ticket: is it the agent on theirs?
-
-ALWAYS_OPEN = [
-    {"code": "live_chat", "hours": "always", "response_minutes": 3, "url_name": "livechat:chat"}
-]
 
 
 def alert(page: str) -> str:

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -19,10 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from tests.support.processes import ROOT, free_port, wait_for_port
-from wallet_support import serve
+from tests.support.processes import ROOT, free_port, serving, site_env
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 
@@ -99,42 +98,22 @@ def site_on_own_postgres(tmp_path, redis_url):
         pytest.skip("needs PostgreSQL's server binaries (initdb, pg_ctl)")
     database = OwnPostgres()
     database.start()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database.url,
+    env = site_env(
+        DATABASE_URL=database.url,
         # Celery's tasks (the confirmation mail) wait in this test worker's Redis database.
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "wallet_support.settings",
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "API_TOKEN_SECRET": "restart-test-secret-of-forty-characters!",
-        "STATIC_ROOT": str(tmp_path / "static"),
-    }
-    manage = [serve.sys.executable, "manage.py"]
+        REDIS_URL=redis_url,
+        SECURE_SSL_REDIRECT="0",
+        API_TOKEN_SECRET="restart-test-secret-of-forty-characters!",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
     log = tmp_path / "server.log"
-    server = subprocess.Popen(
-        serve.command(host="127.0.0.1", port=port, workers=1),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("w"),
-        start_new_session=True,
-    )
     try:
-        wait_for_port(port, server)
-        yield f"http://127.0.0.1:{port}", database
+        with serving(env, stderr=log) as (port, _process):
+            yield f"http://127.0.0.1:{port}", database
     finally:
-        server.terminate()
-        try:  # uvicorn waits up to 20 s for open sockets to close
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
         database.remove()
         print(log.read_text()[-6000:])  # shown when the test fails
 

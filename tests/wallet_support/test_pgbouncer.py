@@ -9,6 +9,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,10 +26,18 @@ from livechat import services
 from tests.support.chat import staff_cookie, visitor_cookie
 from tests.support.chat_client import ChatClient
 from tests.support.factories import contact_data, make_agent, make_conversation
-from tests.support.processes import ROOT, free_port, healthy, request, wait_for, wait_for_port
+from tests.support.processes import (
+    ROOT,
+    free_port,
+    healthy,
+    request,
+    serving,
+    site_env,
+    wait_for,
+    wait_for_port,
+)
 from tests.support.services import service_unavailable
 from tickets.models import Message, Ticket
-from wallet_support import serve
 
 PGBOUNCER = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
 POOL_SIZE = 2
@@ -99,47 +108,25 @@ def admin_console(port: int, command: str) -> list[dict]:
 def site_on_pgbouncer(pgbouncer, redis_url, tmp_path):
     db_name = connection.settings_dict["NAME"]
     user = connection.settings_dict["USER"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{user}@127.0.0.1:{pgbouncer}/{db_name}",
-        "DATABASE_POOLER": "pgbouncer-transaction",
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "wallet_support.settings",
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "METRICS_TOKEN": METRICS_TOKEN,
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "STATIC_ROOT": str(tmp_path / "static"),
-    }
+    env = site_env(
+        DATABASE_URL=f"postgres://{user}@127.0.0.1:{pgbouncer}/{db_name}",
+        DATABASE_POOLER="pgbouncer-transaction",
+        REDIS_URL=redis_url,
+        SECURE_SSL_REDIRECT="0",
+        METRICS_TOKEN=METRICS_TOKEN,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
     # DEBUG off serves the collected files' manifest, as in production.
     subprocess.run(
-        [serve.sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
         env=env,
         check=True,
         capture_output=True,
     )
-    port = free_port()
-    server = subprocess.Popen(
-        serve.command(host="127.0.0.1", port=port, workers=1),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "server.log").open("wb"),
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(port, server)
+    with serving(env, stderr=tmp_path / "server.log") as (port, _process):
         yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def file_ticket(port: int, problem_type: str) -> int:

@@ -7,9 +7,7 @@ cache must take reads and writes on the new primary, and a task that the web pro
 through the broker must run on the worker. Runs in CI; skips on a laptop without the services."""
 
 import asyncio
-import os
 import secrets
-import subprocess
 
 import pytest
 from django.conf import settings
@@ -21,18 +19,16 @@ from tests.support.chat import staff_cookie, visitor_cookie
 from tests.support.chat_client import ChatClient
 from tests.support.factories import make_agent, make_conversation
 from tests.support.processes import (
-    ROOT,
     CeleryWorker,
-    free_port,
     healthy,
     request,
+    serving,
+    site_env,
     task_runs,
     wait_for,
-    wait_for_port,
 )
 from tests.support.sentinel import MASTER_NAME, SentinelCluster
 from tickets.models import Message
-from wallet_support import serve
 
 
 @pytest.fixture
@@ -50,41 +46,22 @@ def site_on_sentinel(postgres, cluster, tmp_path):
     """The web server and a worker, on Redis through the sentinels only (no REDIS_URL)."""
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
-    env = {name: value for name, value in os.environ.items() if name != "REDIS_URL"}
-    env.update(
+    env = site_env(
         DATABASE_URL=worker_database_url(),
         REDIS_SENTINELS=cluster.sentinels_setting,
         REDIS_SENTINEL_MASTER=MASTER_NAME,
-        SECRET_KEY=settings.SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SETTINGS_MODULE="wallet_support.settings",
-        DEBUG="0",
         SECURE_SSL_REDIRECT="0",
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(mail_dir),
     )
-    port = free_port()
-    server = subprocess.Popen(
-        serve.command(host="127.0.0.1", port=port, workers=1),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "server.log").open("wb"),
-        start_new_session=True,
-    )
-    worker = CeleryWorker(env, name="sentinel", log=tmp_path / "worker.log")
-    worker.start()
-    try:
-        wait_for_port(port, server)
-        yield port, worker, mail_dir
-    finally:
-        worker.stop()
-        server.terminate()
-        try:  # uvicorn waits up to 20 s for open sockets to close
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    env.pop("REDIS_URL", None)
+    with serving(env, stderr=tmp_path / "server.log") as (port, _process):
+        worker = CeleryWorker(env, name="sentinel", log=tmp_path / "worker.log")
+        worker.start()
+        try:
+            yield port, worker, mail_dir
+        finally:
+            worker.stop()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from livechat import services as chat_services
+from tests.support.channels import ALWAYS_OPEN
 from tests.support.factories import (
     WEBHOOK_SECRET,
     make_agent,
@@ -212,7 +213,8 @@ def test_every_desk_event_reaches_the_subscriber_once_in_order(
         assert text not in body
 
 
-def test_a_chat_started_with_an_agent_online_is_an_event(receiver):
+def test_a_chat_started_with_an_agent_online_is_an_event(receiver, settings):
+    settings.SUPPORT_CHANNELS = ALWAYS_OPEN
     make_subscription(receiver.url, events=[EventType.CHAT_STARTED])
     make_agent("transactions", console=True)
     with transaction.atomic():
