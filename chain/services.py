@@ -57,6 +57,15 @@ def observation_cached(*, network: str, tx_hash: str) -> Observation | None:
     return Observation.from_dict(data) if isinstance(data, dict) else None
 
 
+def first_ask(*, requester: str, network: str, tx_hash: str) -> bool:
+    """Whether `requester` (a session, or a client address) asks about this hash for the first
+    time lately. The first answer is then "checking" whether or not the cache holds the hash, so
+    an immediate answer cannot tell a visitor that someone else looked it up moments ago (that
+    someone is likely a customer writing to support about it: a scammer's cue)."""
+    digest = hashlib.sha256(f"{requester}:{network}:{tx_hash}".encode()).hexdigest()[:40]
+    return bool(cache.add(f"chain:asked:{digest}", 1, FINAL_CACHE_SECONDS))
+
+
 def provider_resting(*, network: str) -> bool:
     return bool(cache.get(_rest_key(network)))
 

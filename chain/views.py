@@ -7,11 +7,21 @@ from django.views.decorators.http import require_POST
 
 from chain import selectors, services
 from chain.error_codes import ChainErrorCode
-from security.ratelimit import rate_limit_hit, rate_limited_json
+from security.ratelimit import client_address, rate_limit_hit, rate_limited_json
 from tickets.validators import validate_transaction_hash
 
 MAX_BODY_BYTES = 4096
 POLL_SECONDS = 2
+FIRST_POLL_SECONDS = 1
+
+
+def _requester(request: HttpRequest) -> str:
+    """Who asks: the visitor's session, else their address (masked as the rate limits do)."""
+    session = getattr(request, "session", None)
+    key = session.session_key if session is not None else None
+    if key:
+        return f"session:{key}"
+    return f"address:{client_address(request.META.get('REMOTE_ADDR')) or ''}"
 
 
 def _error(code: ChainErrorCode, message: str, status: int) -> JsonResponse:
@@ -41,17 +51,19 @@ def status(request: HttpRequest) -> JsonResponse:
         tx_hash = validate_transaction_hash(body.get("hash", ""), network)
     except ValidationError as error:
         return _error(ChainErrorCode.INVALID_HASH, error.messages[0], 400)
+    first = services.first_ask(requester=_requester(request), network=network, tx_hash=tx_hash)
     observation = services.observation_cached(network=network, tx_hash=tx_hash)
     if observation is None and not services.provider_resting(network=network):
         services.lookup_queue(network=network, tx_hash=tx_hash)
         # The embedded default runs the task at once; a worker answers a poll later.
         observation = services.observation_cached(network=network, tx_hash=tx_hash)
-    if observation is not None:
+    # A first ask gets the same answer whether the cache held the hash or not (first_ask).
+    if observation is not None and not first:
         answer = selectors.observation_status(observation).as_json()
     elif services.provider_resting(network=network):
         answer = selectors.customer_status(state=selectors.UNAVAILABLE).as_json()
         answer["retry_after"] = POLL_SECONDS * 5
     else:
         answer = selectors.customer_status(state=selectors.CHECKING).as_json()
-        answer["retry_after"] = POLL_SECONDS
+        answer["retry_after"] = FIRST_POLL_SECONDS if first else POLL_SECONDS
     return JsonResponse(answer)

@@ -19,9 +19,11 @@ def _ask(client, body, **headers):
 def test_form_check_answers_a_mined_transfer(client, ethereum):
     tx_hash = ethereum.send_ether(to=ethereum.accounts[1], wei=10**18)
 
-    # Embedded default: the queued lookup runs at once, so the first answer has it.
+    # Embedded default: the queued lookup runs at once; a first ask still waits one poll.
+    first = _ask(client, {"network": "ethereum", "hash": tx_hash})
     answer = _ask(client, {"network": "ethereum", "hash": tx_hash.upper().replace("0X", "0x")})
 
+    assert first.json()["state"] == "checking"
     assert answer.status_code == 200
     data = answer.json()
     assert data["state"] == "confirmed"
@@ -54,15 +56,18 @@ def test_form_check_while_a_worker_has_not_answered_says_checking(client, ethere
     second = _ask(client, {"network": "ethereum", "hash": "0x" + "42" * 32}).json()
 
     assert first["state"] == second["state"] == "checking"
-    assert first["retry_after"] == 2
+    assert (first["retry_after"], second["retry_after"]) == (1, 2)
     assert queued == [["ethereum", "0x" + "42" * 32]]  # one lookup for both polls
 
 
 @pytest.mark.django_db
 def test_form_check_in_chinese_for_an_unseen_hash(client, ethereum):
-    data = _ask(
-        client, {"network": "ethereum", "hash": "0x" + "ee" * 32}, HTTP_ACCEPT_LANGUAGE="zh-hans"
-    ).json()
+    for _ask_again in range(2):
+        data = _ask(
+            client,
+            {"network": "ethereum", "hash": "0x" + "ee" * 32},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        ).json()
 
     assert data["state"] == "not_found"
     assert data["message"] == "网络上没有这个哈希：请检查您是否完整复制了它。"
@@ -160,3 +165,28 @@ def test_form_check_never_puts_the_hash_in_an_address(client, ethereum):
     assert "JSON.stringify({ network: question.network, hash: question.hash })" in script
     assert "?hash" not in script
     assert "encodeURIComponent" not in script
+
+
+@pytest.mark.django_db
+def test_a_first_answer_does_not_tell_that_someone_else_asked(ethereum, monkeypatch):
+    """Lookups on a worker (queued, not run): one visitor's hash is in the cache, the other's
+    is not; a new visitor's first answer is the same for both."""
+    from chain import services, tasks
+
+    monkeypatch.setattr(tasks.lookup_hash, "apply_async", lambda **kwargs: None)
+    customer, prober = Client(), Client()
+    asked = ethereum.send_ether(to=ethereum.accounts[2], wei=5)
+    services.observation_fetch(network="ethereum", tx_hash=asked)  # the worker's answer, kept
+    assert _ask(customer, {"network": "ethereum", "hash": asked}).json()["state"] == "checking"
+    assert _ask(customer, {"network": "ethereum", "hash": asked}).json()["state"] == "confirmed"
+
+    on_asked = _ask(prober, {"network": "ethereum", "hash": asked}, REMOTE_ADDR="203.0.113.9")
+    never_asked = _ask(
+        prober, {"network": "ethereum", "hash": "0x" + "ab" * 32}, REMOTE_ADDR="203.0.113.9"
+    )
+
+    assert on_asked.json() == never_asked.json()
+    assert on_asked.json()["state"] == "checking"
+    # The same prober asking again gets the kept answer: the cache still saves the provider.
+    again = _ask(prober, {"network": "ethereum", "hash": asked}, REMOTE_ADDR="203.0.113.9")
+    assert again.json()["state"] == "confirmed"

@@ -78,7 +78,7 @@ def test_worker_answers_the_form_check_and_the_ticket(client, chain_worker):
     # The request queued the lookup and answered at once: it asked the chain nothing itself.
     assert first.status_code == 200
     assert first.json()["state"] == "checking"
-    assert first.json()["retry_after"] == 2
+    assert first.json()["retry_after"] == 1  # a first ask (chain.services.first_ask)
     assert answered_in < 2
 
     def confirmed() -> bool:
