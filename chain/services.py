@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -101,9 +102,26 @@ def lookup_queue(*, network: str, tx_hash: str) -> bool:
     marker = _key(network, tx_hash) + ":queued"
     if not cache.add(marker, 1, LOOKUP_QUEUED_SECONDS):
         return False
+    if not _form_budget_left(network):
+        cache.delete(marker)
+        raise ProviderUnavailable("the contact form's lookups for this minute are spent")
     # Expires: a customer who waited a minute has moved on.
     lookup_hash.apply_async(args=[network, tx_hash], queue=QUEUE, expires=60)
     return True
+
+
+def _form_budget_left(network: str) -> bool:
+    minute = int(time.time() // 60)
+    key = f"chain:form-lookups:{network}:{minute}"
+    cache.add(key, 0, 120)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # the key went between add and incr (evicted): count from one
+        cache.set(key, 1, 120)
+        used = 1
+    except Exception:  # a cache outage: the rate limits fail open too (security.ratelimit)
+        return True
+    return used <= settings.CHAIN_FORM_LOOKUPS_PER_MINUTE
 
 
 def lookup_done(*, network: str, tx_hash: str) -> None:

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from chain import selectors, services
 from chain.error_codes import ChainErrorCode
+from chain.providers import ProviderUnavailable
 from security.ratelimit import client_address, rate_limit_hit, rate_limited_json
 from tickets.validators import validate_transaction_hash
 
@@ -53,14 +54,19 @@ def status(request: HttpRequest) -> JsonResponse:
         return _error(ChainErrorCode.INVALID_HASH, error.messages[0], 400)
     first = services.first_ask(requester=_requester(request), network=network, tx_hash=tx_hash)
     observation = services.observation_cached(network=network, tx_hash=tx_hash)
-    if observation is None and not services.provider_resting(network=network):
-        services.lookup_queue(network=network, tx_hash=tx_hash)
+    unavailable = services.provider_resting(network=network)
+    if observation is None and not unavailable:
+        try:
+            services.lookup_queue(network=network, tx_hash=tx_hash)
+        except ProviderUnavailable:  # the form's lookups for this minute are spent
+            unavailable = True
         # The embedded default runs the task at once; a worker answers a poll later.
         observation = services.observation_cached(network=network, tx_hash=tx_hash)
+        unavailable = unavailable or services.provider_resting(network=network)
     # A first ask gets the same answer whether the cache held the hash or not (first_ask).
     if observation is not None and not first:
         answer = selectors.observation_status(observation).as_json()
-    elif services.provider_resting(network=network):
+    elif unavailable:
         answer = selectors.customer_status(state=selectors.UNAVAILABLE).as_json()
         answer["retry_after"] = POLL_SECONDS * 5
     else:

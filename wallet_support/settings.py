@@ -340,6 +340,9 @@ CHAIN_PROVIDER_TIMEOUT_SECONDS = env_int("CHAIN_PROVIDER_TIMEOUT_SECONDS", 5)
 # After a failure a provider rests this long: lookups meanwhile answer "could not check yet".
 CHAIN_PROVIDER_REST_SECONDS = env_int("CHAIN_PROVIDER_REST_SECONDS", 30)
 CHAIN_CACHE_SECONDS = env_int("CHAIN_CACHE_SECONDS", 20)
+# Lookups the contact form's check may start per network and minute, all visitors together: a
+# paid provider's quota is not for anyone to burn with made-up hashes (tickets' checks are apart).
+CHAIN_FORM_LOOKUPS_PER_MINUTE = env_int("CHAIN_FORM_LOOKUPS_PER_MINUTE", 60)
 CHAIN_REFRESH_SECONDS = env_int("CHAIN_REFRESH_SECONDS", 60)
 CHAIN_GIVE_UP_HOURS = env_int("CHAIN_GIVE_UP_HOURS", 72)
 # Confirmations after which a status is final and no longer refreshed.

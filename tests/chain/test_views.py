@@ -190,3 +190,22 @@ def test_a_first_answer_does_not_tell_that_someone_else_asked(ethereum, monkeypa
     # The same prober asking again gets the kept answer: the cache still saves the provider.
     again = _ask(prober, {"network": "ethereum", "hash": asked}, REMOTE_ADDR="203.0.113.9")
     assert again.json()["state"] == "confirmed"
+
+
+@pytest.mark.django_db
+def test_made_up_hashes_cannot_burn_the_providers_quota(client, ethereum, settings):
+    settings.CHAIN_FORM_LOOKUPS_PER_MINUTE = 2
+    made_up = ["0x" + f"{n:02x}" * 32 for n in range(1, 6)]
+
+    answers = [_ask(client, {"network": "ethereum", "hash": tx_hash}).json() for tx_hash in made_up]
+
+    asked = [method for _verb, method, _body in ethereum.requests]
+    assert asked.count("eth_getTransactionByHash") == 2
+    assert [answer["state"] for answer in answers[2:]] == ["unavailable"] * 3
+    assert all(answer["retry_after"] for answer in answers[2:])
+    # A ticket's own check is not the form's: it still asks the network.
+    from chain import services
+
+    services.observation_fetch(network="ethereum", tx_hash=made_up[4])
+    asked = [method for _verb, method, _body in ethereum.requests]
+    assert asked.count("eth_getTransactionByHash") == 3
