@@ -311,7 +311,7 @@ def test_conversation_transfer_to_a_team_puts_the_chat_back_at_its_place_in_the_
         .order_by("pk")
         .values_list("kind", "old_value", "new_value", "actor")
     )[-2:] == [
-        ("routed", "", "Payments", agent.pk),
+        ("routed", "", "payments", agent.pk),  # the team by its code
         ("assigned", agent.username, "", agent.pk),
     ]
     assert AuditEvent.objects.filter(action="reassign").order_by("pk").values_list(
