@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -333,7 +334,7 @@ def ticket_history(*, ticket: Ticket, limit: int = 200) -> list[HistoryLine]:
 def _field_label(field: str) -> str:
     try:
         return str(Ticket._meta.get_field(field).verbose_name)
-    except Exception:  # a field since removed, or a pseudo-field such as "merged_into"
+    except FieldDoesNotExist:  # a field since removed, or a pseudo-field such as "merged_into"
         return field
 
 
