@@ -359,7 +359,8 @@ def report(results: dict, loads: list[str], args) -> None:
             print(
                 f"| {name} | {small:.0f} | {large:.0f} | {small / bare_small:.2f} / "
                 f"{large / bare_large:.2f} | {split('pages 56', name)} / "
-                f"{split('pages 10k', name)} | {_fmt(before)} | {_ratio(before, bare_before)} | "
+                f"{split('pages 10k', name)} | {_fmt(before)} ({split('before 10k', name)}) | "
+                f"{_ratio(before, bare_before)} | "
                 f"{_fmt(asgi)} | {_fmt(peer)} | {_ratio(min(small, large), peer)} |"
             )
         wsgi = rate("wsgi", "bare view")
