@@ -164,8 +164,10 @@ def dataset_environment(suffix: str, redis_db_offset: int) -> dict[str, str]:
 def server_arguments(kind: str, port: int) -> tuple[list[str], dict[str, str]]:
     from wallet_support import serve
 
-    if kind == "pages":
+    if kind in ("pages", "pages reuse-port"):
         arguments = serve.http_command(host="127.0.0.1", port=port, workers=2)
+        if kind == "pages reuse-port":  # a socket per worker: the kernel spreads connections
+            arguments.append("--reuse-port")
         return arguments, serve.http_environment({})
     if kind == "asgi":
         arguments = serve.command(host="127.0.0.1", port=port, workers=2)
@@ -253,9 +255,17 @@ def main() -> None:
         "--baseline", type=Path, help="a checkout of earlier code: `before 10k` runs it"
     )
     parser.add_argument("--no-prepare", action="store_true", help="the databases are loaded")
+    parser.add_argument(
+        "--reuse-port-trial",
+        action="store_true",
+        help="only the 10k pages server, with one shared socket and with --reuse-port",
+    )
     args = parser.parse_args()
     # A stop (kill, a job runner's timeout) still stops every server this run started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    if args.reuse_port_trial:
+        reuse_port_trial(args)
+        return
 
     small = dataset_environment("b56", 1)
     large = dataset_environment("b10k", 2)
@@ -320,6 +330,44 @@ def main() -> None:
                     for first, second in zip(measured[::2], measured[1::2], strict=True)
                 ]
     report(results, loads, args)
+
+
+def reuse_port_trial(args) -> None:
+    """The pages server as shipped against the same with `--reuse-port` (10,000 articles),
+    interleaved page by page: does spreading wrk's connections over both workers steady the
+    ratios to the bare view?"""
+    large = dataset_environment("b10k", 2)
+    logs = Path(os.environ.get("TMPDIR", "/tmp")) / "page-bench"  # noqa: S108
+    logs.mkdir(exist_ok=True)
+    pages = {name: OUR_PAGES[name] for name in ["bare view", *CACHED, "home", "contact form"]}
+    with ExitStack() as stack:
+        targets = []
+        for label in ("pages", "pages reuse-port"):
+            base, port = stack.enter_context(our_server(label, large, logs / f"{label}.log"))
+            targets.append((label, base, port))
+        for round_number in range(1, args.rounds + 1):
+            load = load_average()
+            for _label, base, _port in targets:
+                warm(base, pages.values())
+            rates: dict[tuple[str, str], list[float]] = {}
+            for name in [*pages, "bare view"]:
+                for label, base, port in targets:
+                    measured = wrk(base + pages[name], args.seconds, split_of=port)
+                    rates.setdefault((label, name), []).append(measured.rate)
+                    print(
+                        f"round {round_number} {label:16} {name:13} {measured.rate:8.0f} req/s "
+                        f"split {measured.split}",
+                        flush=True,
+                    )
+            print(f"round {round_number} load average {load} → {load_average()}")
+            for label, _base, _port in targets:
+                bare = sum(rates[(label, "bare view")]) / 2
+                ratios = ", ".join(
+                    f"{name} {rates[(label, name)][0] / bare:.2f}"
+                    for name in pages
+                    if name != "bare view"
+                )
+                print(f"round {round_number} {label}: bare {bare:.0f} req/s; x bare: {ratios}")
 
 
 def report(results: dict, loads: list[str], args) -> None:
