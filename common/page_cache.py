@@ -38,7 +38,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+
+from common.csrf import csrf_token
 
 VERSION_KEY = "page-cache:version"
 PAGE_SECONDS = 5 * 60
@@ -47,6 +48,9 @@ CSRF_PLACEHOLDER = "\x00page-cache-csrf\x00"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
 KEY_PLACEHOLDER = "\x00page-cache-key\x00"
 KEY_INPUT = re.compile(r'name="submission_key" value="([0-9a-f-]{36})"')
+FILLS = re.compile(f"({re.escape(CSRF_PLACEHOLDER)}|{re.escape(KEY_PLACEHOLDER)})")
+# Part of every page key: a change of CachedPage's layout is never read from an older pickle.
+LAYOUT = "2"
 PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
@@ -61,14 +65,34 @@ class StatePart:
 
 @dataclass(frozen=True)
 class CachedPage:
-    html: str
+    """A page as bytes, split where each visitor's own values go (`fills`: CSRF_PLACEHOLDER or
+    KEY_PLACEHOLDER after each chunk but the last), so a hit only joins bytes."""
+
+    chunks: tuple[bytes, ...]
+    fills: tuple[str, ...] = ()
     facts: dict = field(default_factory=dict)  # what the view needs on a hit (an article's id)
 
+    @classmethod
+    def of(cls, html: str, **facts) -> "CachedPage":
+        pieces = FILLS.split(html)
+        return cls(
+            chunks=tuple(piece.encode() for piece in pieces[::2]),
+            fills=tuple(pieces[1::2]),
+            facts=facts,
+        )
+
     def response(self, request: HttpRequest) -> HttpResponse:
-        html = self.html.replace(CSRF_PLACEHOLDER, get_token(request))
-        if KEY_PLACEHOLDER in html:
-            html = html.replace(KEY_PLACEHOLDER, str(uuid.uuid4()))
-        return HttpResponse(html)
+        # One token and one key for the whole page, as a rendering gives (the csrf context
+        # processor's token is computed once per page).
+        values = {}
+        if CSRF_PLACEHOLDER in self.fills:
+            values[CSRF_PLACEHOLDER] = csrf_token(request).encode()
+        if KEY_PLACEHOLDER in self.fills:
+            values[KEY_PLACEHOLDER] = str(uuid.uuid4()).encode()
+        parts = [self.chunks[0]]
+        for fill, chunk in zip(self.fills, self.chunks[1:], strict=True):
+            parts += (values[fill], chunk)
+        return HttpResponse(b"".join(parts))
 
 
 _state_parts: list[StatePart] = []
@@ -129,8 +153,10 @@ def page_lookup(
     state = [part.read(values.get(part.key)) for part in _state_parts]
     if every:
         state.append(str(int(time.time() // every)))
-    query = request.GET.urlencode()
-    raw = "\x1f".join([_release(), str(version), request.LANGUAGE_CODE, *state, request.path])
+    query = request.GET.urlencode() if request.META.get("QUERY_STRING") else ""
+    raw = "\x1f".join(
+        [LAYOUT, _release(), str(version), request.LANGUAGE_CODE, *state, request.path]
+    )
     key = f"page-cache:{name}:{blake2b(f'{raw}?{query}'.encode(), digest_size=16).hexdigest()}"
     request._page_cache_key = key
     with _process_lock:
@@ -160,7 +186,7 @@ def page_store(request: HttpRequest, response: HttpResponse, **facts) -> HttpRes
     for pattern, placeholder in ((CSRF_INPUT, CSRF_PLACEHOLDER), (KEY_INPUT, KEY_PLACEHOLDER)):
         if found := pattern.search(html):
             html = html.replace(found.group(1), placeholder)
-    page = CachedPage(html=html, facts=facts)
+    page = CachedPage.of(html, **facts)
     cache.set(key, page, PAGE_SECONDS)
     _remember(key, page)
     return response
@@ -195,6 +221,8 @@ def _qualifies(
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
         return False
+    if not request.META.get("QUERY_STRING"):
+        return True
     allowed = set(params)
     for name, values in request.GET.lists():
         # Anything else in the address would be kept in the page (the language form's "next")

@@ -50,11 +50,15 @@ def ticket_by_token_or_404(request: HttpRequest, token: str) -> Ticket:
     return ticket
 
 
+# ProblemType.values builds its list anew at each call (a few per cent of a cached form).
+PROBLEM_TYPES = frozenset(ProblemType.values)
+
+
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
     # The empty form is the same for every visitor without a session but for its CSRF token and
     # submission key, which the page cache fills in afresh (common.page_cache).
-    if cached := page_lookup(request, name="contact", choices={"type": ProblemType.values}):
+    if cached := page_lookup(request, name="contact", choices={"type": PROBLEM_TYPES}):
         return cached.response(request)
     problem_type = request.POST.get("problem_type") or request.GET.get("type")
     if problem_type not in ProblemType.values:
