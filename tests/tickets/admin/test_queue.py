@@ -400,6 +400,7 @@ def test_attachments_download_through_the_permission_check(client, agent):
 
 def test_two_agents_on_one_ticket_see_each_other(client, agent):
     ticket = new_ticket()
+    client.get(change_url(ticket))
     colleague = make_agent("transactions")
     login_with_second_factor(client, colleague)
 
