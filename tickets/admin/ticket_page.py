@@ -538,10 +538,18 @@ class TicketAdmin(admin.ModelAdmin):
         if not change:
             super().save_related(request, form, formsets, change)
 
+    def get_object(self, request, object_id, from_field=None):
+        # change_view has loaded the ticket for the workspace: Django's form view reuses it.
+        loaded = getattr(request, "_workspace_ticket", None)
+        if loaded is not None and from_field is None and str(loaded.pk) == str(object_id):
+            return loaded
+        return super().get_object(request, object_id, from_field)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         ticket = self.get_object(request, unquote(object_id))
         if ticket is None:
             return super().change_view(request, object_id, form_url, extra_context)
+        request._workspace_ticket = ticket
         canned = queue.canned_replies(ticket=ticket, agent=request.user)
         reply_form = None
         if request.method == "POST" and "_reply" in request.POST:

@@ -731,3 +731,94 @@ def test_the_ticket_page_is_a_workspace_with_the_reply_box_beside_the_conversati
     assert main < page.index('id="thread-title"') < page.index('id="reply-form"') < side
     assert side < page.index('id="evidence-title"') < page.index('name="status"')
     assert page.index('name="status"') < page.index('class="workspace-below"')
+
+
+# --- what a page costs, at any size (issue 20: no worse than before the workspace) ---------
+
+# The statements of one render as measured at a million tickets (docs/benchmarks.md): the list
+# for an agent and for an admin (who also gets the reassign fields' choices), the ticket page.
+LIST_QUERIES = {"agent": 12, "admin": 10}
+TICKET_PAGE_QUERIES = {"agent": 14, "admin": 14}
+
+
+def busy_ticket(agents, *, messages: int, transaction_hash: str = "0x" + "ab" * 32):
+    """A ticket with a thread of `messages` from several agents, attachments, evidence, an
+    announcement tag and another ticket about the same transaction."""
+    from tests.support.factories import make_announcement
+
+    ticket = new_ticket(
+        evidence={"asset": "USDT", "amount": "20"},
+        transaction_hash=transaction_hash,
+        assignee=agents[0],
+    )
+    new_ticket(email="other@example.com", transaction_hash=transaction_hash)
+    for number in range(messages):
+        message = services.message_post_agent(
+            ticket=ticket,
+            author=agents[number % len(agents)],
+            body=f"Looking at it ({number}).",
+            is_internal=True,
+        )
+        if number % 3 == 0:
+            message.attachments.create(
+                file=png_upload(),
+                name=f"proof-{number}.png",
+                content_type="image/png",
+                size=68,
+                sha256="0" * 64,
+            )
+    make_announcement(title_en="Tron withdrawals delayed").tickets.add(ticket)
+    return ticket
+
+
+@pytest.mark.parametrize("role", ["agent", "admin"])
+def test_the_list_costs_a_fixed_number_of_queries_whoever_is_assigned(client, superuser, role):
+    viewer = make_agent("transactions") if role == "agent" else superuser
+    login_with_second_factor(client, viewer)
+    colleagues = [make_agent("transactions") for _ in range(4)]
+    for number in range(40):
+        new_ticket(assignee=colleagues[number % 4], customer_name=f"Customer {number}")
+    client.get(LIST)  # the process's first admin page also loads content types
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(LIST).content.decode()
+
+    # The new columns (customer, the assignee's display name) come with the page's one query.
+    assert set(cell(page, "assignee_display")) == {c.agent_profile.display_name for c in colleagues}
+    assert len(queries) == LIST_QUERIES[role], "\n".join(q["sql"][:120] for q in queries)
+
+
+@pytest.mark.parametrize("role", ["agent", "admin"])
+def test_the_ticket_page_costs_a_fixed_number_of_queries_whatever_its_thread(
+    client, superuser, role
+):
+    viewer = make_agent("transactions") if role == "agent" else superuser
+    login_with_second_factor(client, viewer)
+    agents = [make_agent("transactions") for _ in range(3)]
+    short = busy_ticket(agents, messages=2, transaction_hash="0x" + "cd" * 32)
+    long = busy_ticket(agents, messages=30)
+    client.get(change_url(short))  # the process's first admin page also loads content types
+
+    counted = {}
+    for name, ticket in (("short", short), ("long", long)):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(change_url(ticket)).status_code == 200
+        counted[name] = queries
+    assert len(counted["short"]) == len(counted["long"]) == TICKET_PAGE_QUERIES[role], "\n".join(
+        q["sql"][:120] for q in counted["long"]
+    )
+
+
+def test_the_ticket_page_loads_the_ticket_once(client, agent):
+    ticket = new_ticket()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(change_url(ticket)).status_code == 200
+
+    loads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "tickets_ticket"."id"')
+        and re.search(rf'"tickets_ticket"\."id" = {ticket.pk}\b', q["sql"])
+    ]
+    assert len(loads) == 1, loads
