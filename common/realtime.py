@@ -5,9 +5,10 @@ The chat's writes run on the consumers' single database thread. Sending an event
 every chat in the process would wait behind them. When the sync code was called from an event
 loop (a consumer's or a view's `sync_to_async`), the event goes instead to an outbox on that
 loop: one task per group with events waiting sends that group's events in the order they were
-committed, and groups do not wait for each other (a channels-redis `group_send` is four round
-trips to Redis: one sender for the whole process held every chat behind them, at about 200
-events a second). Elsewhere (Celery, management commands, plain tests) it is sent at once.
+committed, and groups do not wait for each other (a channels-redis `group_send` was four round
+trips to Redis, one now when every member is in this process, common/channel_layer.py: one
+sender for the whole process held every chat behind them, at about 200 events a second).
+Elsewhere (Celery, management commands, plain tests) it is sent at once.
 
 Delivery is best-effort either way, as with any channel-layer send: the database is the record
 and clients fetch what they missed with `resume` (docs/chat-protocol.md).

@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from api.middleware import AppTokenMiddleware  # noqa: E402
 from livechat.routing import websocket_urlpatterns  # noqa: E402
+from livechat.warmup import chat_server_warm  # noqa: E402
 from security.socket_origin import ExactOriginValidator  # noqa: E402
 from security.socket_sessions import SocketSessionMiddleware  # noqa: E402
 from wallet_support.metrics import SocketMetrics  # noqa: E402
@@ -30,6 +31,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+chat_server_warm()
 
 # A chat server holds thousands of long-lived sockets, a few hundred objects each. CPython's
 # default thresholds then run full collections over millions of objects every few seconds under

@@ -264,7 +264,7 @@ if REDIS_URL or REDIS_SENTINEL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "common.channel_layer.LocalFirstRedisChannelLayer",
             "CONFIG": {
                 "hosts": [_layer_host],
                 "prefix": env_str("CHANNEL_LAYER_PREFIX", "ws-asgi"),

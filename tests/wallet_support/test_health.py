@@ -39,7 +39,7 @@ def test_healthz_reports_the_real_services_when_configured(
 
     assert checks["database"]["detail"] == "postgresql"
     assert checks["cache"]["detail"] == "ResilientRedisCache"
-    assert checks["channel_layer"]["detail"] == "RedisChannelLayer"
+    assert checks["channel_layer"]["detail"] == "LocalFirstRedisChannelLayer"
     assert checks["celery_broker"]["detail"] == "redis"
 
 
@@ -264,4 +264,4 @@ def test_healthz_channel_layer_ok_while_sockets_of_the_process_receive(client, r
         # The next tests get layers of their own, whatever this one left in the shared one.
         channel_layers._reset_backends("CHANNEL_LAYERS")
 
-    assert checks["channel_layer"] == {"ok": True, "detail": "RedisChannelLayer"}
+    assert checks["channel_layer"] == {"ok": True, "detail": "LocalFirstRedisChannelLayer"}

@@ -83,7 +83,7 @@ def test_settings_real_services_from_urls():
     assert chosen["db_engine"] == "django.db.backends.postgresql"
     assert chosen["db_name"] == "wallet_support"
     assert chosen["cache"] == "common.cache.ResilientRedisCache"
-    assert chosen["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert chosen["layer"] == "common.channel_layer.LocalFirstRedisChannelLayer"
     assert chosen["broker"] == "redis://cache.internal:6379/0"
     assert chosen["eager"] is False
     assert chosen["allowed_hosts"] == ["support.wallet.example", "www.support.wallet.example"]

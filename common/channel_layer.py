@@ -1,0 +1,173 @@
+"""The channel layer: channels-redis, with a group's members in this process reached directly.
+
+channels-redis's `group_send` reads the group from Redis, then writes the event into every
+member process's queue in Redis; each process then takes its events out again one at a time
+through a single receive loop (a clean-up script, BZPOPMIN, a backup ZADD and, after it, a
+ZPOPMIN: four round trips per event, one event after another). A live-chat message reaches
+two sockets (the sender's acknowledgement and the other side), so a process delivering 200
+messages a second made some 2,000 Redis round trips in a row on its event loop for them, and
+everything behind them waited (docs/benchmarks.md).
+
+Here, a member whose channel belongs to this process (its name carries this layer's client
+prefix) gets the event straight into the buffer its receive() reads, without a round trip. For
+that, this process's queue in Redis is drained by one reader task into the channels' buffers,
+and every consumer waits on its own buffer: in channels-redis one of the consumers does the
+reading, and while it waited in Redis an event put straight into its buffer would wait with it.
+Members elsewhere get it through Redis as before, so several server processes still reach each
+other's sockets. The group is read in one pipelined round trip instead of two. Only the loop
+that receives takes the direct path: asyncio queues are not thread-safe, so a send from another
+loop (a thread's `async_to_sync`) goes through Redis as channels-redis sends it.
+"""
+
+import asyncio
+import logging
+import time
+
+from channels_redis.core import RedisChannelLayer
+
+logger = logging.getLogger(__name__)
+
+# The same script channels-redis 4.3 runs per connection in group_send.
+_GROUP_SEND_LUA = """
+    local over_capacity = 0
+    local current_time = ARGV[#ARGV - 1]
+    local expiry = ARGV[#ARGV]
+    for i=1,#KEYS do
+        if redis.call('ZCOUNT', KEYS[i], '-inf', '+inf') < tonumber(ARGV[i + #KEYS]) then
+            redis.call('ZADD', KEYS[i], current_time, ARGV[i])
+            redis.call('EXPIRE', KEYS[i], expiry)
+        else
+            over_capacity = over_capacity + 1
+        end
+    end
+    return over_capacity
+"""
+
+
+# A reader with nobody receiving is stopped after this long (a consumer between two events is
+# not receiving for a moment; stopping and restarting the reader for each would cost more).
+READER_IDLE_SECONDS = 1.0
+
+
+class _ReaderFailed:
+    """Put in the waiting consumers' buffers when the reader fails (Redis gone): each of them
+    raises the error, as the consumer doing the reading did in channels-redis, and its socket
+    closes so the client reconnects (livechat.consumers)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+class LocalFirstRedisChannelLayer(RedisChannelLayer):
+    """RedisChannelLayer whose group events to this process's own channels skip Redis."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._reader: asyncio.Task | None = None
+
+    async def receive(self, channel):
+        if "!" not in channel:
+            return await super().receive(channel)
+        self.require_valid_channel_name(channel)  # raises TypeError for an invalid name
+        process_channel = self.non_local_name(channel)
+        if not process_channel.endswith(self.client_prefix + "!"):
+            raise ValueError("Wrong client prefix")
+        loop = asyncio.get_running_loop()
+        if self.receive_event_loop is not loop:
+            if self.receive_count:
+                raise RuntimeError(
+                    "Two event loops are trying to receive() on one channel layer at once!"
+                )
+            self.receive_event_loop = loop
+        self.receive_count += 1
+        reader = self._reader
+        if reader is None or reader.done() or reader.get_loop() is not loop:
+            self._reader = loop.create_task(self._read_into_buffers(process_channel))
+        queue = self.receive_buffer[channel]
+        try:
+            message = await queue.get()
+        finally:
+            self.receive_count -= 1
+            if queue.empty() and self.receive_buffer.get(channel) is queue:
+                del self.receive_buffer[channel]
+            if self.receive_count == 0:
+                loop.call_later(READER_IDLE_SECONDS, self._stop_idle_reader, loop)
+        if isinstance(message, _ReaderFailed):
+            raise message.error
+        return message
+
+    async def _read_into_buffers(self, process_channel: str) -> None:
+        """This process's events from Redis, each into its channel's buffer (or channels')."""
+        try:
+            while True:
+                target, message = await self.receive_single(process_channel)
+                for channel in target if isinstance(target, list) else [target]:
+                    self.receive_buffer[channel].put_nowait(message)
+        except Exception as error:
+            # The next receive() starts another reader.
+            failed = _ReaderFailed(error)
+            for queue in list(self.receive_buffer.values()):
+                queue.put_nowait(failed)
+
+    def _stop_idle_reader(self, loop) -> None:
+        reader = self._reader
+        if self.receive_count == 0 and reader is not None and reader.get_loop() is loop:
+            # Safe to cancel: channels-redis keeps a popped event in a backup queue until it
+            # is handed over, and puts it back on the next read.
+            reader.cancel()
+            self._reader = None
+            if self.receive_event_loop is loop:
+                self.receive_event_loop = None
+
+    def is_local(self, channel: str) -> bool:
+        return "!" in channel and self.non_local_name(channel).endswith(self.client_prefix + "!")
+
+    async def group_send(self, group, message):
+        self.require_valid_group_name(group)  # raises TypeError for an invalid name
+        key = self._group_key(group)
+        connection = self.connection(self.consistent_hash(group))
+        async with connection.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
+            pipe.zrange(key, 0, -1)
+            _removed, members = await pipe.execute()
+        channel_names = [member.decode("utf8") for member in members]
+        if self.receive_event_loop is asyncio.get_running_loop():
+            local = [name for name in channel_names if self.is_local(name)]
+        else:
+            local = []
+        if local:
+            # Each member gets its own copy, as one deserialized from Redis would be.
+            serialized = self.serialize(message)
+            for channel in local:
+                self.receive_buffer[channel].put_nowait(self.deserialize(serialized))
+            local_names = set(local)
+            channel_names = [name for name in channel_names if name not in local_names]
+        if channel_names:
+            await self._send_through_redis(group, channel_names, message)
+
+    async def _send_through_redis(self, group: str, channel_names: list[str], message) -> None:
+        """channels-redis 4.3's group_send from the point the members are known."""
+        (
+            connection_to_channel_keys,
+            channel_keys_to_message,
+            channel_keys_to_capacity,
+        ) = self._map_channel_keys_to_connection(channel_names, message)
+        for connection_index, channel_redis_keys in connection_to_channel_keys.items():
+            connection = self.connection(connection_index)
+            pipe = connection.pipeline()
+            for key in channel_redis_keys:
+                pipe.zremrangebyscore(key, min=0, max=int(time.time()) - int(self.expiry))
+            await pipe.execute()
+            args = [channel_keys_to_message[key] for key in channel_redis_keys]
+            args += [channel_keys_to_capacity[key] for key in channel_redis_keys]
+            args += [time.time(), self.expiry]
+            over_capacity = await connection.eval(
+                _GROUP_SEND_LUA, len(channel_redis_keys), *channel_redis_keys, *args
+            )
+            if over_capacity > 0:
+                logger.info(
+                    "%s of %s channels over capacity in group %s",
+                    over_capacity,
+                    len(channel_names),
+                    group,
+                )
