@@ -18,7 +18,7 @@ morning and an evening); then the SLA check runs over the open backlog. Printed 
 A burst arrives faster than one process can call `ticket_create` (about 35 a second here), so
 it is filed as the web tier's many processes would commit it: chunks of `--chunk` tickets, each
 one transaction with the tickets, their first messages and creation events, then each ticket's
-confirmation-mail and routing tasks sent after commit, as `ticket_create` sends them, from
+routing and confirmation-mail tasks sent after commit, as `ticket_create` sends them, from
 `--filers` processes at once. A ticket's submission is its `created_at` (before its chunk
 commits, so the figures err long).
 
@@ -352,10 +352,10 @@ def _file_part(numbers, chunk: int) -> list[int]:
                 for ticket in tickets
             )
         for ticket in tickets:
-            tasks.send_ticket_confirmation.delay(ticket.pk)
             tasks.route_ticket.apply_async(
                 args=[ticket.pk], queue=problem_type_facts(ticket.problem_type).queue
             )
+            tasks.send_ticket_confirmation.delay(ticket.pk)
         ids += [ticket.pk for ticket in tickets]
     return ids
 
