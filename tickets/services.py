@@ -114,8 +114,9 @@ def ticket_create(
                 raise
             continue
         break
-    transaction.on_commit(lambda: tasks.send_ticket_confirmation.delay(ticket.pk))
+    # Routing first: the worker takes it ahead of the mail, which no agent waits for.
     transaction.on_commit(lambda: _queue_routing(ticket))
+    transaction.on_commit(lambda: tasks.send_ticket_confirmation.delay(ticket.pk))
     logger.info("ticket %s filed via %s (%s)", ticket.reference, channel, problem_type)
     return ticket
 

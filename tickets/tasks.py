@@ -11,7 +11,8 @@ from tickets.models import Message, Ticket
 @shared_task(**MAIL_RETRY)
 def send_ticket_confirmation(self, ticket_id: int) -> None:
     """Mail the customer their reference, expected response time and private link."""
-    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    # The team with the ticket: the promise reads its calendar once the ticket is routed.
+    ticket = Ticket.objects.select_related("team").filter(pk=ticket_id).first()
     if ticket is not None:
         send_once(self, lambda: emails.send_confirmation(ticket))
 

@@ -33,3 +33,25 @@ def _task_retried(sender=None, **kwargs) -> None:
 @signals.task_failure.connect
 def _task_failed(sender=None, **kwargs) -> None:
     task_outcome_count(sender, "failed")
+
+
+@signals.worker_process_init.connect
+def _worker_connections_kept(**kwargs) -> None:
+    """Each pool process keeps its database connection for WORKER_CONN_MAX_AGE: opening one per
+    task cost a routing or mail task more than its own queries (docs/benchmarks.md, issue 24)."""
+    from django.conf import settings
+    from django.db import connections
+
+    for connection in connections.all():
+        connection.settings_dict["CONN_MAX_AGE"] = settings.WORKER_CONN_MAX_AGE
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _worker_connections_checked(task=None, **kwargs) -> None:
+    """Around each task, as Django does around each request: a connection past its age, or one
+    that failed and no longer answers, is closed (the next query opens a new one)."""
+    if task is not None and not getattr(task.request, "is_eager", False):
+        from django.db import close_old_connections
+
+        close_old_connections()

@@ -182,6 +182,13 @@ if DATABASE_POOLER not in {"", "pgbouncer-session", "pgbouncer-transaction"}:
     raise SystemExit('DATABASE_POOLER is "pgbouncer-transaction", "pgbouncer-session" or empty.')
 if DATABASE_POOLER == "pgbouncer-transaction":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A Celery pool process runs one task at a time on one thread, so it keeps its connection across
+# tasks for this long (wallet_support/celery.py); 0 opens one per task, as pages do.
+WORKER_CONN_MAX_AGE = env_int("DATABASE_WORKER_CONN_MAX_AGE", 60)
+# Celery's Django fix-up closes every connection around every task unless this is set; then it
+# closes them every this many tasks, and wallet_support/celery.py closes an obsolete or broken
+# one around each task as Django does around a request.
+CELERY_DB_REUSE_MAX = 1000 if WORKER_CONN_MAX_AGE else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, channel layer and Celery: Redis when REDIS_URL (or REDIS_SENTINELS) is set, in-process

@@ -342,3 +342,25 @@ def test_a_reopened_ticket_goes_to_someone_else_when_its_agent_is_not_available(
         first.team_memberships.all().delete()
 
     assert _reopen(ticket, django_capture_on_commit_callbacks).assignee == second
+
+
+@pytest.mark.django_db
+def test_a_routed_tickets_confirmation_reads_its_team_with_the_ticket():
+    from django.core import mail
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets import tasks
+
+    ticket = file_ticket("topup_withdrawal")
+    routing.ticket_route(ticket_id=ticket.pk)
+    assert Ticket.objects.get(pk=ticket.pk).team is not None
+    mail.outbox.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        tasks.send_ticket_confirmation.apply(args=[ticket.pk], task_id="confirm-routed")
+
+    assert len(mail.outbox) == 1
+    team_table = f'SELECT "{Team._meta.db_table}"'
+    team_reads = [q["sql"] for q in queries if q["sql"].startswith(team_table)]
+    assert team_reads == []

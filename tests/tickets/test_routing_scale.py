@@ -15,7 +15,7 @@ from django.utils import timezone
 from agents.models import Team
 from tests.support.auth import login_with_second_factor
 from tests.support.factories import make_agent
-from tickets import routing, services, sla
+from tickets import routing, services, sla, tasks
 from tickets.models import RoutingRule, Status, Ticket, TicketEvent
 from tickets.routing_config import routing_config
 
@@ -67,10 +67,34 @@ def test_routing_reads_rules_once_per_process_not_per_ticket(unrouted, django_as
     first, second = file_ticket(), file_ticket()
     routing.ticket_route(ticket_id=first.pk)  # loads the snapshot
 
-    with django_assert_num_queries(8):
-        # savepoint, lock+first message, team lock, pick (with the agent's user), update,
-        # agent, events, savepoint release; no rule, policy, team, holiday or user read.
+    with django_assert_num_queries(9):
+        # anything waiting, savepoint, lock+first message, team lock, pick (with the agent's
+        # user), update, agent, events, savepoint release; no rule, policy, team, holiday or
+        # user read.
         routing.ticket_route(ticket_id=second.pk)
+
+
+@pytest.mark.django_db
+def test_a_routing_task_with_nothing_waiting_costs_one_read(unrouted, django_assert_num_queries):
+    make_agent("general")
+    first, second = file_ticket(), file_ticket()
+    routing.tickets_route(ticket_id=first.pk)  # the batch routes both
+
+    with django_assert_num_queries(1):
+        # second's own task, after the batch: no transaction, no lock
+        assert tasks.route_ticket.run(second.pk) is None
+
+    assert Ticket.objects.get(pk=second.pk).needs_routing is False
+
+
+@pytest.mark.django_db
+def test_a_routing_task_whose_ticket_was_routed_still_routes_what_waits(unrouted):
+    make_agent("general")
+    first = file_ticket()
+    routing.ticket_route(ticket_id=first.pk)
+    later = file_ticket()  # its own task has not run yet
+
+    assert [ticket.pk for ticket in routing.tickets_route(ticket_id=first.pk)] == [later.pk]
 
 
 @pytest.mark.django_db
