@@ -1,9 +1,11 @@
 """Reads of the help centre. Every function runs a fixed number of SQL queries."""
 
 import hashlib
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -124,16 +126,32 @@ class SearchOutcome:
     warning: str | None
 
 
+# (until, groups): the synonym groups as last read from the shared cache, reused for
+# PAGE_CACHE_STATE_MS as the pages' state is (a round trip and an unpickling per search saved).
+_synonyms_memo: tuple[float, list | None] = (0.0, None)
+
+
 def search_synonyms() -> faq_text.Synonyms:
     """The active synonym groups, cached (the admin clears the cache when they change)."""
-    groups = cache.get(SYNONYMS_CACHE_KEY)
-    if groups is None:
-        groups = [
-            (synonym.term, synonym.variant_list())
-            for synonym in SearchSynonym.objects.filter(is_active=True)
-        ]
-        cache.set(SYNONYMS_CACHE_KEY, groups, SYNONYMS_CACHE_SECONDS)
+    global _synonyms_memo
+    until, groups = _synonyms_memo
+    now = time.monotonic()
+    if groups is None or now >= until:
+        groups = cache.get(SYNONYMS_CACHE_KEY)
+        if groups is None:
+            groups = [
+                (synonym.term, synonym.variant_list())
+                for synonym in SearchSynonym.objects.filter(is_active=True)
+            ]
+            cache.set(SYNONYMS_CACHE_KEY, groups, SYNONYMS_CACHE_SECONDS)
+        _synonyms_memo = (now + settings.PAGE_CACHE_STATE_MS / 1000, groups)
     return _synonyms_of(tuple((term, tuple(variants)) for term, variants in groups))
+
+
+def search_synonyms_forget_process() -> None:
+    """Read the synonym groups from the shared cache at the next search (an edit, tests)."""
+    global _synonyms_memo
+    _synonyms_memo = (0.0, None)
 
 
 @lru_cache(maxsize=8)
@@ -158,7 +176,8 @@ def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[Sear
         return []
     facts = (parsed.english_terms, parsed.cjk_terms, parsed.cjk_phrases, limit, language_suffix())
     key = "faq:search:" + hashlib.sha256(repr((facts, connection.vendor)).encode()).hexdigest()[:32]
-    found = cache.get_many([page_cache.VERSION_KEY, key])
+    keep = settings.FAQ_SEARCH_RESULTS_SECONDS
+    found = cache.get_many([page_cache.VERSION_KEY, key] if keep else [page_cache.VERSION_KEY])
     version = page_cache.page_cache_version(found=found.get(page_cache.VERSION_KEY))
     kept = found.get(key)
     if version is not None and kept is not None and kept[0] == version:
@@ -168,17 +187,12 @@ def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[Sear
     else:
         articles = _search_portable(parsed, limit)
     results = [SearchResult(article, _snippet(article, parsed)) for article in articles]
-    if version is not None:
-        cache.set(key, (version, results), SEARCH_RESULTS_SECONDS)
+    # Customers in an incident search the same few words again and again: their results are kept
+    # per language under the help centre's version, which every editor's change moves on
+    # (faq/signals.py, services.articles_status_set), so an edit retires them all at once.
+    if version is not None and keep:
+        cache.set(key, (version, results), keep)
     return results
-
-
-# How long a query's results are kept. Customers in an incident search the same few words again
-# and again, and ranking scores every article that matches any word (at 10,000 articles, tens of
-# milliseconds for a common word). Kept per language under the help centre's version, which every
-# editor's change moves on (faq/signals.py, services.articles_status_set): an edit, a publication
-# or an unpublication retires every kept result at once.
-SEARCH_RESULTS_SECONDS = 10 * 60
 
 
 def with_article_first(results: list[SearchResult], *, slug: str) -> list[SearchResult]:

@@ -94,6 +94,7 @@ def _empty_cache(_isolated_services):
     from common.cache import cache_outages_forget
     from common.page_cache import page_cache_forget_process
     from faq.ranking import ranking_index_forget
+    from faq.selectors import search_synonyms_forget_process
     from faq.services import article_views_forget_process
     from security.ratelimit import forget_batched_counts
 
@@ -103,6 +104,7 @@ def _empty_cache(_isolated_services):
     page_cache_forget_process()
     article_views_forget_process()
     ranking_index_forget()
+    search_synonyms_forget_process()
 
 
 @pytest.fixture(autouse=True)
