@@ -1,21 +1,21 @@
 """Reads of the help centre. Every function runs a fixed number of SQL queries."""
 
 import hashlib
+import time
 from dataclasses import dataclass
-from functools import lru_cache, reduce
-from operator import or_
+from functools import lru_cache
 
-from django.contrib.postgres.search import SearchQuery as PgSearchQuery
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Value, When, Window
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
 from common import page_cache
 from common.i18n import language_suffix
-from faq import scams
+from faq import ranking, scams
 from faq import text as faq_text
 from faq.models import Article, ArticleVote, Category, SearchSynonym
 
@@ -26,8 +26,7 @@ SUGGEST_LIMIT = 5
 RELATED_LIMIT = 4
 SNIPPET_SOURCE_CHARACTERS = 2000
 BODY_CACHE_SECONDS = 24 * 60 * 60
-# PostgreSQL's default ts_rank weights for D, C, B, A, mirrored by the SQLite fallback.
-FIELD_WEIGHTS = {"A": 1.0, "B": 0.6, "C": 0.3, "D": 0.05}
+FIELD_WEIGHTS = ranking.FIELD_WEIGHTS
 
 
 @dataclass(frozen=True)
@@ -127,16 +126,32 @@ class SearchOutcome:
     warning: str | None
 
 
+# (until, groups): the synonym groups as last read from the shared cache, reused for
+# PAGE_CACHE_STATE_MS as the pages' state is (a round trip and an unpickling per search saved).
+_synonyms_memo: tuple[float, list | None] = (0.0, None)
+
+
 def search_synonyms() -> faq_text.Synonyms:
     """The active synonym groups, cached (the admin clears the cache when they change)."""
-    groups = cache.get(SYNONYMS_CACHE_KEY)
-    if groups is None:
-        groups = [
-            (synonym.term, synonym.variant_list())
-            for synonym in SearchSynonym.objects.filter(is_active=True)
-        ]
-        cache.set(SYNONYMS_CACHE_KEY, groups, SYNONYMS_CACHE_SECONDS)
+    global _synonyms_memo
+    until, groups = _synonyms_memo
+    now = time.monotonic()
+    if groups is None or now >= until:
+        groups = cache.get(SYNONYMS_CACHE_KEY)
+        if groups is None:
+            groups = [
+                (synonym.term, synonym.variant_list())
+                for synonym in SearchSynonym.objects.filter(is_active=True)
+            ]
+            cache.set(SYNONYMS_CACHE_KEY, groups, SYNONYMS_CACHE_SECONDS)
+        _synonyms_memo = (now + settings.PAGE_CACHE_STATE_MS / 1000, groups)
     return _synonyms_of(tuple((term, tuple(variants)) for term, variants in groups))
+
+
+def search_synonyms_forget_process() -> None:
+    """Read the synonym groups from the shared cache at the next search (an edit, tests)."""
+    global _synonyms_memo
+    _synonyms_memo = (0.0, None)
 
 
 @lru_cache(maxsize=8)
@@ -161,53 +176,23 @@ def article_search(*, query: str, limit: int = SEARCH_RESULT_LIMIT) -> list[Sear
         return []
     facts = (parsed.english_terms, parsed.cjk_terms, parsed.cjk_phrases, limit, language_suffix())
     key = "faq:search:" + hashlib.sha256(repr((facts, connection.vendor)).encode()).hexdigest()[:32]
-    found = cache.get_many([page_cache.VERSION_KEY, key])
+    keep = settings.FAQ_SEARCH_RESULTS_SECONDS
+    found = cache.get_many([page_cache.VERSION_KEY, key] if keep else [page_cache.VERSION_KEY])
     version = page_cache.page_cache_version(found=found.get(page_cache.VERSION_KEY))
     kept = found.get(key)
     if version is not None and kept is not None and kept[0] == version:
         return kept[1]
     if connection.vendor == "postgresql":
-        articles = _search_postgres(parsed, limit)
+        articles = _search_postgres(parsed, limit, version)
     else:
         articles = _search_portable(parsed, limit)
     results = [SearchResult(article, _snippet(article, parsed)) for article in articles]
-    if version is not None:
-        cache.set(key, (version, results), SEARCH_RESULTS_SECONDS)
+    # Customers in an incident search the same few words again and again: their results are kept
+    # per language under the help centre's version, which every editor's change moves on
+    # (faq/signals.py, services.articles_status_set), so an edit retires them all at once.
+    if version is not None and keep:
+        cache.set(key, (version, results), keep)
     return results
-
-
-# How long a query's results are kept. Customers in an incident search the same few words again
-# and again, and ranking scores every article that matches any word (at 10,000 articles, tens of
-# milliseconds for a common word). Kept per language under the help centre's version, which every
-# editor's change moves on (faq/signals.py, services.articles_status_set): an edit, a publication
-# or an unpublication retires every kept result at once.
-SEARCH_RESULTS_SECONDS = 10 * 60
-
-
-# Trigram similarity a vocabulary word needs to count as the query word misspelt (`withdrawl`):
-# stricter than pg_trgm's 0.3, which lets `anymore` stand for `many`.
-TYPO_SIMILARITY = 0.5
-
-
-class TypoTolerantQuery(PgSearchQuery):
-    """An English word as a prefix query, OR-ed with the closest words of the vocabulary.
-
-    The correction is a subquery over the small, trigram-indexed vocabulary, so the article
-    search stays one statement answered by the GIN index of the articles.
-    """
-
-    def __init__(self, term: str) -> None:
-        super().__init__(term, config="english", search_type="raw")
-        self.term = term
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql = (
-            "(to_tsquery('english', %s) || to_tsquery('english', coalesce(("
-            "SELECT string_agg(close.word, ' | ') FROM ("
-            "SELECT word FROM faq_searchterm WHERE word %% %s AND similarity(word, %s) >= %s "
-            "ORDER BY similarity(word, %s) DESC LIMIT 3) AS close), '')))"
-        )
-        return sql, [f"{self.term}:*", self.term, self.term, TYPO_SIMILARITY, self.term]
 
 
 def with_article_first(results: list[SearchResult], *, slug: str) -> list[SearchResult]:
@@ -230,61 +215,12 @@ def with_article_first(results: list[SearchResult], *, slug: str) -> list[Search
     return [first, *rest][: max(len(results), 1)]
 
 
-def _search_postgres(parsed: faq_text.SearchQuery, limit: int) -> list[Article]:
-    """Candidates from the GIN index (any unit), each unit's best field in the same statement,
-    then the portable scoring; a second query loads the best articles."""
-    units: list[tuple[str, PgSearchQuery, list[PgSearchQuery]]] = []
-    for term in parsed.english_terms:
-        by_field = [
-            PgSearchQuery(f"{term}:*{weight}", config="english", search_type="raw")
-            for weight in "ABC"
-        ]
-        units.append((term, TypoTolerantQuery(term), by_field))
-    for word in parsed.cjk_terms:
-        pieces = faq_text.cjk_units(word)
-        any_field = PgSearchQuery(" & ".join(pieces), config="simple", search_type="raw")
-        by_field = [
-            PgSearchQuery(
-                " & ".join(f"{piece}:{weight}" for piece in pieces),
-                config="simple",
-                search_type="raw",
-            )
-            for weight in "ABC"
-        ]
-        units.append((word, any_field, by_field))
-    any_unit = reduce(or_, [query for _, query, _ in units])
-    columns = {}
-    for index, (_, query, by_field) in enumerate(units):
-        columns[f"unit_{index}"] = Case(
-            *[
-                When(Q(search_vector=field_query), then=Value(FIELD_WEIGHTS[weight]))
-                for field_query, weight in zip(by_field, "ABC", strict=True)
-            ],
-            When(Q(search_vector=query), then=Value(FIELD_WEIGHTS["D"])),
-            default=Value(0.0),
-            output_field=FloatField(),
-        )
-    rows = (
-        Article.objects.published()
-        .filter(search_vector=any_unit)
-        .annotate(**columns)
-        .values_list("pk", "order", *columns)
-    )
-    frequency = dict.fromkeys(parsed.units, 0)
-    candidates = []
-    for pk, order, *weights in rows:
-        pairs = zip(units, weights, strict=True)
-        matched = {unit: weight for (unit, _, _), weight in pairs if weight}
-        for unit in matched:
-            frequency[unit] += 1
-        candidates.append((pk, order, matched))
-    idf = faq_text.inverse_frequencies(frequency, total=max(len(candidates), 1))
-    scored = []
-    for pk, order, matched in candidates:
-        score = faq_text.query_score(parsed, matched, idf)
-        if score is not None:
-            scored.append((-score, order, pk))
-    best = [pk for *_, pk in sorted(scored)[:limit]]
+def _search_postgres(
+    parsed: faq_text.SearchQuery, limit: int, version: int | None
+) -> list[Article]:
+    """Ranked from the worker's index of the help centre (faq.ranking), then one query loads the
+    best articles."""
+    best = ranking.ranked_ids(parsed=parsed, limit=limit, version=version)
     articles = Article.objects.select_related("category").defer(*SEARCH_COLUMNS).in_bulk(best)
     return [articles[pk] for pk in best if pk in articles]
 

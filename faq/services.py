@@ -19,7 +19,7 @@ from django.utils import timezone
 from common.cache import OUTAGE_ERRORS
 from common.page_cache import page_cache_forget
 from faq.models import Article, ArticleVote, Category, SearchLog
-from faq.selectors import SYNONYMS_CACHE_KEY
+from faq.selectors import SYNONYMS_CACHE_KEY, search_synonyms_forget_process
 from guard.detect import scan_text
 
 logger = logging.getLogger(__name__)
@@ -277,3 +277,4 @@ def article_vote_explain(*, article: Article, visitor: str | None, missing: str)
 def search_synonyms_changed() -> None:
     """Drop the cached synonym groups so the next search reads the edited ones."""
     cache.delete(SYNONYMS_CACHE_KEY)
+    search_synonyms_forget_process()

@@ -93,6 +93,8 @@ def _empty_cache(_isolated_services):
 
     from common.cache import cache_outages_forget
     from common.page_cache import page_cache_forget_process
+    from faq.ranking import ranking_index_forget
+    from faq.selectors import search_synonyms_forget_process
     from faq.services import article_views_forget_process
     from security.ratelimit import forget_batched_counts
 
@@ -101,6 +103,8 @@ def _empty_cache(_isolated_services):
     forget_batched_counts()
     page_cache_forget_process()
     article_views_forget_process()
+    ranking_index_forget()
+    search_synonyms_forget_process()
 
 
 @pytest.fixture(autouse=True)

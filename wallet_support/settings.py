@@ -334,6 +334,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 SLA_CHECK_INTERVAL_SECONDS = env_int("SLA_CHECK_INTERVAL_SECONDS", 60)
 CHAT_QUEUE_CHECK_SECONDS = env_int("CHAT_QUEUE_CHECK_SECONDS", 30)
 FAQ_VIEW_FLUSH_SECONDS = env_int("FAQ_VIEW_FLUSH_SECONDS", 60)
+# How long a search's results are kept in the shared cache (faq.selectors.article_search); 0
+# keeps none, so every search is ranked afresh (the benchmark's cold figures).
+FAQ_SEARCH_RESULTS_SECONDS = env_int("FAQ_SEARCH_RESULTS_SECONDS", 10 * 60)
 ROUTING_SWEEP_SECONDS = env_int("ROUTING_SWEEP_SECONDS", 60)
 # Transaction status from the chain (chain/): a provider per network, CHAIN_PROVIDER_<NETWORK>
 # (EVM chains: a JSON-RPC URL; bitcoin: an Esplora REST base URL; tron: its HTTP API base URL).
