@@ -79,8 +79,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, pairwise, repeat
+from itertools import accumulate, pairwise
 
+import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mnemonic import Mnemonic
 
@@ -428,12 +429,10 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
         return
     model = language_model.chinese_model()
     # The score of a window: its characters' scores, plus a weight per pair of neighbours. This
-    # is the guard's busiest loop for Chinese text, so every step over the characters runs in C:
-    # the characters' UTF-16 code units (all below 0x10000) index the scores, and the pairs are
-    # looked up by their `language_model.pair_key`, built by interleaving bytes, never a string
-    # per pair.
+    # is the guard's busiest loop for Chinese text, so every step over the characters is one
+    # NumPy operation; Python looks only at the few windows that can score below a threshold.
     unigram, weights = _chinese_scores(chars, model)
-    steps = list(map(operator.add, unigram, weights))
+    steps = unigram[:-1] + weights
     lengths = list(map(len, runs))
     run_starts = [0, *accumulate(lengths)]
     positions = list(accumulate(map(len, pieces), initial=0))[1::2]  # of each run in `text`
@@ -450,8 +449,7 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
             steps[run_starts[k] - 1] += _BARRIER  # no window spans two streams
             streams.append(k)
     streams.append(len(runs))
-    prefix = list(accumulate(steps, initial=0.0))
-    flagged = [False] * count
+    prefix = np.concatenate(((0.0,), np.cumsum(steps)))
     starts: set[int] = set()
     # Windows of 12 below their threshold; and 10-character prefixes of the 10 and 11 below
     # theirs (a character and its pair change a score by at most `model.slack`).
@@ -459,46 +457,40 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
         if count < size:
             continue
         limit -= (size - 1) * model.unknown + model.lowest
-        last = count - size + 1
-        if min(map(operator.sub, prefix[size - 1 :], prefix[:last])) <= limit:
-            heads = map(operator.sub, prefix[size - 1 :], prefix[:last])
-            starts.update(compress(range(last), map(limit.__ge__, heads)))
-    for i in sorted(starts):
-        for length in _WINDOWS:
-            if i + length > count:
-                break
-            score = prefix[i + length - 1] - prefix[i] + unigram[i + length - 1]
-            usual, strict = model.thresholds[length]
-            # A phrase short of a character or two carries less evidence than prose clauses of
-            # that length can (measured: "则这些锁将被页级锁替换"), so it must score lower.
-            if score + (length - 1) * model.unknown > (strict if length < _MIN_WORDS else usual):
-                continue
-            if _listed_enough(chars[i : i + length]):
-                flagged[i : i + length] = [True] * length
+        heads = prefix[size - 1 :] - prefix[: count - size + 1]
+        starts.update(np.flatnonzero(heads <= limit).tolist())
+    flagged = [False] * count
+    if starts:
+        prefix_list, unigram_list = prefix.tolist(), unigram.tolist()
+        for i in sorted(starts):
+            for length in _WINDOWS:
+                if i + length > count:
+                    break
+                score = prefix_list[i + length - 1] - prefix_list[i] + unigram_list[i + length - 1]
+                usual, strict = model.thresholds[length]
+                # A phrase short of a character or two carries less evidence than prose clauses
+                # of that length can (measured: "则这些锁将被页级锁替换"), so it must score lower.
+                limit = strict if length < _MIN_WORDS else usual
+                if score + (length - 1) * model.unknown > limit:
+                    continue
+                if _listed_enough(chars[i : i + length]):
+                    flagged[i : i + length] = [True] * length
     if True in flagged:
         yield from _flagged_spans(positions, run_starts, flagged)
-    yield from _checksum_streams(chars, positions, run_starts, streams, steps, flagged)
+    yield from _checksum_streams(chars, positions, run_starts, streams, steps.tolist(), flagged)
 
 
 def _chinese_scores(
     chars: str, model: language_model.ChineseModel
-) -> tuple[list[float], list[float]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Each character's score, and the weight of each pair of neighbours (0 if unknown)."""
-    encoded = chars.encode("utf-16-le")
-    unigram = list(map(model.code_scores.__getitem__, memoryview(encoded).cast("H")))
-    low, high = encoded[0::2], encoded[1::2]
-    weights = [0.0] * (len(chars) - 1)
-    for parity in (0, 1):
-        # The pairs (i, i + 1) of this parity of i, four bytes each: low byte of i, of i + 1,
-        # high byte of i, of i + 1 (`pair_key`).
-        count = (len(chars) - parity) // 2
-        keys = bytearray(4 * count)
-        keys[0::4] = low[parity : parity + 2 * count : 2]
-        keys[1::4] = low[parity + 1 : parity + 1 + 2 * count : 2]
-        keys[2::4] = high[parity : parity + 2 * count : 2]
-        keys[3::4] = high[parity + 1 : parity + 1 + 2 * count : 2]
-        weights[parity::2] = map(model.pair_weights.get, memoryview(keys).cast("I"), repeat(0.0))
-    return unigram, weights
+    # The characters' UTF-16 code units (all below 0x10000) index the scores.
+    codes = np.frombuffer(chars.encode("utf-16-le"), dtype="<u2")
+    unigram = model.code_scores[codes]
+    pairs = codes[:-1].astype(np.uint32) << 16 | codes[1:]
+    table = model.pair_codes
+    found = table[np.minimum(np.searchsorted(table, pairs), len(table) - 1)] == pairs
+    return unigram, found * model.pair_weight
 
 
 def _listed_enough(window: str) -> bool:

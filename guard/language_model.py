@@ -18,19 +18,14 @@ import json
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+
 DATA = Path(__file__).resolve().parent / "data"
 BIGRAMS_FILE = DATA / "zh_bigrams.txt"
 WORD_RANKS_FILE = DATA / "word_ranks.json"
 RANK_OFFSET = 30
 # The last code point the guard reads as a Han character (the CJK compatibility ideographs).
 LAST_HAN = 0xFAFF
-
-
-def pair_key(first: int, second: int) -> int:
-    """Two code points below 0x10000 as one integer whose low bits hold the low byte of both
-    (low byte of the first, of the second, high byte of the first, of the second), so a table of
-    pairs keyed by it spreads pairs of the same first character (integers hash to themselves)."""
-    return (first & 0xFF) | (second & 0xFF) << 8 | (first >> 8) << 16 | (second >> 8) << 24
 
 
 @functools.cache
@@ -65,10 +60,12 @@ class ChineseModel(NamedTuple):
     thresholds: dict[int, tuple[float, float]]  # per size: all but 1e-4 / 1e-2 of random below
     lowest: float  # the lowest score of a character
     short_bound: float  # a window of 10 or 11 below its strict threshold: its first 10 below
-    # The same, as the scan reads text: a character's score by its code point, and
-    # `known - unknown` by `pair_key` of a pair's code points.
-    code_scores: list[float]
-    pair_weights: dict[int, float]
+    # The same, as the scan reads text (guard.detect, in NumPy): a character's score by its code
+    # point; the known pairs as `first << 16 | second` of their code points, sorted; and the
+    # weight a known pair adds, `known - unknown`.
+    code_scores: np.ndarray
+    pair_codes: np.ndarray
+    pair_weight: float
 
 
 @functools.cache
@@ -85,10 +82,12 @@ def chinese_model() -> ChineseModel:
     # Dropping a character and its pair changes a score by at most `slack`.
     slack = -(lowest + min(model["known"], model["unknown"]))
     short_bound = max(thresholds[10][1], thresholds[11][1] + slack)
-    code_scores = [chars.get(chr(code), model["unlisted"]) for code in range(LAST_HAN + 1)]
-    weight = model["known"] - model["unknown"]
-    pair_weights = dict.fromkeys(
-        (pair_key(ord(a), ord(b)) for a, b in pairs if ord(a) <= LAST_HAN >= ord(b)), weight
+    code_scores = np.array(
+        [chars.get(chr(code), model["unlisted"]) for code in range(LAST_HAN + 1)], dtype=np.float64
+    )
+    pair_codes = np.array(
+        sorted(ord(a) << 16 | ord(b) for a, b in pairs if ord(a) <= LAST_HAN >= ord(b)),
+        dtype=np.uint32,
     )
     return ChineseModel(
         chars,
@@ -99,5 +98,6 @@ def chinese_model() -> ChineseModel:
         lowest,
         short_bound,
         code_scores,
-        pair_weights,
+        pair_codes,
+        model["known"] - model["unknown"],
     )
