@@ -487,15 +487,27 @@ def _chinese_scores(
     # The characters' UTF-16 code units (all below 0x10000) index the scores.
     codes = np.frombuffer(chars.encode("utf-16-le"), dtype="<u2")
     unigram = model.code_scores[codes]
-    pairs = codes[:-1].astype(np.uint32) << 16 | codes[1:]
-    table = model.pair_codes
-    found = table[np.minimum(np.searchsorted(table, pairs), len(table) - 1)] == pairs
-    return unigram, found * model.pair_weight
+    pairs = model.first_ids[codes[:-1]] * model.pair_width + model.second_ids[codes[1:]]
+    known = model.pair_bits[pairs >> 3] >> (pairs & 7) & 1
+    return unigram, known * model.pair_weight
+
+
+@functools.cache
+def _other_script(language: str) -> frozenset[str]:
+    """The characters only the other Chinese list has (the lists are aligned word for word: a
+    phrase typed in the other script is that list's phrase, with the same indices)."""
+    (other,) = (name for name in _CHINESE if name != language)
+    return frozenset(_chinese_index(other).keys() - _chinese_index(language).keys())
 
 
 def _listed_enough(window: str) -> bool:
+    """At least 10 characters of one list, and none that only the other list has: a phrase is
+    written in one script, while simplified prose glued to traditional prose mixes them
+    ("钱包我昨天轉帳給朋友")."""
     for language in _CHINESE:
         index = _chinese_index(language)
+        if not _other_script(language).isdisjoint(window):
+            continue
         listed = [index[c] for c in window if c in index]
         if len(listed) >= _MIN_KNOWN and _few_repeats(listed):
             return True

@@ -61,10 +61,14 @@ class ChineseModel(NamedTuple):
     lowest: float  # the lowest score of a character
     short_bound: float  # a window of 10 or 11 below its strict threshold: its first 10 below
     # The same, as the scan reads text (guard.detect, in NumPy): a character's score by its code
-    # point; the known pairs as `first << 16 | second` of their code points, sorted; and the
-    # weight a known pair adds, `known - unknown`.
+    # point; the known pairs as a bit table, `pair_bits[first_ids[a] * pair_width +
+    # second_ids[b]]` for code points a, b (id 0: a character that starts, or ends, no known
+    # pair); and the weight a known pair adds, `known - unknown`.
     code_scores: np.ndarray
-    pair_codes: np.ndarray
+    first_ids: np.ndarray
+    second_ids: np.ndarray
+    pair_width: int
+    pair_bits: np.ndarray
     pair_weight: float
 
 
@@ -85,10 +89,17 @@ def chinese_model() -> ChineseModel:
     code_scores = np.array(
         [chars.get(chr(code), model["unlisted"]) for code in range(LAST_HAN + 1)], dtype=np.float64
     )
-    pair_codes = np.array(
-        sorted(ord(a) << 16 | ord(b) for a, b in pairs if ord(a) <= LAST_HAN >= ord(b)),
-        dtype=np.uint32,
+    firsts, seconds = (
+        np.array(sorted({ord(pair[side]) for pair in pairs} - {*range(LAST_HAN + 1, 0x110000)}))
+        for side in (0, 1)
     )
+    first_ids, second_ids = np.zeros(LAST_HAN + 1, np.int32), np.zeros(LAST_HAN + 1, np.int32)
+    first_ids[firsts] = np.arange(1, len(firsts) + 1)
+    second_ids[seconds] = np.arange(1, len(seconds) + 1)
+    width = len(seconds) + 1
+    table = np.zeros((len(firsts) + 1) * width, dtype=bool)
+    known = [(ord(a), ord(b)) for a, b in pairs if ord(a) <= LAST_HAN >= ord(b)]
+    table[[first_ids[a] * width + second_ids[b] for a, b in known]] = True
     return ChineseModel(
         chars,
         pairs,
@@ -98,6 +109,9 @@ def chinese_model() -> ChineseModel:
         lowest,
         short_bound,
         code_scores,
-        pair_codes,
+        first_ids,
+        second_ids,
+        width,
+        np.packbits(table, bitorder="little"),
         model["known"] - model["unknown"],
     )
