@@ -27,7 +27,9 @@ numbered any way ("1.", "1)", "(1)", "#1", "①", "第1个", "word 1:", "1st" ar
   characters is scored by a log-likelihood ratio of prose against characters drawn at random
   from the list: character frequencies and whether each pair of neighbours occurs in real
   Chinese (pairs from translation catalogues and a word-frequency dictionary). A window scoring
-  like random draws, with at least 10 list characters, is a phrase; 12-character windows use the
+  like random draws, with at least 10 characters of one list and none that only the other list
+  has (a phrase is written in one script; simplified prose run into traditional prose mixes
+  them), is a phrase; 12-character windows use the
   threshold that all but 1e-4 of random windows stay below, 10 and 11 (one or two characters
   missing) the stricter one all but 1e-2 stay below. White space joins groups ("的一是 在不了");
   other punctuation joins single characters only, so clauses and hyphenated names are not read
@@ -63,9 +65,12 @@ What it cannot catch, honestly:
   public half, a hex key with no cue word among hash-like text), an encrypted keystore file, a
   key or phrase split across more than RECENT_MESSAGES + 1 messages, across chat sockets (the
   chat keeps its last texts per socket), or written in an image.
+* A Chinese phrase with a character written in the other script (a simplified phrase with one
+  traditional character): its windows are read in neither list.
 * Prose the language model has not seen can score like a phrase (transliterated names and
-  technical jargon come closest); docs/benchmarks.md gives the false-alarm rates measured on
-  held-out real text.
+  technical jargon come closest): held-out texts run together into long pastes of region names
+  ("马圭省维多利亚州伊泽尔省") are refused most; docs/benchmarks.md gives the false-alarm rates
+  measured on held-out real text, alone, as chat messages and run together.
 """
 
 import bisect
