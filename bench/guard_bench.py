@@ -6,7 +6,6 @@ and recall and false alarms per category of the guard's corpus (tests/support/gu
 .venv/bin/python -m bench.guard_bench
 """
 
-import random
 import statistics
 import time
 
@@ -14,20 +13,11 @@ from guard.detect import scan_conversation, scan_text
 from tests.support import guard_corpus as corpus
 from tests.support import guard_generated as generated
 
-MESSAGE_LENGTH = 4000
-RUNS = 300
+RUNS = generated.LONG_MESSAGES
 TARGET_P99_MS = 2.0
 
 
-def sample(texts: list[str], seed: int, separator: str) -> str:
-    """4,000 characters of `texts` in a shuffled order: a different message on every run."""
-    rng = random.Random(seed)  # noqa: S311 (a fixed sample)
-    chosen, length = [], 0
-    while length < MESSAGE_LENGTH:
-        text = rng.choice(texts)
-        chosen.append(text)
-        length += len(text) + len(separator)
-    return separator.join(chosen)[:MESSAGE_LENGTH]
+sample = generated.long_message  # the corpus test reads the same messages
 
 
 def timing() -> None:

@@ -27,7 +27,9 @@ numbered any way ("1.", "1)", "(1)", "#1", "①", "第1个", "word 1:", "1st" ar
   characters is scored by a log-likelihood ratio of prose against characters drawn at random
   from the list: character frequencies and whether each pair of neighbours occurs in real
   Chinese (pairs from translation catalogues and a word-frequency dictionary). A window scoring
-  like random draws, with at least 10 list characters, is a phrase; 12-character windows use the
+  like random draws, with at least 10 characters of one list and none that only the other list
+  has (a phrase is written in one script; simplified prose run into traditional prose mixes
+  them), is a phrase; 12-character windows use the
   threshold that all but 1e-4 of random windows stay below, 10 and 11 (one or two characters
   missing) the stricter one all but 1e-2 stay below. White space joins groups ("的一是 在不了");
   other punctuation joins single characters only, so clauses and hyphenated names are not read
@@ -63,9 +65,12 @@ What it cannot catch, honestly:
   public half, a hex key with no cue word among hash-like text), an encrypted keystore file, a
   key or phrase split across more than RECENT_MESSAGES + 1 messages, across chat sockets (the
   chat keeps its last texts per socket), or written in an image.
+* A Chinese phrase with a character written in the other script (a simplified phrase with one
+  traditional character): its windows are read in neither list.
 * Prose the language model has not seen can score like a phrase (transliterated names and
-  technical jargon come closest); docs/benchmarks.md gives the false-alarm rates measured on
-  held-out real text.
+  technical jargon come closest): held-out texts run together into long pastes of region names
+  ("马圭省维多利亚州伊泽尔省") are refused most; docs/benchmarks.md gives the false-alarm rates
+  measured on held-out real text, alone, as chat messages and run together.
 """
 
 import bisect
@@ -79,8 +84,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, pairwise, repeat
+from itertools import accumulate, pairwise
 
+import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mnemonic import Mnemonic
 
@@ -428,12 +434,10 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
         return
     model = language_model.chinese_model()
     # The score of a window: its characters' scores, plus a weight per pair of neighbours. This
-    # is the guard's busiest loop for Chinese text, so every step over the characters runs in C:
-    # the characters' UTF-16 code units (all below 0x10000) index the scores, and the pairs are
-    # looked up by their `language_model.pair_key`, built by interleaving bytes, never a string
-    # per pair.
+    # is the guard's busiest loop for Chinese text, so every step over the characters is one
+    # NumPy operation; Python looks only at the few windows that can score below a threshold.
     unigram, weights = _chinese_scores(chars, model)
-    steps = list(map(operator.add, unigram, weights))
+    steps = unigram[:-1] + weights
     lengths = list(map(len, runs))
     run_starts = [0, *accumulate(lengths)]
     positions = list(accumulate(map(len, pieces), initial=0))[1::2]  # of each run in `text`
@@ -450,8 +454,7 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
             steps[run_starts[k] - 1] += _BARRIER  # no window spans two streams
             streams.append(k)
     streams.append(len(runs))
-    prefix = list(accumulate(steps, initial=0.0))
-    flagged = [False] * count
+    prefix = np.concatenate(((0.0,), np.cumsum(steps)))
     starts: set[int] = set()
     # Windows of 12 below their threshold; and 10-character prefixes of the 10 and 11 below
     # theirs (a character and its pair change a score by at most `model.slack`).
@@ -459,51 +462,57 @@ def _chinese_spans(text: str) -> Iterator[tuple[int, int]]:
         if count < size:
             continue
         limit -= (size - 1) * model.unknown + model.lowest
-        last = count - size + 1
-        if min(map(operator.sub, prefix[size - 1 :], prefix[:last])) <= limit:
-            heads = map(operator.sub, prefix[size - 1 :], prefix[:last])
-            starts.update(compress(range(last), map(limit.__ge__, heads)))
-    for i in sorted(starts):
-        for length in _WINDOWS:
-            if i + length > count:
-                break
-            score = prefix[i + length - 1] - prefix[i] + unigram[i + length - 1]
-            usual, strict = model.thresholds[length]
-            # A phrase short of a character or two carries less evidence than prose clauses of
-            # that length can (measured: "则这些锁将被页级锁替换"), so it must score lower.
-            if score + (length - 1) * model.unknown > (strict if length < _MIN_WORDS else usual):
-                continue
-            if _listed_enough(chars[i : i + length]):
-                flagged[i : i + length] = [True] * length
+        heads = prefix[size - 1 :] - prefix[: count - size + 1]
+        starts.update(np.flatnonzero(heads <= limit).tolist())
+    flagged = [False] * count
+    if starts:
+        prefix_list, unigram_list = prefix.tolist(), unigram.tolist()
+        for i in sorted(starts):
+            for length in _WINDOWS:
+                if i + length > count:
+                    break
+                score = prefix_list[i + length - 1] - prefix_list[i] + unigram_list[i + length - 1]
+                usual, strict = model.thresholds[length]
+                # A phrase short of a character or two carries less evidence than prose clauses
+                # of that length can (measured: "则这些锁将被页级锁替换"), so it must score lower.
+                limit = strict if length < _MIN_WORDS else usual
+                if score + (length - 1) * model.unknown > limit:
+                    continue
+                if _listed_enough(chars[i : i + length]):
+                    flagged[i : i + length] = [True] * length
     if True in flagged:
         yield from _flagged_spans(positions, run_starts, flagged)
-    yield from _checksum_streams(chars, positions, run_starts, streams, steps, flagged)
+    yield from _checksum_streams(chars, positions, run_starts, streams, steps.tolist(), flagged)
 
 
 def _chinese_scores(
     chars: str, model: language_model.ChineseModel
-) -> tuple[list[float], list[float]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Each character's score, and the weight of each pair of neighbours (0 if unknown)."""
-    encoded = chars.encode("utf-16-le")
-    unigram = list(map(model.code_scores.__getitem__, memoryview(encoded).cast("H")))
-    low, high = encoded[0::2], encoded[1::2]
-    weights = [0.0] * (len(chars) - 1)
-    for parity in (0, 1):
-        # The pairs (i, i + 1) of this parity of i, four bytes each: low byte of i, of i + 1,
-        # high byte of i, of i + 1 (`pair_key`).
-        count = (len(chars) - parity) // 2
-        keys = bytearray(4 * count)
-        keys[0::4] = low[parity : parity + 2 * count : 2]
-        keys[1::4] = low[parity + 1 : parity + 1 + 2 * count : 2]
-        keys[2::4] = high[parity : parity + 2 * count : 2]
-        keys[3::4] = high[parity + 1 : parity + 1 + 2 * count : 2]
-        weights[parity::2] = map(model.pair_weights.get, memoryview(keys).cast("I"), repeat(0.0))
-    return unigram, weights
+    # The characters' UTF-16 code units (all below 0x10000) index the scores.
+    codes = np.frombuffer(chars.encode("utf-16-le"), dtype="<u2")
+    unigram = model.code_scores[codes]
+    pairs = model.first_ids[codes[:-1]] * model.pair_width + model.second_ids[codes[1:]]
+    known = model.pair_bits[pairs >> 3] >> (pairs & 7) & 1
+    return unigram, known * model.pair_weight
+
+
+@functools.cache
+def _other_script(language: str) -> frozenset[str]:
+    """The characters only the other Chinese list has (the lists are aligned word for word: a
+    phrase typed in the other script is that list's phrase, with the same indices)."""
+    (other,) = (name for name in _CHINESE if name != language)
+    return frozenset(_chinese_index(other).keys() - _chinese_index(language).keys())
 
 
 def _listed_enough(window: str) -> bool:
+    """At least 10 characters of one list, and none that only the other list has: a phrase is
+    written in one script, while simplified prose glued to traditional prose mixes them
+    ("钱包我昨天轉帳給朋友")."""
     for language in _CHINESE:
         index = _chinese_index(language)
+        if not _other_script(language).isdisjoint(window):
+            continue
         listed = [index[c] for c in window if c in index]
         if len(listed) >= _MIN_KNOWN and _few_repeats(listed):
             return True

@@ -18,19 +18,14 @@ import json
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+
 DATA = Path(__file__).resolve().parent / "data"
 BIGRAMS_FILE = DATA / "zh_bigrams.txt"
 WORD_RANKS_FILE = DATA / "word_ranks.json"
 RANK_OFFSET = 30
 # The last code point the guard reads as a Han character (the CJK compatibility ideographs).
 LAST_HAN = 0xFAFF
-
-
-def pair_key(first: int, second: int) -> int:
-    """Two code points below 0x10000 as one integer whose low bits hold the low byte of both
-    (low byte of the first, of the second, high byte of the first, of the second), so a table of
-    pairs keyed by it spreads pairs of the same first character (integers hash to themselves)."""
-    return (first & 0xFF) | (second & 0xFF) << 8 | (first >> 8) << 16 | (second >> 8) << 24
 
 
 @functools.cache
@@ -65,10 +60,16 @@ class ChineseModel(NamedTuple):
     thresholds: dict[int, tuple[float, float]]  # per size: all but 1e-4 / 1e-2 of random below
     lowest: float  # the lowest score of a character
     short_bound: float  # a window of 10 or 11 below its strict threshold: its first 10 below
-    # The same, as the scan reads text: a character's score by its code point, and
-    # `known - unknown` by `pair_key` of a pair's code points.
-    code_scores: list[float]
-    pair_weights: dict[int, float]
+    # The same, as the scan reads text (guard.detect, in NumPy): a character's score by its code
+    # point; the known pairs as a bit table, `pair_bits[first_ids[a] * pair_width +
+    # second_ids[b]]` for code points a, b (id 0: a character that starts, or ends, no known
+    # pair); and the weight a known pair adds, `known - unknown`.
+    code_scores: np.ndarray
+    first_ids: np.ndarray
+    second_ids: np.ndarray
+    pair_width: int
+    pair_bits: np.ndarray
+    pair_weight: float
 
 
 @functools.cache
@@ -85,11 +86,20 @@ def chinese_model() -> ChineseModel:
     # Dropping a character and its pair changes a score by at most `slack`.
     slack = -(lowest + min(model["known"], model["unknown"]))
     short_bound = max(thresholds[10][1], thresholds[11][1] + slack)
-    code_scores = [chars.get(chr(code), model["unlisted"]) for code in range(LAST_HAN + 1)]
-    weight = model["known"] - model["unknown"]
-    pair_weights = dict.fromkeys(
-        (pair_key(ord(a), ord(b)) for a, b in pairs if ord(a) <= LAST_HAN >= ord(b)), weight
+    code_scores = np.array(
+        [chars.get(chr(code), model["unlisted"]) for code in range(LAST_HAN + 1)], dtype=np.float64
     )
+    firsts, seconds = (
+        np.array(sorted({ord(pair[side]) for pair in pairs} - {*range(LAST_HAN + 1, 0x110000)}))
+        for side in (0, 1)
+    )
+    first_ids, second_ids = np.zeros(LAST_HAN + 1, np.int32), np.zeros(LAST_HAN + 1, np.int32)
+    first_ids[firsts] = np.arange(1, len(firsts) + 1)
+    second_ids[seconds] = np.arange(1, len(seconds) + 1)
+    width = len(seconds) + 1
+    table = np.zeros((len(firsts) + 1) * width, dtype=bool)
+    known = [(ord(a), ord(b)) for a, b in pairs if ord(a) <= LAST_HAN >= ord(b)]
+    table[[first_ids[a] * width + second_ids[b] for a, b in known]] = True
     return ChineseModel(
         chars,
         pairs,
@@ -99,5 +109,9 @@ def chinese_model() -> ChineseModel:
         lowest,
         short_bound,
         code_scores,
-        pair_weights,
+        first_ids,
+        second_ids,
+        width,
+        np.packbits(table, bitorder="little"),
+        model["known"] - model["unknown"],
     )

@@ -1,6 +1,8 @@
 """guard.detect against a corpus of its own (tests/support/guard_generated.py): every secret in
 every form is refused, and no held-out real text (nor a support message) is."""
 
+import functools
+
 import pytest
 
 from guard.detect import scan_conversation, scan_text
@@ -34,3 +36,22 @@ def test_corpus_ordinary_text_passes(category: str) -> None:
 def test_corpus_is_tens_of_thousands_of_real_texts() -> None:
     assert sum(len(texts) for texts in generated.real_texts().values()) >= 40_000
     assert len(generated.real_texts()["chinese"]) >= 20_000
+
+
+@functools.cache
+def _real_chinese_run_together_refused() -> list[int]:
+    messages = generated.long_messages(generated.real_texts()["chinese"])
+    return [seed for seed, message in enumerate(messages) if scan_text(message)]
+
+
+# Held-out Chinese texts run together into 4,000-character pastes (bench/guard_bench.py's
+# messages): 63 of 300 were refused, 40 are. Simplified run into traditional is fixed; what is
+# left are region names from a held-out ISO catalogue run together ("马圭省维多利亚州伊泽尔省"),
+# whose characters and pairs the language model has not seen (docs/benchmarks.md, issue 17).
+def test_corpus_real_chinese_run_together_is_refused_less_often() -> None:
+    assert len(_real_chinese_run_together_refused()) <= 40
+
+
+@pytest.mark.xfail(strict=True, reason="run-together region names read like random characters")
+def test_corpus_real_chinese_run_together_passes() -> None:
+    assert _real_chinese_run_together_refused() == []

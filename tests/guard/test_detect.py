@@ -479,6 +479,38 @@ def test_scan_text_real_chinese_reviews_pass(review: str) -> None:
     assert scan_text(f"评价：{review}。") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "现在想换一部手机，应该怎么恢复钱包我昨天轉帳給朋友，但是對方說沒有收到",
+        "梅莱凯奥克爱丁堡市最終陳述式傳回太少欄位",
+    ],
+)
+def test_scan_text_simplified_run_into_traditional_passes(text: str) -> None:
+    # Two texts pasted together: a window holding characters only one list has and characters
+    # only the other has is a phrase in neither.
+    assert scan_text(text) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "prose"),
+    [
+        ("chinese_simplified", "我的助记词是{}请帮我找回"),
+        ("chinese_traditional", "我的助記詞是{}請幫我找回"),
+        ("chinese_traditional", "我的助记词是{}请帮我找回"),
+    ],
+)
+def test_scan_text_finds_chinese_phrase_glued_to_either_script(language: str, prose: str) -> None:
+    for seed in range(6):
+        words = generated.phrase(language, 12, seed)
+        text = prose.format("".join(words))
+        findings = scan_text(text)
+        assert [f.kind for f in findings] == [SecretKind.RECOVERY_PHRASE], text
+        start = text.index(words[0])
+        assert findings[0].start <= start + 1
+        assert findings[0].end >= start + 11
+
+
 def test_scan_text_finds_solana_secret_key_and_keypair_file() -> None:
     secret = generated.solana_secret(1)
     encoded = generated.b58encode(secret)

@@ -11,7 +11,7 @@ import json
 import random
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -255,6 +255,10 @@ OTHER_TEXTS = 3_000
 RECENT = RECENT_MESSAGES
 CHAT_TEXTS = 8_000
 REVIEWS = ("酒店的行政楼层无人员值班", "妈妈再也不感觉饮食单调了")
+# Long pastes: texts of one kind run together up to the message limit, as bench/guard_bench.py
+# times them (the same messages).
+LONG_MESSAGE = 4_000
+LONG_MESSAGES = 300
 
 
 def _cache_path(paths: list[str]) -> Path:
@@ -284,6 +288,22 @@ def real_texts() -> dict[str, list[str]]:
     return texts
 
 
+def long_message(texts: Sequence[str], seed: int, separator: str = "") -> str:
+    """LONG_MESSAGE characters of `texts` in a shuffled order, a different message per seed;
+    Chinese is run together with nothing between the texts, as a long paste can be."""
+    rng = random.Random(seed)
+    chosen, length = [], 0
+    while length < LONG_MESSAGE:
+        text = rng.choice(texts)
+        chosen.append(text)
+        length += len(text) + len(separator)
+    return separator.join(chosen)[:LONG_MESSAGE]
+
+
+def long_messages(texts: Sequence[str]) -> list[str]:
+    return [long_message(texts, seed) for seed in range(LONG_MESSAGES)]
+
+
 def ordinary() -> dict[str, list]:
     """Texts that must pass: real text per language, the project's support messages, the two
     product reviews issue 17 names, and support messages full of addresses and hashes."""
@@ -305,6 +325,8 @@ def ordinary() -> dict[str, list]:
         **real,
         **conversations,
         "support_messages": list(corpus.ENGLISH_MESSAGES + corpus.CHINESE_MESSAGES),
+        # Simplified and traditional messages run together: 24 of 300 were refused before.
+        "support_chinese_run_together": long_messages(corpus.CHINESE_MESSAGES),
         "product_reviews": list(REVIEWS),
         "support_hashes_and_addresses": hashes,
     }
