@@ -58,12 +58,20 @@ class _ReaderFailed:
         self.error = error
 
 
+class _IdleStop(Exception):
+    """Ends a reader that nobody has received from for READER_IDLE_SECONDS."""
+
+
 class LocalFirstRedisChannelLayer(RedisChannelLayer):
     """RedisChannelLayer whose group events to this process's own channels skip Redis."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._reader: asyncio.Task | None = None
+        # Set by the idle timer: the reader ends after its current read instead of being
+        # cancelled in it (a cancelled BZPOPMIN can lose the event Redis has just popped).
+        self._reader_stop_requested = False
+        self._process_channel: str | None = None
 
     async def receive(self, channel):
         if "!" not in channel:
@@ -82,7 +90,9 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
         self.receive_count += 1
         reader = self._reader
         if reader is None or reader.done() or reader.get_loop() is not loop:
+            self._process_channel = process_channel
             self._reader = loop.create_task(self._read_into_buffers(process_channel))
+        self._reader_stop_requested = False
         queue = self.receive_buffer[channel]
         try:
             message = await queue.get()
@@ -103,6 +113,8 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
                 target, message = await self.receive_single(process_channel)
                 for channel in target if isinstance(target, list) else [target]:
                     self.receive_buffer[channel].put_nowait(message)
+        except _IdleStop:
+            return
         except Exception as error:
             # The next receive() starts another reader.
             failed = _ReaderFailed(error)
@@ -112,12 +124,22 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
     def _stop_idle_reader(self, loop) -> None:
         reader = self._reader
         if self.receive_count == 0 and reader is not None and reader.get_loop() is loop:
-            # Safe to cancel: channels-redis keeps a popped event in a backup queue until it
-            # is handed over, and puts it back on the next read.
-            reader.cancel()
-            self._reader = None
+            # Not cancelled: between Redis popping an event and the backup copy channels-redis
+            # writes after it, a cancelled reader loses it. The reader ends when its read
+            # comes back empty (within brpop_timeout), unless a receive() wants it again.
+            self._reader_stop_requested = True
             if self.receive_event_loop is loop:
                 self.receive_event_loop = None
+
+    async def _brpop_with_clean(self, index, channel, timeout):
+        member = await super()._brpop_with_clean(index, channel, timeout)
+        if (
+            member is None
+            and self._reader_stop_requested
+            and asyncio.current_task() is self._reader
+        ):
+            raise _IdleStop
+        return member
 
     def is_local(self, channel: str) -> bool:
         return "!" in channel and self.non_local_name(channel).endswith(self.client_prefix + "!")
@@ -125,14 +147,34 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
     async def group_send(self, group, message):
         self.require_valid_group_name(group)  # raises TypeError for an invalid name
         key = self._group_key(group)
-        connection = self.connection(self.consistent_hash(group))
+        index = self.consistent_hash(group)
+        connection = self.connection(index)
+        process_channel = self._process_channel
+        direct = self.receive_event_loop is asyncio.get_running_loop() and process_channel
+        # Events already on their way to this process through Redis (a send(), another loop's
+        # or process's group_send, or one sent while nobody received) must not be overtaken:
+        # while any wait in this process's queue, local members get this one through it too.
+        pending_keys = []
+        if direct:
+            process_key = self.prefix + process_channel
+            pending_keys = [process_key, self._backup_channel_name(process_key)]
+        same_connection = bool(pending_keys) and self.consistent_hash(process_channel) == index
         async with connection.pipeline(transaction=False) as pipe:
             pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
             pipe.zrange(key, 0, -1)
-            _removed, members = await pipe.execute()
+            if same_connection:
+                for pending_key in pending_keys:
+                    pipe.zcard(pending_key)
+            _removed, members, *pending = await pipe.execute()
+        if pending_keys and not same_connection:
+            process_connection = self.connection(self.consistent_hash(process_channel))
+            async with process_connection.pipeline(transaction=False) as pipe:
+                for pending_key in pending_keys:
+                    pipe.zcard(pending_key)
+                pending = await pipe.execute()
         channel_names = [member.decode("utf8") for member in members]
-        if self.receive_event_loop is asyncio.get_running_loop():
-            local = [name for name in channel_names if self.is_local(name)]
+        if direct and not any(pending):
+            local = [n for n in channel_names if self.non_local_name(n) == process_channel]
         else:
             local = []
         if local:

@@ -1,0 +1,85 @@
+"""Attacks on the channel layer's direct path (common/channel_layer.py), on a real Redis: the
+reader lagging or stopped while events are in Redis, and the idle timer firing mid-read."""
+
+import asyncio
+from uuid import uuid4
+
+import pytest
+from asgiref.sync import async_to_sync
+from redis.asyncio import Redis
+
+from common import channel_layer as channel_layer_module
+from common.channel_layer import LocalFirstRedisChannelLayer
+
+
+def layer(redis_url: str) -> LocalFirstRedisChannelLayer:
+    return LocalFirstRedisChannelLayer(hosts=[redis_url], prefix=f"test-{uuid4().hex[:8]}")
+
+
+def test_send_then_group_send_to_own_channel_arrive_in_order(redis_url, monkeypatch):
+    original = Redis.bzpopmin
+
+    async def lagging_bzpopmin(self, *args, **kwargs):
+        # a loaded event loop: the reader gets to Redis a little after the events were written
+        await asyncio.sleep(0.2)
+        return await original(self, *args, **kwargs)
+
+    async def scenario():
+        here = layer(redis_url)
+        mine = await here.new_channel()
+        await here.group_add("chat.order", mine)
+        first = asyncio.ensure_future(here.receive(mine))
+        await asyncio.sleep(0.05)
+
+        # given an event on its way through Redis (a direct send, or one from another
+        # process or loop); when a later group event takes the direct path
+        await here.send(mine, {"type": "chat.message", "n": 1})
+        await here.group_send("chat.order", {"type": "chat.message", "n": 2})
+        received = [await asyncio.wait_for(first, 5)]
+        received.append(await asyncio.wait_for(here.receive(mine), 5))
+        await here.flush()
+        return received
+
+    monkeypatch.setattr(Redis, "bzpopmin", lagging_bzpopmin)
+    received = async_to_sync(scenario)()
+
+    assert [event["n"] for event in received] == [1, 2]
+
+
+def test_idle_stop_while_the_reader_holds_a_popped_event_loses_nothing(redis_url, monkeypatch):
+    original = Redis.bzpopmin
+
+    async def slow_reply_bzpopmin(self, *args, **kwargs):
+        result = await original(self, *args, **kwargs)
+        if result is not None:
+            # Redis has popped the event; its reply is still on its way to the reader
+            await asyncio.sleep(0.5)
+        return result
+
+    monkeypatch.setattr(channel_layer_module, "READER_IDLE_SECONDS", 0.2)
+    monkeypatch.setattr(Redis, "bzpopmin", slow_reply_bzpopmin)
+
+    async def scenario():
+        here = layer(redis_url)
+        mine = await here.new_channel()
+        # a consumer that received, then went to handle something: nobody receives for a while
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(here.receive(mine), 0.05)
+        await here.send(mine, {"type": "chat.message", "n": 1})  # popped before the idle stop
+        await asyncio.sleep(0.8)
+        received = await asyncio.wait_for(here.receive(mine), 5)
+        extra = await asyncio.gather(
+            asyncio.wait_for(here.receive(mine), 0.5), return_exceptions=True
+        )
+        await here.flush()
+        return received, extra
+
+    received, extra = async_to_sync(scenario)()
+
+    assert received == {"type": "chat.message", "n": 1}
+    assert isinstance(extra[0], asyncio.TimeoutError)  # and once only
+
+
+@pytest.fixture(autouse=True)
+def _no_database():
+    """These tests use Redis only."""
