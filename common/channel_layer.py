@@ -20,6 +20,7 @@ loop (a thread's `async_to_sync`) goes through Redis as channels-redis sends it.
 """
 
 import asyncio
+import collections
 import logging
 import time
 
@@ -72,6 +73,11 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
         # cancelled in it (a cancelled BZPOPMIN can lose the event Redis has just popped).
         self._reader_stop_requested = False
         self._process_channel: str | None = None
+        # Buffers of channels nobody receives any more (a socket closed with events left or
+        # still coming) are dropped once unread for `expiry`, as Redis drops such events.
+        self._receiving: collections.Counter[str] = collections.Counter()
+        self._unread_since: dict[str, float] = {}
+        self._next_sweep = 0.0
 
     async def receive(self, channel):
         if "!" not in channel:
@@ -94,12 +100,20 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
             self._reader = loop.create_task(self._read_into_buffers(process_channel))
         self._reader_stop_requested = False
         queue = self.receive_buffer[channel]
+        self._receiving[channel] += 1
         try:
             message = await queue.get()
         finally:
             self.receive_count -= 1
+            self._receiving[channel] -= 1
+            if not self._receiving[channel]:
+                del self._receiving[channel]
             if queue.empty() and self.receive_buffer.get(channel) is queue:
                 del self.receive_buffer[channel]
+                self._unread_since.pop(channel, None)
+            else:
+                self._unread_since[channel] = time.monotonic()
+            self._drop_unread_buffers()
             if self.receive_count == 0:
                 loop.call_later(READER_IDLE_SECONDS, self._stop_idle_reader, loop)
         if isinstance(message, _ReaderFailed):
@@ -120,6 +134,19 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
             failed = _ReaderFailed(error)
             for queue in list(self.receive_buffer.values()):
                 queue.put_nowait(failed)
+
+    def _drop_unread_buffers(self) -> None:
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + min(self.expiry, 10)
+        for channel in list(self.receive_buffer):
+            if channel in self._receiving:
+                continue
+            since = self._unread_since.setdefault(channel, now)
+            if now - since >= self.expiry:
+                del self.receive_buffer[channel]
+                del self._unread_since[channel]
 
     def _stop_idle_reader(self, loop) -> None:
         reader = self._reader

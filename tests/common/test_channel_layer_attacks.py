@@ -80,6 +80,36 @@ def test_idle_stop_while_the_reader_holds_a_popped_event_loses_nothing(redis_url
     assert isinstance(extra[0], asyncio.TimeoutError)  # and once only
 
 
+def test_buffer_of_a_channel_nobody_receives_any_more_is_dropped_after_expiry(redis_url):
+    async def scenario():
+        here = LocalFirstRedisChannelLayer(
+            hosts=[redis_url], prefix=f"test-{uuid4().hex[:8]}", expiry=1
+        )
+        alive, gone = await here.new_channel(), await here.new_channel()
+        for channel in (alive, gone):
+            await here.group_add("chat.leak", channel)
+        listening = asyncio.ensure_future(here.receive(alive))
+        await asyncio.sleep(0.05)
+        # given a socket that closed with events still coming to it (a group_send that read
+        # the group just before its group_discard, or events it never got to read)
+        await here.group_send("chat.leak", {"type": "chat.message", "n": 1})
+        await asyncio.wait_for(listening, 5)
+        await here.group_discard("chat.leak", gone)
+        left_behind = gone in here.receive_buffer
+        # when the process goes on receiving for others beyond the layer's expiry
+        for number in range(2, 5):
+            await asyncio.sleep(0.6)
+            await here.group_send("chat.leak", {"type": "chat.message", "n": number})
+            await asyncio.wait_for(here.receive(alive), 5)
+        await here.flush()
+        return left_behind, gone in here.receive_buffer
+
+    left_behind, still_there = async_to_sync(scenario)()
+
+    assert left_behind  # the scenario did leave a buffer
+    assert not still_there  # then: dropped, as Redis drops an event nobody read in `expiry`
+
+
 @pytest.fixture(autouse=True)
 def _no_database():
     """These tests use Redis only."""
