@@ -21,6 +21,7 @@ loop (a thread's `async_to_sync`) goes through Redis as channels-redis sends it.
 
 import asyncio
 import collections
+import contextvars
 import logging
 import time
 
@@ -44,6 +45,9 @@ _GROUP_SEND_LUA = """
     return over_capacity
 """
 
+
+# True in a reader task (each runs in a context of its own).
+_IN_READER = contextvars.ContextVar("in_channel_layer_reader", default=False)
 
 # A reader with nobody receiving is stopped after this long (a consumer between two events is
 # not receiving for a moment; stopping and restarting the reader for each would cost more).
@@ -122,6 +126,7 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
 
     async def _read_into_buffers(self, process_channel: str) -> None:
         """This process's events from Redis, each into its channel's buffer (or channels')."""
+        _IN_READER.set(True)
         try:
             while True:
                 target, message = await self.receive_single(process_channel)
@@ -160,11 +165,9 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
 
     async def _brpop_with_clean(self, index, channel, timeout):
         member = await super()._brpop_with_clean(index, channel, timeout)
-        if (
-            member is None
-            and self._reader_stop_requested
-            and asyncio.current_task() is self._reader
-        ):
+        # A reader also ends when a receive() on another loop has started one of its own.
+        superseded = asyncio.current_task() is not self._reader
+        if member is None and _IN_READER.get() and (self._reader_stop_requested or superseded):
             raise _IdleStop
         return member
 

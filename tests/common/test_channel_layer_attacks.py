@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from common import channel_layer as channel_layer_module
 from common.channel_layer import LocalFirstRedisChannelLayer
+from tests.support.processes import RedisProcess
 
 
 def layer(redis_url: str) -> LocalFirstRedisChannelLayer:
@@ -113,3 +114,38 @@ def test_buffer_of_a_channel_nobody_receives_any_more_is_dropped_after_expiry(re
 @pytest.fixture(autouse=True)
 def _no_database():
     """These tests use Redis only."""
+
+
+@pytest.fixture
+def own_redis():
+    server = RedisProcess()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_killed_under_a_waiting_receive_raises_then_works_after_restart(own_redis):
+    async def scenario():
+        here = LocalFirstRedisChannelLayer(hosts=[own_redis.url], prefix="test-kill")
+        mine = await here.new_channel()
+        await here.group_add("chat.kill", mine)
+        waiting = asyncio.ensure_future(here.receive(mine))
+        await asyncio.sleep(0.1)
+
+        own_redis.stop()
+        # a socket must close (livechat turns the error into 1012), never hang
+        failure = await asyncio.gather(asyncio.wait_for(waiting, 5), return_exceptions=True)
+        own_redis.start()
+        await here.group_add("chat.kill", mine)  # the restarted Redis is empty
+        receiving = asyncio.ensure_future(here.receive(mine))
+        await asyncio.sleep(0.1)
+        await here.group_send("chat.kill", {"type": "chat.message", "n": 1})
+        after = await asyncio.wait_for(receiving, 5)
+        await here.flush()
+        return failure[0], after
+
+    failure, after = async_to_sync(scenario)()
+
+    assert isinstance(failure, Exception)
+    assert not isinstance(failure, asyncio.TimeoutError)
+    assert after == {"type": "chat.message", "n": 1}
