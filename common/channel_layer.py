@@ -46,6 +46,16 @@ _GROUP_SEND_LUA = """
 """
 
 
+# The script channels-redis 4.3 runs before each blocking read: events a cancelled read left in
+# the backup queue go back to the front of the queue.
+_RESTORE_BACKUP_LUA = """
+    local backed_up = redis.call('ZRANGE', ARGV[2], 0, -1, 'WITHSCORES')
+    for i = #backed_up, 1, -2 do
+        redis.call('ZADD', ARGV[1], backed_up[i], backed_up[i - 1])
+    end
+    redis.call('DEL', ARGV[2])
+"""
+
 # True in a reader task (each runs in a context of its own).
 _IN_READER = contextvars.ContextVar("in_channel_layer_reader", default=False)
 
@@ -77,6 +87,7 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
         # cancelled in it (a cancelled BZPOPMIN can lose the event Redis has just popped).
         self._reader_stop_requested = False
         self._process_channel: str | None = None
+        self._reader_holds_event = False
         # Buffers of channels nobody receives any more (a socket closed with events left or
         # still coming) are dropped once unread for `expiry`, as Redis drops such events.
         self._receiving: collections.Counter[str] = collections.Counter()
@@ -127,11 +138,13 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
     async def _read_into_buffers(self, process_channel: str) -> None:
         """This process's events from Redis, each into its channel's buffer (or channels')."""
         _IN_READER.set(True)
+        self._reader_holds_event = False
         try:
             while True:
                 target, message = await self.receive_single(process_channel)
                 for channel in target if isinstance(target, list) else [target]:
                     self.receive_buffer[channel].put_nowait(message)
+                self._reader_holds_event = False
         except _IdleStop:
             return
         except Exception as error:
@@ -164,10 +177,23 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
                 self.receive_event_loop = None
 
     async def _brpop_with_clean(self, index, channel, timeout):
-        member = await super()._brpop_with_clean(index, channel, timeout)
+        if not _IN_READER.get():
+            return await super()._brpop_with_clean(index, channel, timeout)
+        # channels-redis 4.3's, but saying while the reader holds an event Redis no longer
+        # has in the queue or its backup, so that no direct event overtakes it (group_send).
+        connection = self.connection(index)
+        backup_queue = self._backup_channel_name(channel)
+        await connection.eval(_RESTORE_BACKUP_LUA, 0, channel, backup_queue)
+        result = await connection.bzpopmin(channel, timeout=timeout)
+        if result is not None:
+            self._reader_holds_event = True
+            _, member, timestamp = result
+            await connection.zadd(backup_queue, {member: float(timestamp)})
+        else:
+            member = None
         # A reader also ends when a receive() on another loop has started one of its own.
         superseded = asyncio.current_task() is not self._reader
-        if member is None and _IN_READER.get() and (self._reader_stop_requested or superseded):
+        if member is None and (self._reader_stop_requested or superseded):
             raise _IdleStop
         return member
 
@@ -203,7 +229,7 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
                     pipe.zcard(pending_key)
                 pending = await pipe.execute()
         channel_names = [member.decode("utf8") for member in members]
-        if direct and not any(pending):
+        if direct and not any(pending) and not self._reader_holds_event:
             local = [n for n in channel_names if self.non_local_name(n) == process_channel]
         else:
             local = []

@@ -47,6 +47,35 @@ def test_send_then_group_send_to_own_channel_arrive_in_order(redis_url, monkeypa
     assert [event["n"] for event in received] == [1, 2]
 
 
+def test_group_send_does_not_overtake_an_event_the_reader_has_popped(redis_url, monkeypatch):
+    original = Redis.zadd
+
+    async def slow_backup_zadd(self, name, *args, **kwargs):
+        if str(name).endswith(("$inflight", "$inflight'")):
+            # the reader has the event from Redis and is writing its backup copy
+            await asyncio.sleep(0.2)
+        return await original(self, name, *args, **kwargs)
+
+    async def scenario():
+        here = layer(redis_url)
+        mine = await here.new_channel()
+        await here.group_add("chat.popped", mine)
+        first = asyncio.ensure_future(here.receive(mine))
+        await asyncio.sleep(0.05)
+        await here.send(mine, {"type": "chat.message", "n": 1})
+        await asyncio.sleep(0.05)  # popped: in neither the queue nor its backup in Redis
+        await here.group_send("chat.popped", {"type": "chat.message", "n": 2})
+        received = [await asyncio.wait_for(first, 5)]
+        received.append(await asyncio.wait_for(here.receive(mine), 5))
+        await here.flush()
+        return received
+
+    monkeypatch.setattr(Redis, "zadd", slow_backup_zadd)
+    received = async_to_sync(scenario)()
+
+    assert [event["n"] for event in received] == [1, 2]
+
+
 def test_idle_stop_while_the_reader_holds_a_popped_event_loses_nothing(redis_url, monkeypatch):
     original = Redis.bzpopmin
 
