@@ -17,6 +17,10 @@ Members elsewhere get it through Redis as before, so several server processes st
 other's sockets. The group is read in one pipelined round trip instead of two. Only the loop
 that receives takes the direct path: asyncio queues are not thread-safe, so a send from another
 loop (a thread's `async_to_sync`) goes through Redis as channels-redis sends it.
+
+A direct event must not overtake one already on its way to this process through Redis (a
+`send()`, another loop's or process's group_send): while this process's queue or its backup
+holds anything, or the reader holds an event it has popped, group_send goes through Redis too.
 """
 
 import asyncio
@@ -219,15 +223,11 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
             pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
             pipe.zrange(key, 0, -1)
             if same_connection:
-                for pending_key in pending_keys:
-                    pipe.zcard(pending_key)
+                pipe.exists(*pending_keys)  # an empty sorted set does not exist
             _removed, members, *pending = await pipe.execute()
         if pending_keys and not same_connection:
             process_connection = self.connection(self.consistent_hash(process_channel))
-            async with process_connection.pipeline(transaction=False) as pipe:
-                for pending_key in pending_keys:
-                    pipe.zcard(pending_key)
-                pending = await pipe.execute()
+            pending = [await process_connection.exists(*pending_keys)]
         channel_names = [member.decode("utf8") for member in members]
         if direct and not any(pending) and not self._reader_holds_event:
             local = [n for n in channel_names if self.non_local_name(n) == process_channel]
