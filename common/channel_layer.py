@@ -17,9 +17,15 @@ Members elsewhere get it through Redis as before, so several server processes st
 other's sockets. The group is read in one pipelined round trip instead of two. Only the loop
 that receives takes the direct path: asyncio queues are not thread-safe, so a send from another
 loop (a thread's `async_to_sync`) goes through Redis as channels-redis sends it.
+
+A direct event must not overtake one already on its way to this process through Redis (a
+`send()`, another loop's or process's group_send): while this process's queue or its backup
+holds anything, or the reader holds an event it has popped, group_send goes through Redis too.
 """
 
 import asyncio
+import collections
+import contextvars
 import logging
 import time
 
@@ -44,6 +50,19 @@ _GROUP_SEND_LUA = """
 """
 
 
+# The script channels-redis 4.3 runs before each blocking read: events a cancelled read left in
+# the backup queue go back to the front of the queue.
+_RESTORE_BACKUP_LUA = """
+    local backed_up = redis.call('ZRANGE', ARGV[2], 0, -1, 'WITHSCORES')
+    for i = #backed_up, 1, -2 do
+        redis.call('ZADD', ARGV[1], backed_up[i], backed_up[i - 1])
+    end
+    redis.call('DEL', ARGV[2])
+"""
+
+# True in a reader task (each runs in a context of its own).
+_IN_READER = contextvars.ContextVar("in_channel_layer_reader", default=False)
+
 # A reader with nobody receiving is stopped after this long (a consumer between two events is
 # not receiving for a moment; stopping and restarting the reader for each would cost more).
 READER_IDLE_SECONDS = 1.0
@@ -58,12 +77,26 @@ class _ReaderFailed:
         self.error = error
 
 
+class _IdleStop(Exception):
+    """Ends a reader that nobody has received from for READER_IDLE_SECONDS."""
+
+
 class LocalFirstRedisChannelLayer(RedisChannelLayer):
     """RedisChannelLayer whose group events to this process's own channels skip Redis."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._reader: asyncio.Task | None = None
+        # Set by the idle timer: the reader ends after its current read instead of being
+        # cancelled in it (a cancelled BZPOPMIN can lose the event Redis has just popped).
+        self._reader_stop_requested = False
+        self._process_channel: str | None = None
+        self._reader_holds_event = False
+        # Buffers of channels nobody receives any more (a socket closed with events left or
+        # still coming) are dropped once unread for `expiry`, as Redis drops such events.
+        self._receiving: collections.Counter[str] = collections.Counter()
+        self._unread_since: dict[str, float] = {}
+        self._next_sweep = 0.0
 
     async def receive(self, channel):
         if "!" not in channel:
@@ -82,14 +115,24 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
         self.receive_count += 1
         reader = self._reader
         if reader is None or reader.done() or reader.get_loop() is not loop:
+            self._process_channel = process_channel
             self._reader = loop.create_task(self._read_into_buffers(process_channel))
+        self._reader_stop_requested = False
         queue = self.receive_buffer[channel]
+        self._receiving[channel] += 1
         try:
             message = await queue.get()
         finally:
             self.receive_count -= 1
+            self._receiving[channel] -= 1
+            if not self._receiving[channel]:
+                del self._receiving[channel]
             if queue.empty() and self.receive_buffer.get(channel) is queue:
                 del self.receive_buffer[channel]
+                self._unread_since.pop(channel, None)
+            else:
+                self._unread_since[channel] = time.monotonic()
+            self._drop_unread_buffers()
             if self.receive_count == 0:
                 loop.call_later(READER_IDLE_SECONDS, self._stop_idle_reader, loop)
         if isinstance(message, _ReaderFailed):
@@ -98,26 +141,65 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
 
     async def _read_into_buffers(self, process_channel: str) -> None:
         """This process's events from Redis, each into its channel's buffer (or channels')."""
+        _IN_READER.set(True)
+        self._reader_holds_event = False
         try:
             while True:
                 target, message = await self.receive_single(process_channel)
                 for channel in target if isinstance(target, list) else [target]:
                     self.receive_buffer[channel].put_nowait(message)
+                self._reader_holds_event = False
+        except _IdleStop:
+            return
         except Exception as error:
             # The next receive() starts another reader.
             failed = _ReaderFailed(error)
             for queue in list(self.receive_buffer.values()):
                 queue.put_nowait(failed)
 
+    def _drop_unread_buffers(self) -> None:
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + min(self.expiry, 10)
+        for channel in list(self.receive_buffer):
+            if channel in self._receiving:
+                continue
+            since = self._unread_since.setdefault(channel, now)
+            if now - since >= self.expiry:
+                del self.receive_buffer[channel]
+                del self._unread_since[channel]
+
     def _stop_idle_reader(self, loop) -> None:
         reader = self._reader
         if self.receive_count == 0 and reader is not None and reader.get_loop() is loop:
-            # Safe to cancel: channels-redis keeps a popped event in a backup queue until it
-            # is handed over, and puts it back on the next read.
-            reader.cancel()
-            self._reader = None
+            # Not cancelled: between Redis popping an event and the backup copy channels-redis
+            # writes after it, a cancelled reader loses it. The reader ends when its read
+            # comes back empty (within brpop_timeout), unless a receive() wants it again.
+            self._reader_stop_requested = True
             if self.receive_event_loop is loop:
                 self.receive_event_loop = None
+
+    async def _brpop_with_clean(self, index, channel, timeout):
+        if not _IN_READER.get():
+            return await super()._brpop_with_clean(index, channel, timeout)
+        # channels-redis 4.3's, but saying while the reader holds an event Redis no longer
+        # has in the queue or its backup, so that no direct event overtakes it (group_send).
+        connection = self.connection(index)
+        backup_queue = self._backup_channel_name(channel)
+        await connection.eval(_RESTORE_BACKUP_LUA, 0, channel, backup_queue)
+        result = await connection.bzpopmin(channel, timeout=timeout)
+        if result is not None:
+            self._reader_holds_event = True
+            _, member, timestamp = result
+            await connection.zadd(backup_queue, {member: float(timestamp)})
+        else:
+            member = None
+        # A reader also ends when a receive() on another loop has started one of its own.
+        superseded = asyncio.current_task() is not self._reader
+        if member is None and (self._reader_stop_requested or superseded):
+            raise _IdleStop
+        return member
 
     def is_local(self, channel: str) -> bool:
         return "!" in channel and self.non_local_name(channel).endswith(self.client_prefix + "!")
@@ -125,14 +207,30 @@ class LocalFirstRedisChannelLayer(RedisChannelLayer):
     async def group_send(self, group, message):
         self.require_valid_group_name(group)  # raises TypeError for an invalid name
         key = self._group_key(group)
-        connection = self.connection(self.consistent_hash(group))
+        index = self.consistent_hash(group)
+        connection = self.connection(index)
+        process_channel = self._process_channel
+        direct = self.receive_event_loop is asyncio.get_running_loop() and process_channel
+        # Events already on their way to this process through Redis (a send(), another loop's
+        # or process's group_send, or one sent while nobody received) must not be overtaken:
+        # while any wait in this process's queue, local members get this one through it too.
+        pending_keys = []
+        if direct:
+            process_key = self.prefix + process_channel
+            pending_keys = [process_key, self._backup_channel_name(process_key)]
+        same_connection = bool(pending_keys) and self.consistent_hash(process_channel) == index
         async with connection.pipeline(transaction=False) as pipe:
             pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
             pipe.zrange(key, 0, -1)
-            _removed, members = await pipe.execute()
+            if same_connection:
+                pipe.exists(*pending_keys)  # an empty sorted set does not exist
+            _removed, members, *pending = await pipe.execute()
+        if pending_keys and not same_connection:
+            process_connection = self.connection(self.consistent_hash(process_channel))
+            pending = [await process_connection.exists(*pending_keys)]
         channel_names = [member.decode("utf8") for member in members]
-        if self.receive_event_loop is asyncio.get_running_loop():
-            local = [name for name in channel_names if self.is_local(name)]
+        if direct and not any(pending) and not self._reader_holds_event:
+            local = [n for n in channel_names if self.non_local_name(n) == process_channel]
         else:
             local = []
         if local:
