@@ -139,6 +139,17 @@ def redis_url(worker_id):
 
 
 @pytest.fixture
+def own_redis():
+    """A redis-server of the test's own, which it may stop, freeze or restart (empty)."""
+    from tests.support.processes import RedisProcess
+
+    server = RedisProcess()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def capture_broadcasts(django_capture_on_commit_callbacks):
     """`with capture_broadcasts() as sent:` records each `(group, event)` the block publishes
     through common.realtime.publish once it commits, instead of sending it: `sent.events`,

@@ -11,7 +11,6 @@ from django.core.cache import caches
 
 from common import cache as resilient
 from common.cache import CacheUnavailable, ResilientRedisCache
-from tests.support.processes import RedisProcess
 
 
 def backend_on(url: str, *, timeout: float = 0.5) -> ResilientRedisCache:
@@ -22,16 +21,6 @@ def backend_on(url: str, *, timeout: float = 0.5) -> ResilientRedisCache:
             "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
         },
     )
-
-
-@pytest.fixture
-def own_redis():
-    server = RedisProcess()
-    server.start()
-    yield server
-    if server.process.poll() is None:
-        os.kill(server.process.pid, signal.SIGCONT)
-    server.stop()
 
 
 def test_reads_miss_and_writes_are_skipped_while_redis_is_down(own_redis):

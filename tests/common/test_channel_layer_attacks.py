@@ -10,7 +10,6 @@ from redis.asyncio import Redis
 
 from common import channel_layer as channel_layer_module
 from common.channel_layer import LocalFirstRedisChannelLayer
-from tests.support.processes import RedisProcess
 
 
 def layer(redis_url: str) -> LocalFirstRedisChannelLayer:
@@ -143,14 +142,6 @@ def test_buffer_of_a_channel_nobody_receives_any_more_is_dropped_after_expiry(re
 @pytest.fixture(autouse=True)
 def _no_database():
     """These tests use Redis only."""
-
-
-@pytest.fixture
-def own_redis():
-    server = RedisProcess()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_redis_killed_under_a_waiting_receive_raises_then_works_after_restart(own_redis):

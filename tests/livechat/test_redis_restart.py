@@ -13,16 +13,8 @@ from tests.support.celery import worker_database_url
 from tests.support.chat import staff_cookie, visitor_cookie
 from tests.support.chat_client import ChatClient
 from tests.support.factories import make_conversation
-from tests.support.processes import RedisProcess, serving, site_env
+from tests.support.processes import serving, site_env
 from tickets.models import Message
-
-
-@pytest.fixture
-def own_redis():
-    server = RedisProcess()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

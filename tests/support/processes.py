@@ -91,6 +91,7 @@ class RedisProcess:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)  # a test may have frozen it (SIGSTOP)
             self.process.terminate()
             self.process.wait(timeout=10)
 
