@@ -213,7 +213,9 @@ def _timeline(calendar: BusinessCalendar, first: date) -> _Timeline | None:
     if held is None:
         calendar.__dict__["_timeline"] = _FIRST_USE
         return None
-    if held is not _FIRST_USE:
+    # Not `is _FIRST_USE`: a calendar kept in the cache comes back unpickled with a marker of
+    # its own, another object (the home page's promises failed so, now and then).
+    if isinstance(held, _Timeline):
         if held.first <= first < held.first + timedelta(days=_TIMELINE_REUSE_DAYS):
             return held
         if first < held.first:

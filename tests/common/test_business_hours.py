@@ -817,3 +817,23 @@ def test_a_calendar_builds_its_timeline_on_its_second_use_only(monkeypatch):
         assert add_business_time(start + timedelta(minutes=minutes), HOUR, calendar) >= due
 
     assert len(builds) == 1
+
+
+@pytest.mark.parametrize("uses_before_pickling", [1, 2])
+def test_a_calendar_kept_in_the_cache_answers_after_it_comes_back(uses_before_pickling):
+    """The cache pickles a calendar with whatever it holds after its first uses; unpickled, its
+    first-use marker is another object than the module's (the home page failed with 500)."""
+    import pickle
+
+    calendar = BusinessCalendar(time_zone="Asia/Shanghai", hours=SHANGHAI_OFFICE.hours)
+    expected = add_business_time(sh(2025, 1, 2), HOUR, SHANGHAI_OFFICE)
+    for _ in range(uses_before_pickling):
+        assert add_business_time(sh(2025, 1, 2), HOUR, calendar) == expected
+
+    back = pickle.loads(pickle.dumps(calendar))
+
+    for _ in range(3):
+        assert add_business_time(sh(2025, 1, 2), HOUR, back) == expected
+        assert business_time_between(sh(2025, 1, 2), sh(2025, 1, 3), back) == (
+            business_time_between(sh(2025, 1, 2), sh(2025, 1, 3), SHANGHAI_OFFICE)
+        )
